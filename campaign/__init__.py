@@ -1,0 +1,24 @@
+"""campaign — facts with sources, and the documents a solidarity campaign needs.
+
+The library works without the CLI: ``from campaign import Store``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from campaign.store import Store
+
+__all__ = ["Store", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `campaign --help` does not pay for sqlite and friends.
+    if name == "Store":
+        from campaign.store import Store
+
+        return Store
+    raise AttributeError(name)

@@ -1,0 +1,46 @@
+"""Options and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from campaign.output import Format
+
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format: table, json, csv or md.")
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Report statuses as of this date (YYYY-MM-DD; default today)."),
+]
+SourceOpt = Annotated[
+    list[str],
+    typer.Option("--source", "-s", help="Source id the fact comes from (repeatable)."),
+]
+
+
+def store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    """The command's store, opened once and closed when the command ends."""
+    from campaign.store import Store
+
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    if "store" not in obj:
+        obj["store"] = Store(obj.get("db"))
+        root.obj = obj
+        root.call_on_close(obj["store"].close)
+    return obj["store"]
+
+
+def quiet(ctx: typer.Context) -> bool:
+    root = ctx.find_root()
+    return bool(isinstance(root.obj, dict) and root.obj.get("quiet"))
+
+
+def as_of(value: str | None) -> dt.date:
+    from campaign import dates
+
+    return dates.parse_day(value, "--as-of") if value else dates.today()

@@ -1,0 +1,86 @@
+"""campaign contacts: who letters go to."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from campaign.cli.common import FormatOpt, SourceOpt, store
+from campaign.output import Format, emit
+
+app = typer.Typer(help="Contacts: MEPs, embassies, authorities, press, unions.",
+                  no_args_is_help=True)
+
+
+class ContactKind(str, Enum):
+    mep = "mep"
+    embassy = "embassy"
+    authority = "authority"
+    press = "press"
+    union = "union"
+    campaign = "campaign"
+    other = "other"
+
+
+COLUMNS = [("name", "name"), ("kind", "kind"), ("country", "country"), ("group", "group"),
+           ("role", "role"), ("email", "email"), ("status", "status"),
+           ("historical", "historical")]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    kind: Annotated[ContactKind | None, typer.Option(help="Only this kind.")] = None,
+    country: Annotated[str | None, typer.Option(help="Country name or ISO code.")] = None,
+    group: Annotated[str | None, typer.Option(help="Political group (part of its name).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List contacts."""
+    found = store(ctx).contacts(kind=kind.value if kind else None, country=country, group=group)
+    emit(found, fmt, COLUMNS, title="Contacts")
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name as it goes on the letter.")],
+    kind: Annotated[ContactKind, typer.Option(help="What kind of contact.")],
+    source: SourceOpt,
+    country: Annotated[str | None, typer.Option(help="Country.")] = None,
+    email: Annotated[str | None, typer.Option(help="Email, as published.")] = None,
+    postal_address: Annotated[str | None, typer.Option(help="Postal address.")] = None,
+    salutation: Annotated[str | None, typer.Option(help="e.g. 'Dear Ambassador Smith,'")] = None,
+    role: Annotated[str | None, typer.Option(help="e.g. 'Ambassador of Kazakhstan'.")] = None,
+    group: Annotated[str | None, typer.Option(help="Political group.")] = None,
+    party: Annotated[str | None, typer.Option(help="Party.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone, as published.")] = None,
+) -> None:
+    """Add or update a contact (cite where it came from with --source)."""
+    from campaign.contacts import add_contact
+
+    st = store(ctx)
+    with st.transaction():
+        cid = add_contact(st, {"name": name, "kind": kind.value, "country": country,
+                               "email": email, "postal_address": postal_address,
+                               "salutation": salutation, "role": role, "group": group,
+                               "party": party, "phone": phone}, source)
+    typer.echo(f"saved contact {cid}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="CSV with a header: name,kind,country,...")],
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Source id for rows without one.")
+    ] = None,
+) -> None:
+    """Import contacts from CSV (all rows or none)."""
+    from campaign.contacts import import_csv
+
+    st = store(ctx)
+    with st.transaction():
+        n = import_csv(st, file, source)
+    typer.echo(f"imported {n} contacts from {file}")

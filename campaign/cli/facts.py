@@ -1,0 +1,109 @@
+"""campaign demands | events | figures | timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from campaign.cli.common import FormatOpt, SourceOpt, store
+from campaign.output import Format, emit
+
+demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
+events_app = typer.Typer(help="Dated events: shootings, days of action, debates...",
+                         no_args_is_help=True)
+figures_app = typer.Typer(help="Figures, each with its qualifier and its source.",
+                          no_args_is_help=True)
+
+DEMAND_COLUMNS = [("id", "id"), ("text", "demand"), ("addressed_to", "addressed to"),
+                  ("sources", "sources")]
+EVENT_COLUMNS = [("date", "date"), ("kind", "kind"), ("title", "title"), ("place", "place"),
+                 ("sources", "sources")]
+FIGURE_COLUMNS = [("subject", "what"), ("qualifier", "qualifier"), ("number", "number"),
+                  ("according_to", "according to"), ("date", "as of"), ("sources", "sources")]
+TIMELINE_COLUMNS = [("date", "date"), ("type", "type"), ("what", "what"), ("where", "where"),
+                    ("sources", "sources")]
+
+
+@demands_app.command("list")
+def demands_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """List the demands."""
+    emit(store(ctx).demands(), fmt, DEMAND_COLUMNS, title="Demands")
+
+
+@demands_app.command("show")
+def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(help="Demand id.")],
+                 fmt: FormatOpt = Format.table) -> None:
+    """Show one demand with its sources and evidence."""
+    d = store(ctx).demand(demand_id)
+    if fmt is Format.table:
+        typer.echo(f"{d['id']}: {d['text']}")
+        if d["addressed_to"]:
+            typer.echo(f"  addressed to: {d['addressed_to']}")
+        typer.echo("  sources: " + ", ".join(d["sources"]))
+        for q in d["quotes"]:
+            typer.echo(f"  “{q}”")
+        return
+    emit(d if fmt is Format.json else [d], fmt, DEMAND_COLUMNS)
+
+
+@demands_app.command("add")
+def demands_add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The demand, in the campaign's words.")],
+    source: SourceOpt,
+    addressed_to: Annotated[str | None, typer.Option(help="Who it is addressed to.")] = None,
+    demand_id: Annotated[str | None, typer.Option("--id", help="Id (default: from text).")] = None,
+) -> None:
+    """Add a demand (cite at least one --source)."""
+    from campaign.facts import add_demand
+
+    st = store(ctx)
+    with st.transaction():
+        did = add_demand(st, text=text, addressed_to=addressed_to, sources=source,
+                         demand_id=demand_id)
+    typer.echo(f"added demand {did}")
+
+
+@events_app.command("list")
+def events_list(
+    ctx: typer.Context,
+    planned: Annotated[bool, typer.Option("--planned", help="Only planned events.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List the campaign's dated events."""
+    emit(store(ctx).events(planned=True if planned else None), fmt, EVENT_COLUMNS,
+         title="Events")
+
+
+@events_app.command("add")
+def events_add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="What happened, e.g. 'Picket of the embassy'.")],
+    date: Annotated[str, typer.Option("--date", help="YYYY, YYYY-MM or YYYY-MM-DD.")],
+    source: SourceOpt,
+    kind: Annotated[str, typer.Option(help="e.g. protest, hearing, debate.")] = "other",
+    place: Annotated[str | None, typer.Option(help="Where.")] = None,
+    end_date: Annotated[str | None, typer.Option("--end-date", help="Last day.")] = None,
+) -> None:
+    """Add a dated event (cite at least one --source)."""
+    from campaign.facts import add_event
+
+    st = store(ctx)
+    with st.transaction():
+        eid = add_event(st, date=date, kind=kind, title=title, place=place, sources=source,
+                        end_date=end_date)
+    typer.echo(f"added event {eid}")
+
+
+@figures_app.command("list")
+def figures_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """List the figures: never merged, each with who says so."""
+    emit(store(ctx).figures(), fmt, FIGURE_COLUMNS, title="Figures")
+
+
+def timeline(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Every dated fact in order, with its sources."""
+    from campaign.facts import timeline as build
+
+    emit(build(store(ctx)), fmt, TIMELINE_COLUMNS, title="Timeline")

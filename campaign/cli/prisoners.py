@@ -1,0 +1,201 @@
+"""campaign prisoners: the people detained or victimised, and what happened to them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
+from campaign.output import Format, emit
+
+app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
+
+
+class Status(str, Enum):
+    detained = "detained"
+    charged = "charged"
+    under_investigation = "under-investigation"
+    on_trial = "on-trial"
+    imprisoned = "imprisoned"
+    released = "released"
+    died = "died"
+    in_exile = "in-exile"
+    dismissed = "dismissed"
+    fined = "fined"
+    summoned = "summoned"
+
+
+class Kind(str, Enum):
+    """What happened: an event kind, or the status it leads to."""
+
+    detained = "detained"
+    arrested = "arrested"
+    charged = "charged"
+    investigated = "investigated"
+    under_investigation = "under-investigation"
+    tried = "tried"
+    on_trial = "on-trial"
+    sentenced = "sentenced"
+    imprisoned = "imprisoned"
+    released = "released"
+    died = "died"
+    exiled = "exiled"
+    in_exile = "in-exile"
+    dismissed = "dismissed"
+    fined = "fined"
+    summoned = "summoned"
+
+
+KIND_OF = {"under-investigation": "investigated", "on-trial": "tried", "in-exile": "exiled"}
+
+NameArg = Annotated[str, typer.Argument(help="Name or alias (case and accents ignored).")]
+COLUMNS = [("name", "name"), ("status_text", "status"), ("description", "who"),
+           ("sources", "sources")]
+EVENT_COLUMNS = [("date", "date"), ("kind", "what"), ("details", "details"),
+                 ("sources", "sources")]
+
+
+def _details(event: dict) -> str:  # type: ignore[type-arg]
+    parts = []
+    if event.get("date_basis") == "report":
+        parts.append("reported by this date")
+    for key in ("charge", "sentence", "court", "place", "prison", "note"):
+        if event.get(key):
+            parts.append(f"{key}: {event[key]}")
+    return "; ".join(parts)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        list[Status] | None, typer.Option("--status", help="Only people with this status.")
+    ] = None,
+    as_of_: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List everyone, with their status as reported and when."""
+    from campaign.people import select
+
+    day = as_of(as_of_)
+    wanted = [s.value.replace("-", " ") for s in status or []]
+    people = select(store(ctx), [], day, wanted)
+    emit(people, fmt, COLUMNS, title=f"Political prisoners — as of {day.isoformat()}",
+         caption="Each status is as reported in the cited source, on the date shown.")
+
+
+@app.command()
+def show(ctx: typer.Context, name: NameArg, as_of_: AsOfOpt = None,
+         fmt: FormatOpt = Format.table) -> None:
+    """One person: names, status as of a date, and their history."""
+    from campaign.people import person
+
+    p = person(store(ctx), name, as_of(as_of_))
+    if fmt is Format.json:
+        emit(p, fmt, COLUMNS)
+        return
+    if fmt is not Format.table:
+        emit([p], fmt, COLUMNS)
+        return
+    typer.echo(p["name"])
+    if p["aliases"]:
+        typer.echo("  also written: " + ", ".join(p["aliases"]))
+    if p["description"]:
+        typer.echo("  " + p["description"])
+    typer.echo(f"  status: {p['status_text']}")
+    typer.echo("  sources: " + ", ".join(p["sources"]))
+    _history(p, Format.table)
+
+
+def _history(p: dict, fmt: Format) -> None:  # type: ignore[type-arg]
+    rows = [dict(e, details=_details(e)) for e in p["events"]]
+    emit(p["events"], fmt, EVENT_COLUMNS, rows=rows, title=f"History of {p['name']}")
+
+
+@app.command()
+def history(ctx: typer.Context, name: NameArg, fmt: FormatOpt = Format.table) -> None:
+    """What happened to a person, in order, with sources."""
+    from campaign.people import person
+
+    _history(person(store(ctx), name), fmt)
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The person's name as most sources write it.")],
+    source: SourceOpt,
+    alias: Annotated[list[str] | None, typer.Option("--alias", help="Another spelling.")] = None,
+    description: Annotated[
+        str | None, typer.Option(help="Role or organisation, e.g. 'oil worker, Zhanaozen'.")
+    ] = None,
+) -> None:
+    """Add a person (cite at least one --source)."""
+    from campaign.people import add_person
+
+    st = store(ctx)
+    with st.transaction():
+        pid = add_person(st, {"name": name, "aliases": alias or [], "description": description,
+                              "sources": source, "quotes": [], "events": []})
+    typer.echo(f"added {name} ({pid})")
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    name: NameArg,
+    status: Annotated[Kind, typer.Option("--status", help="What happened.")],
+    date: Annotated[str, typer.Option("--date", help="When: YYYY, YYYY-MM or YYYY-MM-DD.")],
+    source: SourceOpt,
+    reported: Annotated[
+        bool, typer.Option("--reported", help="The date is when it was reported, not when.")
+    ] = False,
+    place: Annotated[str | None, typer.Option(help="Where.")] = None,
+    charge: Annotated[str | None, typer.Option(help="The charge, in the source's words.")] = None,
+    sentence: Annotated[str | None, typer.Option(help="The sentence.")] = None,
+    court: Annotated[str | None, typer.Option(help="The court.")] = None,
+    prison: Annotated[str | None, typer.Option(help="The prison.")] = None,
+    note: Annotated[str | None, typer.Option(help="Anything else the source says.")] = None,
+) -> None:
+    """Record news: a new event (arrest, sentence, release...) with its date and source."""
+    from campaign import dates
+    from campaign.people import add_event, find_id
+
+    st = store(ctx)
+    when = dates.parse_partial(date)
+    kind = KIND_OF.get(status.value, status.value)
+    with st.transaction():
+        pid = find_id(st, name)
+        add_event(st, pid, {"kind": kind, "date": when, "place": place, "charge": charge,
+                            "sentence": sentence, "court": court, "prison": prison,
+                            "note": note, "sources": source,
+                            "date_basis": "report" if reported else "event"})
+    typer.echo(f"recorded: {pid} {kind} {when}")
+
+
+@app.command()
+def alias(ctx: typer.Context, name: NameArg,
+          new_alias: Annotated[str, typer.Argument(help="The other spelling.")]) -> None:
+    """Record another spelling of a person's name."""
+    from campaign.people import add_alias, find_id
+
+    st = store(ctx)
+    with st.transaction():
+        add_alias(st, find_id(st, name), new_alias)
+    typer.echo(f"'{new_alias}' is now an alias")
+
+
+@app.command()
+def merge(ctx: typer.Context, name: NameArg,
+          other: Annotated[str, typer.Argument(help="The duplicate record to fold in.")]) -> None:
+    """Two records that are one person: keep NAME, fold OTHER into it."""
+    from campaign.people import find_id
+    from campaign.people import merge as merge_people
+
+    st = store(ctx)
+    with st.transaction():
+        keep, dup = find_id(st, name), find_id(st, other)
+        merge_people(st, keep, dup)
+    typer.echo(f"merged {dup} into {keep}")

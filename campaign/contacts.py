@@ -1,0 +1,98 @@
+"""Contacts: MEPs, embassies, authorities, press, unions. Adding and CSV import.
+
+An email address is only ever one a source gave or a user typed: never
+guessed from a name.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from campaign import names
+from campaign.errors import InputError
+from campaign.store import Store
+
+CSV_FIELDS = ("id", "name", "kind", "country", "group", "party", "email", "postal_address",
+              "phone", "salutation", "role", "url", "source")
+REQUIRED = ("name", "kind")
+
+
+def _validated(values: dict[str, Any], sources: list[str]) -> dict[str, Any]:
+    from campaign.records import Contact
+
+    data = Contact.model_validate({**values, "sources": sources}).model_dump()
+    data.pop("sources")
+    return data
+
+
+def add_contact(store: Store, values: dict[str, Any], sources: list[str]) -> str:
+    """Add (or, with the same id, update) a contact; returns its id."""
+    from pydantic import ValidationError as PydanticError
+
+    from campaign.errors import UsageError
+
+    values = {k: v for k, v in values.items() if v not in (None, "")}
+    values.setdefault("id", names.slug(values.get("name", "")))
+    try:
+        data = _validated(values, sources)
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"contact {field}: {err['msg'].removeprefix('Value error, ')}") from None
+    store.add_contact(data, sources, replace=True)
+    return str(data["id"])
+
+
+def import_csv(store: Store, path: str | Path, default_source: str | None = None) -> int:
+    """Import contacts from a CSV file; all rows or none."""
+    from pydantic import ValidationError as PydanticError
+
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+            header = list(rows[0].keys()) if rows else []
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path), hint="check the path") from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", path=str(path), hint="save the CSV as UTF-8") from None
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV ({exc})", path=str(path)) from None
+    if not rows:
+        raise InputError("has no rows under its header", path=str(path), line=1)
+    unknown = [h for h in header if h not in CSV_FIELDS]
+    missing = [h for h in REQUIRED if h not in header]
+    if unknown or missing:
+        problem = (f"unknown column(s) {', '.join(unknown)}" if unknown
+                   else f"missing column(s) {', '.join(missing)}")
+        raise InputError(problem, path=str(path), line=1,
+                         hint="the columns are: " + ", ".join(CSV_FIELDS))
+    if "source" not in header and not default_source:
+        raise InputError("no 'source' column", path=str(path), line=1,
+                         hint="add one, or give --source ID for every row")
+    known = store.source_ids()
+    prepared = []
+    for n, row in enumerate(rows, start=2):
+        if None in row:
+            raise InputError("has more cells than the header", path=str(path), line=n)
+        src = (row.get("source") or default_source or "").strip()
+        if not src:
+            raise InputError("no source", path=str(path), line=n, field="source",
+                             hint="every contact says where it came from")
+        if src not in known:
+            raise InputError(f"unknown source '{src}'", path=str(path), line=n, field="source",
+                             hint="add it with `campaign sources add` first")
+        values = {k: (v or "").strip() for k, v in row.items() if k != "source"}
+        values = {k: v for k, v in values.items() if v}
+        values.setdefault("id", names.slug(values.get("name", "")))
+        try:
+            prepared.append((_validated(values, [src]), src))
+        except PydanticError as exc:
+            err = exc.errors()[0]
+            raise InputError(err["msg"].removeprefix("Value error, "), path=str(path), line=n,
+                             field=str(err["loc"][0])) from None
+    for data, src in prepared:
+        store.add_contact(data, [src], replace=True)
+    return len(prepared)

@@ -1,0 +1,182 @@
+"""Persons and their case events: one person, one record, every spelling an alias."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from campaign import dates, names
+from campaign.errors import NotFoundError, UsageError, ValidationError
+from campaign.status import STATUS_OF_KIND, status_at, wording
+from campaign.store import Store
+
+EVENT_FIELDS = ("kind", "date", "date_basis", "place", "charge", "sentence", "court",
+                "prison", "note", "quotes")
+
+
+def _candidates(store: Store) -> list[tuple[str, list[str]]]:
+    by_person: dict[str, list[str]] = {}
+    for pid, name in store.conn.execute(
+        "SELECT person_id, name FROM names ORDER BY is_alias, rowid"
+    ):
+        by_person.setdefault(pid, []).append(name)
+    return list(by_person.items())
+
+
+def find_id(store: Store, name: str) -> str:
+    """The id of the person a name means; a miss or an ambiguity says which names are near."""
+    cands = _candidates(store)
+    if any(pid == name for pid, _ in cands):
+        return name
+    found = names.match(name, cands)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        shown = [store.conn.execute("SELECT name FROM persons WHERE id = ?", (pid,)).fetchone()[0]
+                 for pid in found[:5]]
+        raise UsageError(
+            f"'{name}' could mean {len(found)} people: " + ", ".join(shown),
+            "give more of the name",
+        )
+    everyone = [n for _, ns in cands for n in ns]
+    raise NotFoundError("person", name, names.suggest(name, everyone),
+                        hint=None if everyone else "add one with `campaign prisoners add`")
+
+
+def _claim_name(store: Store, person_id: str, name: str, *, alias: bool) -> None:
+    key = names.normalise(name)
+    if not key:
+        raise ValidationError(f"'{name}' is not a name")
+    owner = store.conn.execute("SELECT person_id, name FROM names WHERE norm = ?", (key,)).fetchone()
+    if owner:
+        if owner[0] == person_id:
+            raise ValidationError(f"'{name}' is already a name of this person")
+        other = store.conn.execute("SELECT name FROM persons WHERE id = ?", (owner[0],)).fetchone()
+        raise ValidationError(
+            f"'{name}' is already used by {other[0]}",
+            f"if they are the same person, run `campaign prisoners merge \"{other[0]}\" ...`",
+        )
+    store.conn.execute(
+        "INSERT INTO names (norm, person_id, name, is_alias) VALUES (?, ?, ?, ?)",
+        (key, person_id, name, int(alias)),
+    )
+
+
+def add_person(store: Store, person: Mapping[str, Any], *, replace: bool = False) -> str:
+    """Insert a person with names, citations and events (a validated records.Person dump)."""
+    pid = person.get("id") or names.unique_slug(
+        person["name"], (r[0] for r in store.conn.execute("SELECT id FROM persons"))
+    )
+    if replace:
+        _delete_person(store, pid)
+    elif store.conn.execute("SELECT 1 FROM persons WHERE id = ?", (pid,)).fetchone():
+        raise ValidationError(f"a person with id '{pid}' already exists")
+    store.insert("persons", {"id": pid, "name": person["name"],
+                             "description": person.get("description"),
+                             "quotes": person.get("quotes", [])})
+    _claim_name(store, pid, person["name"], alias=False)
+    for alias in person.get("aliases", []):
+        _claim_name(store, pid, alias, alias=True)
+    store.cite("person", pid, person["sources"])
+    for event in person.get("events", []):
+        add_event(store, pid, event)
+    return pid
+
+
+def _delete_person(store: Store, pid: str) -> None:
+    for (eid,) in store.conn.execute("SELECT id FROM case_events WHERE person_id = ?", (pid,)):
+        store.uncite("case_event", eid)
+    store.uncite("person", pid)
+    store.conn.execute("DELETE FROM persons WHERE id = ?", (pid,))
+
+
+def add_event(store: Store, person_id: str, event: Mapping[str, Any]) -> int:
+    if event["kind"] not in STATUS_OF_KIND:
+        raise UsageError(f"unknown event kind '{event['kind']}'",
+                         "use one of: " + ", ".join(STATUS_OF_KIND))
+    values = {k: event.get(k) for k in EVENT_FIELDS}
+    values["date_basis"] = values["date_basis"] or "event"
+    values["quotes"] = values["quotes"] or []
+    eid = store.insert("case_events", {"person_id": person_id, **values})
+    store.cite("case_event", eid, event.get("sources", []))
+    return eid
+
+
+def add_alias(store: Store, person_id: str, alias: str) -> None:
+    _claim_name(store, person_id, alias, alias=True)
+
+
+def merge(store: Store, keep_id: str, other_id: str) -> None:
+    """Fold ``other`` into ``keep``: names become aliases, events and sources move."""
+    if keep_id == other_id:
+        raise UsageError("both names are the same person already")
+    store.conn.execute(
+        "UPDATE names SET person_id = ?, is_alias = 1 WHERE person_id = ?", (keep_id, other_id)
+    )
+    store.conn.execute(
+        "UPDATE case_events SET person_id = ? WHERE person_id = ?", (keep_id, other_id)
+    )
+    keep = store.row("SELECT * FROM persons WHERE id = ?", (keep_id,))
+    other = store.row("SELECT * FROM persons WHERE id = ?", (other_id,))
+    assert keep and other
+    quotes = list(dict.fromkeys([*keep["quotes"], *other["quotes"]]))
+    description = keep["description"] or other["description"]
+    store.update("persons", keep_id, {"quotes": quotes, "description": description})
+    store.cite("person", keep_id, store.citations("person").get(other_id, []))
+    store.uncite("person", other_id)
+    store.conn.execute("DELETE FROM persons WHERE id = ?", (other_id,))
+
+
+def persons(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """Every person with aliases, events and status as of a date (default: today)."""
+    as_of = as_of or dates.today()
+    person_cites = store.citations("person")
+    event_cites = store.citations("case_event")
+    aliases: dict[str, list[str]] = {}
+    for pid, name in store.conn.execute(
+        "SELECT person_id, name FROM names WHERE is_alias = 1 ORDER BY rowid"
+    ):
+        aliases.setdefault(pid, []).append(name)
+    events: dict[str, list[dict[str, Any]]] = {}
+    for e in store.rows("SELECT * FROM case_events ORDER BY date, id"):
+        e["sources"] = event_cites.get(str(e["id"]), [])
+        events.setdefault(e.pop("person_id"), []).append(e)
+    out = []
+    for p in store.rows("SELECT * FROM persons ORDER BY name"):
+        evs = events.get(p["id"], [])
+        status, basis = status_at(evs, as_of)
+        srcs = list(dict.fromkeys(
+            [*person_cites.get(p["id"], []), *(s for e in evs for s in e["sources"])]
+        ))
+        out.append({
+            "id": p["id"],
+            "name": p["name"],
+            "aliases": aliases.get(p["id"], []),
+            "description": p["description"],
+            "status": status,
+            "status_date": basis["date"] if basis else None,
+            "status_text": wording(status, basis["date"] if basis else None, as_of),
+            "as_of": as_of.isoformat(),
+            "sources": srcs,
+            "events": [{k: v for k, v in e.items()} for e in evs],
+            "quotes": p["quotes"],
+        })
+    return out
+
+
+def person(store: Store, name: str, as_of: dt.date | None = None) -> dict[str, Any]:
+    pid = find_id(store, name)
+    return next(p for p in persons(store, as_of) if p["id"] == pid)
+
+
+def select(store: Store, wanted: Sequence[str], as_of: dt.date | None = None,
+           status: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Named persons in the order given, or everyone (filtered by status)."""
+    everyone = persons(store, as_of)
+    if wanted:
+        by_id = {p["id"]: p for p in everyone}
+        return [by_id[find_id(store, n)] for n in dict.fromkeys(wanted)]
+    if status:
+        return [p for p in everyone if p["status"] in status]
+    return everyone

@@ -1,0 +1,164 @@
+"""The record types, shared by the store, the pack and the documents.
+
+Pydantic validates what comes in (a pack file, a CSV row, a command's
+options); the store hands out plain dicts so that list commands need not
+import pydantic at start-up. Every record must cite at least one source.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from campaign.dates import check_partial
+
+CASE_KINDS = (
+    "detained",
+    "arrested",
+    "charged",
+    "investigated",
+    "tried",
+    "sentenced",
+    "imprisoned",
+    "released",
+    "died",
+    "exiled",
+    "dismissed",
+    "fined",
+    "summoned",
+)
+CONTACT_KINDS = ("mep", "embassy", "authority", "press", "union", "campaign", "other")
+
+PartialDate = Annotated[str, Field(description="YYYY, YYYY-MM or YYYY-MM-DD")]
+Text = Annotated[str, Field(min_length=1)]
+SourceIds = Annotated[list[str], Field(min_length=1)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Cited(Record):
+    sources: SourceIds
+    quotes: list[str] = Field(default_factory=list)
+
+    @field_validator("sources")
+    @classmethod
+    def _no_blank_source(cls, value: list[str]) -> list[str]:
+        if any(not s.strip() for s in value):
+            raise ValueError("a source id is blank")
+        return value
+
+
+def _date(value: str | None) -> str | None:
+    return None if value is None else check_partial(str(value))
+
+
+class Source(Record):
+    id: Text
+    title: Text
+    publisher: Text
+    published: PartialDate
+    url: str | None = None
+    document: str | None = None
+
+    _check = field_validator("published", mode="before")(lambda v: _date(v))
+
+
+class CaseEvent(Cited):
+    kind: Literal[CASE_KINDS]  # type: ignore[valid-type]
+    date: PartialDate
+    date_basis: Literal["event", "report"] = "event"
+    place: str | None = None
+    charge: str | None = None
+    sentence: str | None = None
+    court: str | None = None
+    prison: str | None = None
+    note: str | None = None
+
+    _check = field_validator("date", mode="before")(lambda v: _date(v))
+
+
+class Person(Cited):
+    id: Text
+    name: Text
+    aliases: list[str] = Field(default_factory=list)
+    description: str | None = None
+    events: list[CaseEvent] = Field(default_factory=list)
+
+
+class Demand(Cited):
+    id: Text
+    text: Text
+    addressed_to: str | None = None
+
+
+class Event(Cited):
+    id: Text
+    date: PartialDate
+    end_date: str | None = None
+    kind: Text
+    title: Text
+    place: str | None = None
+    planned: bool = False
+
+    _check = field_validator("date", "end_date", mode="before")(lambda v: _date(v))
+
+
+class Figure(Cited):
+    id: Text
+    subject: Text
+    number: int
+    qualifier: str = ""
+    according_to: Text
+    date: str | None = None
+
+    _check = field_validator("date", mode="before")(lambda v: _date(v))
+
+
+class Contact(Cited):
+    id: Text
+    name: Text
+    kind: Literal[CONTACT_KINDS]  # type: ignore[valid-type]
+    aliases: list[str] = Field(default_factory=list)
+    country: str | None = None
+    group: str | None = None
+    party: str | None = None
+    email: str | None = None
+    postal_address: str | None = None
+    phone: str | None = None
+    salutation: str | None = None
+    role: str | None = None
+    url: str | None = None
+    historical: bool = False
+    as_of: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    honorific: str | None = None
+    ep_id: str | None = None
+    status: Literal["current", "former"] = "current"
+    fetched_at: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    _check = field_validator("as_of", mode="before")(lambda v: _date(v))
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value and ("@" not in value or " " in value.strip()):
+            raise ValueError(f"'{value}' is not an email address")
+        return value or None
+
+
+class Pack(Record):
+    pack: Text
+    title: Text
+    description: str | None = None
+    campaign_url: str | None = None
+    sources: list[Source] = Field(default_factory=list)
+    persons: list[Person] = Field(default_factory=list)
+    demands: list[Demand] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)

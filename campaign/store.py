@@ -1,0 +1,410 @@
+"""The SQLite store: schema, migrations, transactions and queries.
+
+Stdlib sqlite3 only (an ORM would cost every command its start-up). One
+transaction per command: the CLI wraps each command in ``transaction()``, so
+a command that fails leaves the store as it was. Queries return plain dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from campaign.errors import NotFoundError, StoreError, ValidationError
+
+RECORD_TYPES = ("person", "case_event", "demand", "event", "figure", "contact")
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE sources (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT NOT NULL,
+    published TEXT NOT NULL, url TEXT, document TEXT
+);
+CREATE TABLE persons (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT,
+    quotes TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE names (
+    norm TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    name TEXT NOT NULL, is_alias INTEGER NOT NULL
+);
+CREATE INDEX names_person ON names(person_id);
+CREATE TABLE case_events (
+    id INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    kind TEXT NOT NULL, date TEXT NOT NULL, date_basis TEXT NOT NULL DEFAULT 'event',
+    place TEXT, charge TEXT, sentence TEXT, court TEXT, prison TEXT, note TEXT,
+    quotes TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX case_events_person ON case_events(person_id);
+CREATE TABLE demands (
+    id TEXT PRIMARY KEY, text TEXT NOT NULL, addressed_to TEXT,
+    quotes TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE events (
+    id TEXT PRIMARY KEY, date TEXT NOT NULL, end_date TEXT, kind TEXT NOT NULL,
+    title TEXT NOT NULL, place TEXT, planned INTEGER NOT NULL DEFAULT 0,
+    quotes TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE figures (
+    id TEXT PRIMARY KEY, subject TEXT NOT NULL, number INTEGER NOT NULL,
+    qualifier TEXT NOT NULL DEFAULT '', according_to TEXT NOT NULL, date TEXT,
+    quotes TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE contacts (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]', country TEXT, grp TEXT, party TEXT, email TEXT,
+    postal_address TEXT, phone TEXT, salutation TEXT, role TEXT, url TEXT,
+    historical INTEGER NOT NULL DEFAULT 0, as_of TEXT, given_name TEXT, family_name TEXT,
+    honorific TEXT, ep_id TEXT UNIQUE, status TEXT NOT NULL DEFAULT 'current',
+    fetched_at TEXT, extra TEXT NOT NULL DEFAULT '{}', quotes TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX contacts_kind ON contacts(kind, country);
+CREATE TABLE citations (
+    record_type TEXT NOT NULL, record_id TEXT NOT NULL,
+    source_id TEXT NOT NULL REFERENCES sources(id) ON UPDATE CASCADE,
+    pos INTEGER NOT NULL,
+    PRIMARY KEY (record_type, record_id, source_id)
+);
+CREATE INDEX citations_source ON citations(source_id);
+CREATE TABLE outreach (
+    id INTEGER PRIMARY KEY,
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON UPDATE CASCADE,
+    document TEXT NOT NULL, created TEXT NOT NULL, digest TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'drafted', note TEXT, path TEXT, updated TEXT
+);
+CREATE TABLE profile (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+# Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_JSON_COLUMNS = {"quotes", "aliases", "extra"}
+
+
+def default_path() -> Path:
+    """``--db``, else ``CAMPAIGN_DB``, else the user data directory."""
+    env = os.environ.get("CAMPAIGN_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("campaign", appauthor=False)) / "campaign.db"
+
+
+class Store:
+    """A campaign store on disk. ``bundled`` loads the Kazakhstan pack into a new store."""
+
+    def __init__(self, path: str | Path | None = None, *, bundled: bool = True) -> None:
+        self.path = Path(path).expanduser() if path else default_path()
+        created = self._create_file()
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self._migrate(version)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a usable campaign store ({exc})",
+                "point --db or CAMPAIGN_DB at another file, or move this one aside",
+            ) from None
+        self._depth = 0
+        if (created or self.is_empty()) and bundled:
+            from campaign.pack import load_bundled
+
+            with self.transaction():
+                load_bundled(self)
+
+    def _create_file(self) -> bool:
+        if self.path.exists():
+            if self.path.is_dir():
+                raise StoreError(f"{self.path} is a directory", "give --db a file name")
+            return False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the store {self.path}: {exc.strerror}",
+                "choose a writable place with --db or CAMPAIGN_DB",
+            ) from None
+        return True
+
+    def _migrate(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer campaign (schema {version})",
+                "upgrade campaign to use it",
+            )
+        for n in range(version, SCHEMA_VERSION):
+            try:
+                self.conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{MIGRATIONS[n]}\nPRAGMA user_version = {n + 1};\nCOMMIT;"
+                )
+            except sqlite3.Error:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All or nothing: nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"cannot write to the store {self.path} ({exc})",
+                "check the file's permissions, or that no other campaign command is running",
+            ) from None
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"cannot write to the store {self.path} ({exc})") from None
+        finally:
+            self._depth = 0
+
+    # -- low-level helpers ------------------------------------------------
+
+    def rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+        out = []
+        for row in self.conn.execute(sql, params):
+            d = dict(row)
+            for key in _JSON_COLUMNS & d.keys():
+                d[key] = json.loads(d[key])
+            out.append(d)
+        return out
+
+    def row(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> dict[str, Any] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def insert(self, table: str, values: Mapping[str, Any], *, replace: bool = False) -> int:
+        """Insert a row; with ``replace``, update the row with the same id instead if present."""
+        data = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS else v)
+                for k, v in values.items()}
+        if replace and "id" in data:
+            sets = ", ".join(f"{k} = ?" for k in data)
+            cur = self.conn.execute(
+                f"UPDATE {table} SET {sets} WHERE id = ?", [*data.values(), data["id"]]
+            )
+            if cur.rowcount:
+                return 0
+        cols = ", ".join(data)
+        marks = ", ".join("?" for _ in data)
+        cur = self.conn.execute(
+            f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(data.values())
+        )
+        return int(cur.lastrowid or 0)
+
+    def update(self, table: str, key: str, values: Mapping[str, Any]) -> None:
+        data = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS else v)
+                for k, v in values.items()}
+        sets = ", ".join(f"{k} = ?" for k in data)
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*data.values(), key])
+
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+
+    def meta(self, key: str) -> str | None:
+        found = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return found[0] if found else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- citations ---------------------------------------------------------
+
+    def cite(self, record_type: str, record_id: str | int, sources: Iterable[str]) -> None:
+        """Attach sources to a record; an unknown source id is refused."""
+        ids = list(dict.fromkeys(sources))
+        if not ids:
+            raise ValidationError(
+                f"{record_type.replace('_', ' ')} '{record_id}' cites no source",
+                "every fact needs --source ID (see `campaign sources list`)",
+            )
+        known = self.source_ids()
+        start = self.conn.execute(
+            "SELECT coalesce(max(pos) + 1, 0) FROM citations WHERE record_type = ? AND record_id = ?",
+            (record_type, str(record_id)),
+        ).fetchone()[0]
+        for n, sid in enumerate(ids):
+            if sid not in known:
+                raise NotFoundError(
+                    "source", sid, _near(sid, known),
+                    hint=None if _near(sid, known) else "add it with `campaign sources add`",
+                )
+            self.conn.execute(
+                "INSERT OR IGNORE INTO citations (record_type, record_id, source_id, pos)"
+                " VALUES (?, ?, ?, ?)",
+                (record_type, str(record_id), sid, start + n),
+            )
+
+    def citations(self, record_type: str) -> dict[str, list[str]]:
+        """record id -> source ids, in citation order, for one record type."""
+        out: dict[str, list[str]] = {}
+        for rid, sid in self.conn.execute(
+            "SELECT record_id, source_id FROM citations WHERE record_type = ? ORDER BY pos",
+            (record_type,),
+        ):
+            out.setdefault(rid, []).append(sid)
+        return out
+
+    def uncite(self, record_type: str, record_id: str | int) -> None:
+        self.conn.execute(
+            "DELETE FROM citations WHERE record_type = ? AND record_id = ?",
+            (record_type, str(record_id)),
+        )
+
+    # -- sources -----------------------------------------------------------
+
+    def source_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM sources")}
+
+    def sources(self) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM sources ORDER BY rowid")
+
+    def source(self, source_id: str) -> dict[str, Any]:
+        found = self.row("SELECT * FROM sources WHERE id = ?", (source_id,))
+        if not found:
+            raise NotFoundError("source", source_id, _near(source_id, self.source_ids()))
+        return found
+
+    def add_source(self, values: Mapping[str, Any], *, replace: bool = False) -> None:
+        if not replace and values["id"] in self.source_ids():
+            raise ValidationError(
+                f"a source with id '{values['id']}' already exists", "choose another --id"
+            )
+        self.insert("sources", values, replace=replace)
+
+    # -- simple cited records: demands, events, figures --------------------
+
+    def cited_rows(self, table: str, record_type: str, where: str = "",
+                   params: Sequence[Any] = (), order: str = "rowid") -> list[dict[str, Any]]:
+        cites = self.citations(record_type)
+        found = self.rows(f"SELECT * FROM {table} {where} ORDER BY {order}", params)
+        for r in found:
+            r["sources"] = cites.get(str(r["id"]), [])
+        return found
+
+    def add_cited(self, table: str, record_type: str, values: Mapping[str, Any],
+                  sources: Sequence[str], *, replace: bool = False) -> None:
+        if replace:
+            self.uncite(record_type, values["id"])
+        elif self.row(f"SELECT id FROM {table} WHERE id = ?", (values["id"],)):
+            raise ValidationError(
+                f"a {record_type} with id '{values['id']}' already exists", "choose another --id"
+            )
+        self.insert(table, values, replace=replace)
+        self.cite(record_type, values["id"], sources)
+
+    def demands(self) -> list[dict[str, Any]]:
+        return self.cited_rows("demands", "demand")
+
+    def demand(self, demand_id: str) -> dict[str, Any]:
+        found = self.cited_rows("demands", "demand", "WHERE id = ?", (demand_id,))
+        if not found:
+            ids = [d["id"] for d in self.rows("SELECT id FROM demands")]
+            raise NotFoundError("demand", demand_id, _near(demand_id, ids),
+                                hint=None if _near(demand_id, ids) else
+                                "see `campaign demands list`")
+        return found[0]
+
+    def events(self, *, planned: bool | None = None) -> list[dict[str, Any]]:
+        where = "" if planned is None else f"WHERE planned = {int(planned)}"
+        found = self.cited_rows("events", "event", where, order="date, rowid")
+        for e in found:
+            e["planned"] = bool(e["planned"])
+        return found
+
+    def figures(self) -> list[dict[str, Any]]:
+        return self.cited_rows("figures", "figure")
+
+    # -- contacts ----------------------------------------------------------
+
+    def contacts(self, *, kind: str | None = None, country: str | None = None,
+                 group: str | None = None, include_former: bool = True) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        if kind:
+            clauses.append("kind = ?")
+            params.append(kind)
+        if not include_former:
+            clauses.append("status = 'current'")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        found = self.cited_rows("contacts", "contact", where, params, order="kind, name")
+        if country:
+            found = [c for c in found if _matches_country(c.get("country"), country)]
+        if group:
+            g = group.casefold()
+            found = [c for c in found if g in (c.get("grp") or "").casefold()]
+        for c in found:
+            c["group"] = c.pop("grp")
+            c["historical"] = bool(c["historical"])
+        return found
+
+    def add_contact(self, values: Mapping[str, Any], sources: Sequence[str],
+                    *, replace: bool = False) -> None:
+        data = dict(values)
+        if "group" in data:
+            data["grp"] = data.pop("group")
+        self.add_cited("contacts", "contact", data, sources, replace=replace)
+
+    # -- profile -----------------------------------------------------------
+
+    def profile(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM profile")}
+
+    def set_profile(self, values: Mapping[str, str | None]) -> None:
+        for key, value in values.items():
+            if value is None:
+                continue
+            self.conn.execute("INSERT OR REPLACE INTO profile (key, value) VALUES (?, ?)",
+                              (key, value))
+
+
+def _near(name: str, options: Iterable[str]) -> list[str]:
+    from campaign.names import suggest
+
+    return suggest(name, options)
+
+
+def _matches_country(value: str | None, wanted: str) -> bool:
+    if not value:
+        return False
+    from campaign.countries import same_country
+
+    return same_country(value, wanted)
