@@ -1,0 +1,46 @@
+"""Numbered citations: a document cites sources in order of first use, and lists only those."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from campaign import dates
+from campaign.store import Store
+
+
+class Citations:
+    """Hands out [n] markers; ``sources()`` lists exactly the sources that were cited."""
+
+    def __init__(self, store: Store) -> None:
+        self._known = {s["id"]: s for s in store.sources()}
+        self._order: list[str] = []
+
+    def number(self, source_id: str) -> int:
+        if source_id not in self._order:
+            self._order.append(source_id)
+        return self._order.index(source_id) + 1
+
+    def cite(self, source_ids: Iterable[str]) -> str:
+        """'[1]' or '[1, 3]' for these sources (numbered on first use)."""
+        numbers = sorted({self.number(s) for s in source_ids if s in self._known})
+        return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
+
+    def numbers(self, source_ids: Iterable[str]) -> list[int]:
+        return sorted({self.number(s) for s in source_ids if s in self._known})
+
+    def sources(self) -> list[dict[str, Any]]:
+        out = []
+        for n, sid in enumerate(self._order, start=1):
+            s = self._known[sid]
+            out.append({
+                "number": n,
+                "id": sid,
+                "title": s["title"],
+                "publisher": s["publisher"],
+                "published": s["published"],
+                "published_text": dates.human(s["published"]),
+                "url": s.get("url"),
+                "document": s.get("document"),
+            })
+        return out

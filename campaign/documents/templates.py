@@ -1,0 +1,124 @@
+"""Finding and rendering templates: sandboxed, strict, overridable.
+
+A user's template directory (``--templates DIR`` or ``CAMPAIGN_TEMPLATES``)
+is searched before the built-in templates, so copying one built-in and
+editing it is all it takes to change a document's wording. Templates run in
+jinja2's sandbox with StrictUndefined: a typo in a variable name is an error
+that names the template file and line, never a silently empty paragraph.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from campaign import dates
+from campaign.errors import NotFoundError, TemplateError
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("campaign") / "templates"))
+
+
+def search_path(user_dir: str | Path | None = None) -> list[Path]:
+    dirs: list[Path] = []
+    if user_dir:
+        dirs.append(Path(user_dir).expanduser())
+    env = os.environ.get("CAMPAIGN_TEMPLATES")
+    if env:
+        dirs.extend(Path(p).expanduser() for p in env.split(os.pathsep) if p)
+    for d in dirs:
+        if not d.is_dir():
+            raise TemplateError(f"the template directory {d} does not exist",
+                                "check --templates or CAMPAIGN_TEMPLATES")
+    dirs.append(builtin_dir())
+    return dirs
+
+
+def available(user_dir: str | Path | None = None) -> list[dict[str, str]]:
+    """Every template by name, with where it comes from (a user's file wins)."""
+    seen: dict[str, dict[str, str]] = {}
+    for d in search_path(user_dir):
+        origin = "built-in" if d == builtin_dir() else "user"
+        for f in sorted(d.iterdir()):
+            if f.is_file() and not f.name.startswith(".") and f.name not in seen:
+                seen[f.name] = {"name": f.name, "origin": origin, "path": str(f)}
+    return sorted(seen.values(), key=lambda t: t["name"])
+
+
+def locate(name: str, user_dir: str | Path | None = None) -> Path:
+    for d in search_path(user_dir):
+        if (d / name).is_file():
+            return d / name
+    raise NotFoundError("template", name, [t["name"] for t in available(user_dir)
+                                           if t["name"].split(".")[0] in name][:3],
+                        hint="see `campaign templates list`")
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st..."""
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _environment(user_dir: str | Path | None) -> Any:
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader([str(d) for d in search_path(user_dir)]),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["human_date"] = dates.human
+    env.filters["month_year"] = dates.month_year
+    env.filters["ordinal"] = ordinal
+    return env
+
+
+def render(name: str, context: dict[str, Any], user_dir: str | Path | None = None) -> str:
+    """Render a template by file name; any template fault becomes a TemplateError."""
+    import jinja2
+    from jinja2.sandbox import SecurityError
+
+    path = locate(name, user_dir)
+    env = _environment(user_dir)
+    try:
+        template = env.get_template(name)
+        return str(template.render(**context))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or path}, line {exc.lineno}: {exc.message}",
+                            "fix the template syntax") from None
+    except SecurityError as exc:
+        raise TemplateError(f"{path}{_line(exc.__traceback__, path)}: unsafe operation "
+                            f"refused by the sandbox ({exc})",
+                            "templates may only use the document's data") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{path}{_line(exc.__traceback__, path)}: {exc.message}",
+                            "use only the variables the document provides "
+                            "(see `campaign templates show`)") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{path}{_line(exc.__traceback__, path)}: {exc}") from None
+    except (TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
+        raise TemplateError(f"{path}{_line(exc.__traceback__, path)}: {exc}") from None
+
+
+def _line(tb: TracebackType | None, path: Path) -> str:
+    """jinja2 rewrites tracebacks to point into the template: report the last such line."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in (str(path), path.name) or (
+            tb.tb_frame.f_code.co_filename.endswith(path.name)
+        ):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f", line {line}" if line else ""

@@ -1,0 +1,18 @@
+"""Converters from a rendered Markdown document (or its context) to other formats."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class DocFormat(str, Enum):
+    md = "md"
+    txt = "txt"
+    html = "html"
+    docx = "docx"
+    pdf = "pdf"
+    eml = "eml"
+    ics = "ics"
+
+
+BINARY = {DocFormat.docx, DocFormat.pdf}
