@@ -86,6 +86,11 @@ def _register() -> None:
     app.command("export")(packs.export)
     app.command("import")(packs.import_)
     app.command("check")(packs.check)
+    # Each of these modules adds its own commands in register(app).
+    from campaign.cli import announce, documents, letters, meps, outreach, profile, templates
+
+    for module in (documents, templates, meps, letters, outreach, profile, announce):
+        module.register(app)
 
 
 _register()
