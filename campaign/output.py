@@ -51,7 +51,7 @@ def to_json(data: Any) -> str:
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Columns) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also quotes cells with a CR
     writer.writerow([key for key, _ in columns])
     for r in rows:
         writer.writerow([safe_csv_cell(cell(r.get(key))) for key, _ in columns])

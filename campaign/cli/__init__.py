@@ -10,7 +10,6 @@ import os
 import sys
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -19,26 +18,26 @@ from campaign.errors import CampaignError
 
 
 class CampaignGroup(TyperGroup):
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CampaignError as exc:
-            click.echo(f"campaign: error: {exc}", err=True)
-            raise click.exceptions.Exit(exc.exit_code) from None
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            typer.echo(f"campaign: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.TyperException, typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("campaign: interrupted; nothing was changed", err=True)
-            raise click.exceptions.Exit(130) from None
+            typer.echo("campaign: interrupted; nothing was changed", err=True)
+            raise typer.Exit(130) from None
         except Exception as exc:
             if os.environ.get("CAMPAIGN_DEBUG"):
                 raise
-            click.echo(
+            typer.echo(
                 f"campaign: internal error: {type(exc).__name__}: {exc} "
                 "(set CAMPAIGN_DEBUG=1 for details and please report it)",
                 err=True,
             )
-            raise click.exceptions.Exit(1) from None
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

@@ -1,0 +1,70 @@
+"""contacts list/add/import, and CSV exports that spreadsheets cannot run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+
+def test_bundled_contacts_are_historical(cli) -> None:  # type: ignore[no-untyped-def]
+    contacts = json.loads(cli("contacts", "list", "--kind", "mep", "--format", "json").stdout)
+    murphy = [c for c in contacts if c["name"] == "Paul Murphy"]
+    assert murphy and murphy[0]["historical"] is True
+    assert all(c["email"] is None for c in contacts)  # the sources give none
+
+
+def test_add_and_filter_by_country_in_any_language(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("contacts", "add", "Ann Example", "--kind", "union", "--country", "Irlande",
+            "--email", "ann@example.org", "--source", "socialistworld-2014-01")
+    assert r.exit_code == 0, r.output
+    for name in ("Ireland", "IE", "irland"):
+        found = json.loads(cli("contacts", "list", "--country", name, "--format", "json").stdout)
+        assert "Ann Example" in [c["name"] for c in found]
+        assert all(c["country"] == "Ireland" or c["name"] == "Ann Example" for c in found)
+
+
+def test_bad_email_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("contacts", "add", "Ann", "--kind", "union", "--email", "not-an-email",
+            "--source", "socialistworld-2014-01")
+    assert r.exit_code == 2 and "not an email address" in r.stderr
+
+
+def _csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "contacts.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_csv(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _csv(tmp_path, "name,kind,country,email,source\n"
+                          "Dublin Trades Council,union,Ireland,,socialistworld-2014-01\n"
+                          "=HYPERLINK(\"http://x\"),press,France,,socialistworld-2014-01\n")
+    r = cli("contacts", "import", str(path))
+    assert r.exit_code == 0, r.output
+    out = cli("contacts", "list", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(out)))
+    cells = [c for row in rows for c in row]
+    assert "'=HYPERLINK(\"http://x\")" in cells
+    assert not any(c.startswith("=") for c in cells)
+
+
+def test_import_csv_errors_name_file_and_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = cli("export").stdout
+    cases = [
+        ("name,kind,colour,source\nA,union,red,socialistworld-2014-01\n", "unknown column"),
+        ("name,kind,source\nA,union,socialistworld-2014-01\nB,spy,socialistworld-2014-01\n",
+         "line 3"),
+        ("name,kind,source\nA,union,no-such-source\n", "unknown source"),
+        ("name,kind,email,source\nA,union,a at b,socialistworld-2014-01\n", "line 2"),
+        ("name,kind\nA,union\n", "no 'source' column"),
+    ]
+    for text, words in cases:
+        r = cli("contacts", "import", str(_csv(tmp_path, text)))
+        assert r.exit_code == 1, text
+        assert words in r.stderr and "contacts.csv" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    assert cli("export").stdout == before
+    r = cli("contacts", "import", str(tmp_path / "missing.csv"))
+    assert r.exit_code == 1 and "no such file" in r.stderr

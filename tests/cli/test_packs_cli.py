@@ -1,0 +1,61 @@
+"""export / import / check, and the start-up commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from campaign import __version__
+
+
+def test_version(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("--version")
+    assert r.exit_code == 0 and r.stdout.strip() == f"campaign {__version__}"
+
+
+def test_export_to_file_then_import_into_new_store(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "pack.yaml"
+    assert cli("export", "-o", str(out)).exit_code == 0
+    first = out.read_text(encoding="utf-8")
+    monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "new.db"))
+    r = cli("import", str(out), "--replace")
+    assert r.exit_code == 0, r.output
+    assert cli("export").stdout == first
+
+
+def test_failed_import_changes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = cli("export").stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(before.replace("published: '2012-03-07'", "published: '2012-03-77'", 1),
+                   encoding="utf-8")
+    r = cli("import", str(bad), "--replace")
+    assert r.exit_code == 1
+    assert "bad.yaml, line" in r.stderr and "not a day" in r.stderr
+    assert cli("export").stdout == before
+
+
+def test_export_to_missing_directory(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("export", "-o", str(tmp_path / "nope" / "pack.yaml"))
+    assert r.exit_code == 1 and "does not exist" in r.stderr
+    assert not (tmp_path / "nope").exists()
+
+
+def test_check_is_clean_on_the_bundled_campaign(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("check")
+    assert r.exit_code == 0, r.output
+    assert "no problems found" in r.stdout
+
+
+def test_check_finds_near_duplicates(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("prisoners", "add", "Roza Tuletayeva", "--source", "socialistworld-2014-01")
+    r = cli("check", "--format", "json")
+    assert "prisoners merge" in r.stdout
+
+
+def test_corrupt_store_is_one_line(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for suffix in ("-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    db_path.write_bytes(b"garbage" * 1000)
+    r = cli("prisoners", "list")
+    assert r.exit_code == 1
+    assert "not a usable campaign store" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -1,0 +1,117 @@
+"""campaign prisoners ...: through the CLI, on a temporary store."""
+
+from __future__ import annotations
+
+import json
+
+from campaign.store import Store
+
+
+def _one_line_error(result) -> str:  # type: ignore[no-untyped-def]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_list_json_has_the_documented_fields(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "list", "--format", "json")
+    assert r.exit_code == 0
+    people = json.loads(r.stdout)
+    assert len(people) >= 20
+    for p in people:
+        assert {"id", "name", "aliases", "status", "status_date", "sources", "events"} <= p.keys()
+        assert p["sources"], p["name"]
+    roza = next(p for p in people if p["name"] == "Roza Tuletaeva")
+    assert roza["status"] == "imprisoned"
+    assert roza["status_date"] == "2014-01"
+    assert "as reported in January 2014" in roza["status_text"]
+
+
+def test_list_table_shows_names_statuses_and_dates(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "list", "--format", "md")
+    assert "| Roza Tuletaeva |" in r.stdout
+    assert "as reported in" in r.stdout
+
+
+def test_show_finds_a_spelling_variant(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "show", "rosa tuletaeva")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("Roza Tuletaeva")
+
+
+def test_show_miss_suggests_and_exits_1(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "show", "Roza Tuletova-Smirnova")
+    assert r.exit_code == 1
+    line = _one_line_error(r)
+    assert "no person called" in line and "Roza Tuletaeva" in line
+
+
+def test_as_of_answers_for_any_date(cli) -> None:  # type: ignore[no-untyped-def]
+    def status(day: str) -> str | None:
+        r = cli("prisoners", "show", "Vadim Kuramshin", "--as-of", day, "--format", "json")
+        return json.loads(r.stdout)["status"]
+
+    assert status("2010-01-01") is None
+    assert status("2011-06-01") == "released"
+    assert status("2014-06-01") == "imprisoned"
+
+
+def test_status_filter(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "list", "--status", "released", "--format", "json")
+    assert {p["name"] for p in json.loads(r.stdout)} >= {"Natalia Sokolova"}
+    assert all(p["status"] == "released" for p in json.loads(r.stdout))
+
+
+def test_bad_as_of_is_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "list", "--as-of", "2026-02-30")
+    assert r.exit_code == 2
+    assert "--as-of" in _one_line_error(r)
+
+
+def test_update_records_news_with_a_new_source(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("sources", "add", "--title", "Released", "--publisher", "Campaign Kazakhstan",
+            "--date", "2016-08-01", "--id", "news-1")
+    assert r.exit_code == 0, r.output
+    r = cli("prisoners", "update", "Rosa Tuletaeva", "--status", "released",
+            "--date", "2016-08-01", "--source", "news-1")
+    assert r.exit_code == 0, r.output
+    p = json.loads(cli("prisoners", "show", "roza", "--format", "json").stdout)
+    assert p["status"] == "released" and p["status_date"] == "2016-08-01"
+    history = cli("prisoners", "history", "Roza Tuletaeva", "--format", "json")
+    assert [e["kind"] for e in json.loads(history.stdout)][-1] == "released"
+
+
+def test_update_with_unknown_source_changes_nothing(cli, db_path) -> None:  # type: ignore[no-untyped-def]
+    before = cli("export").stdout
+    r = cli("prisoners", "update", "Roza Tuletaeva", "--status", "released",
+            "--date", "2016-08-01", "--source", "greens-efa-2012")
+    assert r.exit_code == 1
+    assert "greens-efa-2012-03-07" in _one_line_error(r)
+    assert cli("export").stdout == before
+
+
+def test_update_needs_a_source(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "update", "Roza Tuletaeva", "--status", "released", "--date", "2016")
+    assert r.exit_code == 2
+
+
+def test_add_alias_merge(cli, db_path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("prisoners", "add", "Ann Example", "--source", "socialistworld-2014-01",
+               "--alias", "Anne Exemple").exit_code == 0
+    assert cli("prisoners", "add", "A. Example", "--source", "greens-efa-2012-03-07").exit_code == 0
+    r = cli("prisoners", "alias", "Ann Example", "Rosa Tuletaeva")
+    assert r.exit_code == 1 and "already used by Roza Tuletaeva" in _one_line_error(r)
+    assert cli("prisoners", "merge", "Ann Example", "A. Example").exit_code == 0
+    p = json.loads(cli("prisoners", "show", "a example", "--format", "json").stdout)
+    assert p["name"] == "Ann Example"
+    assert set(p["aliases"]) == {"Anne Exemple", "A. Example"}
+    assert set(p["sources"]) == {"socialistworld-2014-01", "greens-efa-2012-03-07"}
+    st = Store(db_path)
+    assert st.conn.execute("SELECT count(*) FROM persons WHERE name = 'A. Example'").fetchone()[0] == 0
+
+
+def test_duplicate_name_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "add", "ROZA TULETAEVA", "--source", "socialistworld-2014-01")
+    assert r.exit_code == 1
+    assert "already used by Roza Tuletaeva" in _one_line_error(r)
