@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Annotated
 
 import typer
@@ -199,3 +199,48 @@ def merge(ctx: typer.Context, name: NameArg,
         keep, dup = find_id(st, name), find_id(st, other)
         merge_people(st, keep, dup)
     typer.echo(f"merged {dup} into {keep}")
+
+
+class SheetFormat(StrEnum):
+    pdf = "pdf"
+    html = "html"
+    md = "md"
+    docx = "docx"
+
+
+@app.command("print")
+def print_(
+    ctx: typer.Context,
+    status: Annotated[
+        list[Status] | None,
+        typer.Option("--status", help="Only people with this status (repeatable; default: "
+                                      "detained, charged, under investigation, on trial, "
+                                      "imprisoned)."),
+    ] = None,
+    name: Annotated[
+        list[str] | None, typer.Option("--name", help="Only this person (repeatable).")
+    ] = None,
+    as_of_: AsOfOpt = None,
+    title: Annotated[str | None, typer.Option("--title", help="Heading of the sheet.")] = None,
+    fmt: Annotated[SheetFormat | None, typer.Option(
+        "--format", "-f", help="pdf, html, md (default on stdout) or docx.")] = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write to FILE (atomically); the extension sets the format.")
+    ] = None,
+    templates: Annotated[str | None, typer.Option(
+        "--templates", envvar="CAMPAIGN_TEMPLATES",
+        help="Directory of your own templates, searched before the built-in ones.")] = None,
+) -> None:
+    """The picket sheet: names in large type, what happened and as of when (A4 PDF)."""
+    from campaign.documents.output import choose_format, deliver
+    from campaign.documents.picket import DEFAULT_STATUSES, FORMATS, render_picket
+    from campaign.formats import DocFormat
+
+    day = as_of(as_of_)
+    chosen = choose_format(output, DocFormat(fmt.value) if fmt else None, FORMATS)
+    wanted = [s.value.replace("-", " ") for s in status] if status else list(DEFAULT_STATUSES)
+    data = render_picket(store(ctx), chosen, user_dir=templates, statuses=wanted,
+                         names=name or [], as_of=day, title=title)
+    deliver(data, output)
+    if output:
+        typer.echo(f"wrote {output}", err=True)

@@ -1,9 +1,145 @@
-"""campaign templates commands (being written)."""
+"""campaign templates: list, show and copy the templates documents are rendered from."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from campaign.cli.common import FormatOpt
+from campaign.output import Format
+
+templates_app = typer.Typer(help="The templates documents are rendered from: list, show, copy.",
+                            no_args_is_help=True)
+
+TemplatesOpt = Annotated[
+    str | None,
+    typer.Option("--templates", envvar="CAMPAIGN_TEMPLATES",
+                 help="Directory of your own templates, searched before the built-in ones."),
+]
+NameArg = Annotated[str, typer.Argument(help="Template file name, e.g. resolution.md.j2.")]
+
+
+@templates_app.command("list")
+def list_(templates: TemplatesOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Every template, and whether yours or the built-in one is used."""
+    from campaign.documents.templates import available
+    from campaign.output import emit
+
+    emit(available(templates), fmt, [("name", "name"), ("origin", "origin"), ("path", "path")])
+
+
+# The documents whose context can be shown: template name -> (module, builder).
+DOCUMENTS = {
+    "resolution.md.j2": ("campaign.documents.resolution", "resolution_context"),
+    "picket.md.j2": ("campaign.documents.picket", "picket_context"),
+    "picket.typ": ("campaign.documents.picket", "picket_context"),
+}
+
+
+def _locate(name: str, user_dir: str | None) -> Path:
+    """The template's file; a miss suggests the nearest template names."""
+    from campaign.documents.templates import available, locate
+    from campaign.errors import NotFoundError
+    from campaign.names import suggest
+
+    try:
+        return locate(name, user_dir)
+    except NotFoundError:
+        near = suggest(name, [t["name"] for t in available(user_dir)])
+        raise NotFoundError("template", name, near,
+                            hint=None if near else "see `campaign templates list`") from None
+
+
+def _shape(value: Any, name: str, out: list[str]) -> None:
+    """'notes.prisoners[]: name, status_text, ...' lines: the structure, not the data."""
+    if isinstance(value, dict):
+        scalars = [k for k, v in value.items() if not isinstance(v, (dict, list))]
+        if scalars:
+            out.append(f"{name or '(top)'}: " + ", ".join(scalars))
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                _shape(v, f"{name}.{k}" if name else k, out)
+    elif isinstance(value, list):
+        first = next((v for v in value if v is not None), None)
+        if isinstance(first, (dict, list)):
+            _shape(first, f"{name}[]", out)
+        else:
+            out.append(f"{name}[]: list")
+
+
+def _variables(ctx: typer.Context, name: str, path: Path, text: str) -> list[str]:
+    lines: list[str] = []
+    if name in DOCUMENTS:
+        import importlib
+
+        from campaign.cli.common import store
+
+        module, builder = DOCUMENTS[name]
+        context = getattr(importlib.import_module(module), builder)(store(ctx))
+        lines.append("the document provides:")
+        shape: list[str] = []
+        _shape(context, "", shape)
+        lines += ["  " + s for s in shape]
+    if path.name.endswith(".j2"):
+        import jinja2
+        from jinja2 import meta
+
+        env = jinja2.Environment()
+        env.filters.update(dict.fromkeys(("human_date", "month_year", "ordinal"), str))
+        try:
+            used = meta.find_undeclared_variables(env.parse(text))
+        except jinja2.TemplateError:
+            used = set()
+        if used:
+            lines.append("the template uses: " + ", ".join(sorted(used)))
+    return lines
+
+
+@templates_app.command()
+def show(
+    ctx: typer.Context,
+    name: NameArg,
+    templates: TemplatesOpt = None,
+    source_only: Annotated[bool, typer.Option(
+        "--source-only", help="Only the template's text, without the list of variables.")
+    ] = False,
+) -> None:
+    """Print a template's source and the variables its document provides."""
+    path = _locate(name, templates)
+    text = path.read_text(encoding="utf-8")
+    typer.echo(text, nl=not text.endswith("\n"))
+    if source_only:
+        return
+    typer.echo(f"\n----- {path}")
+    for line in _variables(ctx, path.name, path, text):
+        typer.echo(line)
+
+
+@templates_app.command()
+def copy(
+    name: NameArg,
+    directory: Annotated[str, typer.Argument(help="Your template directory (must exist).")],
+    templates: TemplatesOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Copy a template into DIR to edit it; use it with --templates DIR."""
+    from campaign.errors import OutputError
+    from campaign.files import check_writable_dir, write_atomic
+
+    source = _locate(name, templates)
+    target_dir = Path(directory).expanduser()
+    check_writable_dir(target_dir)
+    target = target_dir / source.name
+    if target.resolve() == source.resolve():
+        raise OutputError(f"{target} is the template itself", "copy it to another directory")
+    if target.exists() and not force:
+        raise OutputError(f"{target} already exists", "add --force to overwrite it")
+    write_atomic(target, source.read_bytes())
+    typer.echo(f"copied {source.name} to {target}; use it with --templates {target_dir}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.add_typer(templates_app, name="templates")

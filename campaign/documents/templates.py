@@ -10,6 +10,7 @@ that names the template file and line, never a silently empty paragraph.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -122,3 +123,29 @@ def _line(tb: TracebackType | None, path: Path) -> str:
             line = tb.tb_lineno
         tb = tb.tb_next
     return f", line {line}" if line else ""
+
+
+def renderer(name: str, user_dir: str | Path | None = None) -> Callable[[dict[str, Any]], str]:
+    """A template compiled once and rendered for many contexts (a mail merge of 705 letters).
+
+    Same search path, sandbox and strictness as ``render``; a fault while rendering
+    is re-run through ``render`` so it is reported the same way (file and line).
+    """
+    import jinja2
+
+    locate(name, user_dir)
+    env = _environment(user_dir)
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateError:
+        render(name, {}, user_dir)  # raises the TemplateError naming the file and line
+        raise
+
+    def run(context: dict[str, Any]) -> str:
+        try:
+            return str(template.render(**context))
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, ZeroDivisionError):
+            render(name, context, user_dir)
+            raise
+
+    return run

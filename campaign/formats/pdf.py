@@ -1,0 +1,187 @@
+"""PDF with Typst: the document's data go in as JSON, never pasted into markup.
+
+Typst templates (``templates/*.typ``, overridable like the jinja2 ones) read
+``json(bytes(sys.inputs.at("data")))``, so a name containing ``#``, ``$``,
+``]`` or a quote is typeset as text and can never change the layout or run
+code. The fonts named by the templates (Libertinus Serif, New Computer Modern)
+are embedded in the typst package itself and cover Cyrillic and the Kazakh
+letters (ң, ө, ұ, қ, ғ, ү, һ, і, ә), so a PDF looks the same on every machine.
+
+``markdown_blocks`` turns our rendered Markdown into a flat list of blocks
+(headings, paragraphs, list items with their markers, rules); the generic
+``document.typ`` and the DOCX converter both typeset from it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from campaign.errors import TemplateError
+
+Run = dict[str, Any]
+Block = dict[str, Any]
+
+SOURCES_HEADINGS = {"sources", "sources cited", "references"}
+
+
+def _runs(token: Any) -> list[Run]:
+    """An inline token as runs of text with bold/italic/mono flags; links as 'text (url)'."""
+    runs: list[Run] = []
+    bold = italic = 0
+    href: str | None = None
+    link_text: list[str] = []
+
+    def add(text: str, mono: bool = False) -> None:
+        if not text:
+            return
+        if href is not None:
+            link_text.append(text)
+        flags = {"bold": bold > 0, "italic": italic > 0, "mono": mono}
+        if runs and all(runs[-1][k] == v for k, v in flags.items()):
+            runs[-1]["text"] += text
+        else:
+            runs.append({"text": text, **flags})
+
+    for child in token.children or []:
+        kind = child.type
+        if kind == "text":
+            add(child.content)
+        elif kind == "code_inline":
+            add(child.content, mono=True)
+        elif kind == "softbreak":
+            add(" ")
+        elif kind == "hardbreak":
+            add("\n")
+        elif kind == "strong_open":
+            bold += 1
+        elif kind == "strong_close":
+            bold -= 1
+        elif kind == "em_open":
+            italic += 1
+        elif kind == "em_close":
+            italic -= 1
+        elif kind == "link_open":
+            href = str(child.attrs.get("href") or "")
+            link_text = []
+        elif kind == "link_close":
+            target, href = href, None
+            shown = "".join(link_text).strip()
+            if target and target not in (shown, f"mailto:{shown}"):
+                add(f" ({target})")
+        elif kind == "image":
+            add(child.content or str(child.attrs.get("alt") or ""))
+    return runs
+
+
+def plain(runs: list[Run]) -> str:
+    return "".join(r["text"] for r in runs)
+
+
+def markdown_blocks(markdown: str) -> list[Block]:
+    """Flat blocks from Markdown: what a typesetter needs, with list numbers worked out.
+
+    Each list gets an id (``list``) so that a converter can restart numbering
+    per list; an item's number is explicit, so a list interrupted by a nested
+    one keeps counting. Everything after a "Sources" heading is ``small``.
+    """
+    from campaign.formats.markdown import tokens
+
+    blocks: list[Block] = []
+    # Open lists: [list id, ordered?, next number]; items: is the current item's
+    # first paragraph still to come?
+    lists: list[list[Any]] = []
+    first_para: list[bool] = []
+    next_id = 0
+    small = False
+    heading: int | None = None
+    quote = 0
+    for tok in tokens(markdown):
+        t = tok.type
+        if t in ("bullet_list_open", "ordered_list_open"):
+            start = int(tok.attrs.get("start", 1) or 1) if t == "ordered_list_open" else 0
+            lists.append([next_id, t == "ordered_list_open", start])
+            next_id += 1
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif t == "list_item_open":
+            first_para.append(True)
+        elif t == "list_item_close":
+            first_para.pop()
+        elif t == "heading_open":
+            heading = int(tok.tag[1])
+        elif t == "heading_close":
+            heading = None
+        elif t == "blockquote_open":
+            quote += 1
+        elif t == "blockquote_close":
+            quote -= 1
+        elif t == "hr":
+            blocks.append({"type": "rule", "small": small})
+        elif t in ("fence", "code_block"):
+            blocks.append({"type": "paragraph", "small": small, "quote": quote > 0,
+                           "runs": [{"text": tok.content.rstrip("\n"), "bold": False,
+                                     "italic": False, "mono": True}]})
+        elif t == "inline":
+            runs = _runs(tok)
+            if heading is not None:
+                small = plain(runs).strip().rstrip(":").casefold() in SOURCES_HEADINGS
+                blocks.append({"type": "heading", "level": heading, "runs": runs,
+                               "small": False})
+            elif lists and first_para and first_para[-1]:
+                list_id, ordered, number = lists[-1]
+                first_para[-1] = False
+                if ordered:
+                    lists[-1][2] += 1
+                    marker = f"{number}."
+                else:
+                    marker = "•" if len(lists) % 2 else "–"
+                blocks.append({"type": "item", "list": list_id, "ordered": ordered,
+                               "level": len(lists), "number": number if ordered else None,
+                               "marker": marker, "runs": runs, "small": small})
+            elif lists:
+                blocks.append({"type": "item", "list": lists[-1][0], "ordered": lists[-1][1],
+                               "level": len(lists), "number": None, "marker": "",
+                               "runs": runs, "small": small})
+            else:
+                blocks.append({"type": "paragraph", "runs": runs, "small": small,
+                               "quote": quote > 0})
+    return blocks
+
+
+def compile_typ(path: Path, data: dict[str, Any]) -> bytes:
+    """Typeset a .typ file with ``data`` as JSON in ``sys.inputs.data``."""
+    import typst
+
+    try:
+        payload = json.dumps(data, ensure_ascii=False, default=str)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - contexts are plain data
+        raise TemplateError(f"{path}: the document's data cannot be passed to Typst ({exc})"
+                            ) from None
+    try:
+        pdf = typst.compile(str(path), root=str(path.parent), sys_inputs={"data": payload})
+    except Exception as exc:  # typst raises its own TypstError (a RuntimeError subclass)
+        message = " ".join(str(exc).split())
+        raise TemplateError(f"{path}: Typst could not typeset it: {message[:300]}",
+                            "fix the template, or remove your copy to use the built-in one"
+                            ) from None
+    if not isinstance(pdf, bytes):  # pragma: no cover - only with an output path
+        raise TemplateError(f"{path}: Typst returned no PDF")
+    return pdf
+
+
+def context_to_pdf(template_name: str, data: dict[str, Any],
+                   user_dir: str | Path | None = None) -> bytes:
+    """A document-specific Typst template (a user's copy first) over the document's context."""
+    from campaign.documents.templates import locate
+
+    return compile_typ(locate(template_name, user_dir), data)
+
+
+def markdown_to_pdf(markdown: str, *, title: str, user_dir: str | Path | None = None,
+                    lang: str = "en") -> bytes:
+    """Any rendered document as an A4 PDF, through the generic ``document.typ``."""
+    return context_to_pdf("document.typ",
+                          {"title": title, "lang": lang, "blocks": markdown_blocks(markdown)},
+                          user_dir)

@@ -1,0 +1,76 @@
+"""PDF with Typst: blocks from Markdown, JSON-only data, fonts with Kazakh letters, errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from campaign.errors import TemplateError
+from campaign.formats.pdf import context_to_pdf, markdown_blocks, markdown_to_pdf
+
+MD = """# Жаңаөзен #set page(width: 1cm) $x$
+
+Text with **bold** and [link](https://example.org).
+
+1. one
+   - sub
+2. two
+
+## Sources
+
+1. A source.
+"""
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return markdown_to_pdf(MD, title="Жаңаөзен")
+
+
+def test_blocks() -> None:
+    blocks = markdown_blocks(MD)
+    assert [b["type"] for b in blocks] == ["heading", "paragraph", "item", "item", "item",
+                                           "heading", "item"]
+    items = [b for b in blocks if b["type"] == "item"]
+    assert [b["marker"] for b in items] == ["1.", "–", "2.", "1."]
+    assert items[0]["list"] == items[2]["list"] != items[3]["list"]
+    assert items[1]["level"] == 2
+    assert blocks[1]["runs"][1] == {"text": "bold", "bold": True, "italic": False, "mono": False}
+    assert blocks[1]["runs"][-1]["text"].endswith("link (https://example.org).")
+    assert blocks[-1]["small"] and not blocks[2]["small"]
+
+
+def test_text_layer_kazakh_and_markup_as_text(pdf: bytes) -> None:
+    reader = PdfReader(io.BytesIO(pdf))
+    text = reader.pages[0].extract_text()
+    assert "Жаңаөзен #set page(width: 1cm) $x$" in text
+    assert "1. one" in text.replace("\n", " ") or "1.one" in text.replace(" ", "")
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert reader.metadata.title == "Жаңаөзен"
+
+
+def test_fonts_embedded_cover_kazakh(pdf: bytes) -> None:
+    """The bundled Libertinus Serif has its own glyphs for ң, ө (no fallback font needed)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    fonts = {str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+    assert any("LibertinusSerif" in f for f in fonts)
+    import typst
+
+    only_libertinus = typst.compile(
+        b'#set text(font: "Libertinus Serif", fallback: false)\n\xd0\x96\xd0\xb0\xd2\xa3\xd0'
+        b'\xb0\xd3\xa9\xd0\xb7\xd0\xb5\xd0\xbd')
+    assert "Жаңаөзен" in PdfReader(io.BytesIO(only_libertinus)).pages[0].extract_text()
+
+
+def test_user_override_and_errors(tmp_path: Path) -> None:
+    (tmp_path / "document.typ").write_text(
+        '#let data = json(bytes(sys.inputs.at("data")))\nCustom: #data.title\n', encoding="utf-8")
+    pdf = markdown_to_pdf("x", title="Mine", user_dir=tmp_path)
+    assert "Custom: Mine" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    (tmp_path / "broken.typ").write_text("#let x = (\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=str(tmp_path / "broken.typ")):
+        context_to_pdf("broken.typ", {}, tmp_path)
