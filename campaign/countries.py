@@ -65,3 +65,18 @@ def same_country(value: str, wanted: str) -> bool:
 
 def known_names() -> list[str]:
     return [names[0] for names in COUNTRIES.values()]
+
+
+def resolve(name: str, option: str = "--country") -> str:
+    """ISO code for a country the user typed; an unknown one is a usage error naming close ones."""
+    code = code_of(name)
+    if code:
+        return code
+    from campaign.errors import UsageError
+    from campaign.names import suggest
+
+    every = [n for code_, names in COUNTRIES.items() for n in (*names, code_)]
+    close = suggest(name, every)
+    hint = (f"did you mean {', '.join(repr(c) for c in close)}?" if close
+            else "give an English name, the EP's translated name or an ISO code (IE)")
+    raise UsageError(f"{option}: unknown country '{name}'", hint)

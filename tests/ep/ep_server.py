@@ -1,0 +1,107 @@
+"""Helpers for the EP tests: serve the fixtures of tests/fixtures/ep from pytest-httpserver."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ep"
+XML = "application/xml;charset=UTF-8"
+CONTEXT = [{"data": "@graph", "@base": "https://data.europarl.europa.eu/"},
+           "https://data.europarl.europa.eu/api/v2/context.jsonld"]
+DETAIL_PATH = re.compile(r"^/api/v2/meps/(\d+)$")
+ALL_IDS = ["124984", "124986", "197490", "1294", "900001", "900002", "900003", "900004"]
+IRISH_IDS = ["124984", "124986", "900001"]
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
+    b'<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">'
+    b'<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">'
+    b'<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">'
+    b'<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">'
+    b'<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">'
+    b'<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">'
+    b']><meps><mep><fullName>&lol9;</fullName><country>Ireland</country>'
+    b'<politicalGroup>X</politicalGroup><id>1</id><nationalPoliticalGroup>-'
+    b'</nationalPoliticalGroup></mep></meps>'
+)
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def list_xml(lang: str = "en", *, without: Iterable[str] = ()) -> bytes:
+    """The fixture list, optionally without some members (by id)."""
+    body = fixture_bytes(f"full-list-{lang}.xml").decode("utf-8")
+    for ep_id in without:
+        body = re.sub(rf"<mep>(?:(?!</mep>).)*<id>{ep_id}</id>(?:(?!</mep>).)*</mep>", "", body)
+    return body.encode("utf-8")
+
+
+def details() -> dict[str, Any]:
+    return json.loads(fixture_bytes("api-details.json"))
+
+
+def base_url(server: HTTPServer) -> str:
+    return server.url_for("/").rstrip("/")
+
+
+def api_url(server: HTTPServer) -> str:
+    return server.url_for("/api/v2")
+
+
+def serve_list(server: HTTPServer, lang: str = "en", body: bytes | None = None,
+               content_type: str = XML, status: int = 200) -> None:
+    server.expect_request(f"/meps/{lang}/full-list/xml").respond_with_data(
+        list_xml(lang) if body is None else body, status=status, content_type=content_type)
+
+
+def _current(request: Request) -> Response:
+    everything = json.loads(fixture_bytes("api-show-current.json"))["data"]
+    offset = int(request.args.get("offset", 0))
+    limit = int(request.args.get("limit", 50))
+    page = {"data": everything[offset:offset + limit], "@context": CONTEXT}
+    return Response(json.dumps(page), content_type="application/ld+json")
+
+
+def serve_api(server: HTTPServer, *, fail: Iterable[str] = (), status: int = 500) -> None:
+    """show-current (paged) and meps/{id}; ids in ``fail`` answer ``status``."""
+    failing = set(fail)
+    people = details()
+
+    def detail(request: Request) -> Response:
+        match = DETAIL_PATH.match(request.path)
+        ep_id = match.group(1) if match else ""
+        if ep_id in failing:
+            return Response("server error", status=status)
+        if ep_id not in people:
+            return Response("not found", status=404)
+        body = {"data": [people[ep_id]], "@context": CONTEXT}
+        return Response(json.dumps(body), content_type="application/ld+json")
+
+    server.expect_request("/api/v2/meps/show-current").respond_with_handler(_current)
+    server.expect_request(DETAIL_PATH).respond_with_handler(detail)
+
+
+def detail_requests(server: HTTPServer) -> list[str]:
+    """The ids whose details were requested, in order."""
+    out = []
+    for request, _ in server.log:
+        match = DETAIL_PATH.match(request.path)
+        if match:
+            out.append(match.group(1))
+    return out
+
+
+def list_requests(server: HTTPServer) -> int:
+    return sum(1 for request, _ in server.log if request.path.endswith("/full-list/xml"))
