@@ -107,3 +107,23 @@ def timeline(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from campaign.facts import timeline as build
 
     emit(build(store(ctx)), fmt, TIMELINE_COLUMNS, title="Timeline")
+
+
+UPCOMING_COLUMNS = [("date", "date"), ("type", "type"), ("what", "what"), ("place", "place"),
+                    ("sources", "sources")]
+
+
+@events_app.command("upcoming")
+def events_upcoming(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", help="How many days ahead.")] = 30,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="First day, YYYY-MM-DD (default today).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Coming anniversaries of the campaign's events, and planned events."""
+    from campaign import dates
+    from campaign.anniversaries import upcoming
+
+    first = dates.parse_day(start, "--from") if start else dates.today()
+    emit(upcoming(store(ctx), first, days), fmt, UPCOMING_COLUMNS, title="Coming up")
