@@ -1,9 +1,73 @@
-"""campaign outreach commands (being written)."""
+"""campaign outreach: which drafts went to whom, and what became of them."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Annotated
+
 import typer
 
+from campaign.cli.common import FormatOpt, store
+from campaign.output import Format, emit
 
-def register(app: typer.Typer) -> None:
+app = typer.Typer(help="The outreach log: drafts, sent letters and replies.",
+                  no_args_is_help=True)
+
+
+class State(StrEnum):
+    drafted = "drafted"
+    sent = "sent"
+    replied = "replied"
+
+
+class MarkState(StrEnum):
+    sent = "sent"
+    replied = "replied"
+
+
+COLUMNS = [("id", "id"), ("contact", "contact"), ("document", "document"),
+           ("created", "created"), ("state", "state"), ("updated", "updated"),
+           ("note", "note"), ("path", "path")]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    state: Annotated[State | None, typer.Option("--state", help="Only this state.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List the outreach log, oldest first."""
+    from campaign.outreach import entries
+
+    rows = entries(store(ctx), state.value if state else None)
+    emit(rows, fmt, COLUMNS, title="Outreach")
+
+
+@app.command()
+def mark(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(metavar="ID", help="Entry id (see `outreach list`).")],
+    state: Annotated[MarkState, typer.Argument(help="sent or replied.")],
+    note: Annotated[str | None, typer.Option("--note", help="e.g. who replied and how.")] = None,
+) -> None:
+    """Record that a draft was sent, or that the contact replied."""
+    from campaign.outreach import mark as mark_
+
+    st = store(ctx)
+    with st.transaction():
+        entry = mark_(st, entry_id, state.value, note)
+    typer.echo(f"outreach {entry_id} marked {entry['state']}")
+
+
+@app.command()
+def summary(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """How many drafts are drafted, sent and replied."""
+    from campaign.outreach import summary as summary_
+
+    rows = summary_(store(ctx))
+    emit(rows, fmt, [("state", "state"), ("count", "count")], title="Outreach summary")
+
+
+def register(main: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    main.add_typer(app, name="outreach")

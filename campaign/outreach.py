@@ -1,0 +1,83 @@
+"""The outreach log: which draft went to which contact, and what became of it.
+
+A draft is logged when its file is written, in the same transaction, so a
+letter that failed to be written is never logged. The digest is a SHA-256 of
+the letter's text without its date line, so that the same letter drafted again
+on another day is still recognised as the same letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from campaign.errors import NotFoundError, UsageError
+from campaign.store import Store
+
+STATES = ("drafted", "sent", "replied")
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def now() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat()
+
+
+def already_drafted(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (contact id, digest) pairs among ``pairs`` that the log already holds."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    found = store.conn.execute("SELECT contact_id, digest FROM outreach").fetchall()
+    return {(c, d) for c, d in found if (c, d) in wanted}
+
+
+def record(store: Store, entries: Sequence[dict[str, Any]]) -> None:
+    """Log drafts: each entry has contact_id, document, digest, path (and optionally created)."""
+    created = now()
+    store.conn.executemany(
+        "INSERT INTO outreach (contact_id, document, created, digest, state, path)"
+        " VALUES (?, ?, ?, ?, 'drafted', ?)",
+        [(e["contact_id"], e["document"], e.get("created") or created, e["digest"], e.get("path"))
+         for e in entries],
+    )
+
+
+def entries(store: Store, state: str | None = None) -> list[dict[str, Any]]:
+    """The log, oldest first, with each contact's name."""
+    if state is not None and state not in STATES:
+        raise UsageError(f"unknown state '{state}'", "use one of: " + ", ".join(STATES))
+    where = "WHERE o.state = ?" if state else ""
+    return store.rows(
+        "SELECT o.id, o.contact_id, c.name AS contact, c.kind, o.document, o.created, o.state,"
+        " o.updated, o.note, o.path, o.digest FROM outreach o"
+        f" LEFT JOIN contacts c ON c.id = o.contact_id {where} ORDER BY o.id",
+        (state,) if state else (),
+    )
+
+
+def mark(store: Store, entry_id: int, state: str, note: str | None = None) -> dict[str, Any]:
+    """Move a draft to ``sent`` or ``replied`` (with an optional note)."""
+    if state not in STATES[1:]:
+        raise UsageError(f"cannot mark an entry '{state}'", "use sent or replied")
+    found = store.row("SELECT * FROM outreach WHERE id = ?", (entry_id,))
+    if not found:
+        ids = [str(r[0]) for r in store.conn.execute("SELECT id FROM outreach ORDER BY id")]
+        raise NotFoundError("outreach entry", str(entry_id),
+                            hint="see `campaign outreach list` for the ids" if ids
+                            else "the outreach log is empty; draft letters with `campaign letter`")
+    values: dict[str, Any] = {"state": state, "updated": now()}
+    if note is not None:
+        values["note"] = note
+    store.update("outreach", str(entry_id), values)
+    return {**found, **values}
+
+
+def summary(store: Store) -> list[dict[str, Any]]:
+    """How many entries are in each state (every state listed, zeros included)."""
+    counts = dict(store.conn.execute("SELECT state, count(*) FROM outreach GROUP BY state"))
+    return [{"state": s, "count": int(counts.get(s, 0))} for s in STATES]

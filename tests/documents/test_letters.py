@@ -1,0 +1,314 @@
+"""Letters as a library: selection, salutations, personal content, citations, the log."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from campaign.documents import letters as L
+from campaign.errors import CampaignError, InputError, NotFoundError, OutputError, UsageError
+from campaign.formats import DocFormat
+from campaign.outreach import entries, summary
+from campaign.store import Store
+
+# As the EP writes them (ep-formats.md): surnames in capitals, not always wholly.
+LEFT = "Confederal Group of the European United Left - Nordic Green Left"
+EPP = "Group of the European People's Party (Christian Democrats)"
+MEPS = [
+    {"id": "mep-124984", "ep_id": "124984", "name": "Lynn BOYLAN", "given_name": "Lynn",
+     "family_name": "Boylan", "country": "Ireland", "group": LEFT, "party": "Sinn Féin"},
+    {"id": "mep-124986", "ep_id": "124986", "name": "Matt CARTHY", "country": "Ireland",
+     "group": LEFT, "party": "Sinn Féin", "status": "former"},
+    {"id": "mep-28115", "ep_id": "28115", "name": "Mairead McGUINNESS", "country": "Ireland",
+     "group": EPP, "party": "Fine Gael"},
+    {"id": "mep-96668", "ep_id": "96668", "name": "Seán KELLY", "country": "Ireland",
+     "group": EPP, "party": "Fine Gael", "email": "sean.kelly@europarl.europa.eu",
+     "extra": {"building": "WILLY BRANDT", "office": "02M105"}},
+    {"id": "mep-197490", "ep_id": "197490", "name": "Magdalena ADAMOWICZ", "country": "Poland",
+     "group": EPP, "party": "Independent"},
+    {"id": "mep-1294", "ep_id": "1294", "name": "Elio DI RUPO", "given_name": "Elio",
+     "family_name": "Di Rupo", "country": "Belgium",
+     "group": "Group of the Progressive Alliance of Socialists and Democrats in the "
+              "European Parliament", "party": "Parti socialiste"},
+]
+IRISH_CURRENT = {"Lynn Boylan", "Mairead McGuinness", "Seán Kelly"}
+
+
+def add_meps(st: Store) -> None:
+    with st.transaction():
+        st.add_source({"id": "ep-meps", "title": "Full list of current MEPs",
+                       "publisher": "European Parliament", "published": "2019-07",
+                       "url": "https://www.europarl.europa.eu/meps/en/full-list/xml",
+                       "document": None})
+        for m in MEPS:
+            st.add_contact({"kind": "mep", "status": "current", **m}, ["ep-meps"])
+
+
+@pytest.fixture(scope="module")
+def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("base") / "meps.db"
+    st = Store(path)
+    add_meps(st)
+    st.close()
+    return path
+
+
+@pytest.fixture
+def st(base_db: Path, db_path: Path) -> Store:
+    shutil.copy(base_db, db_path)
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+SENDER = L.Sender("Jane Doe", "1 Main Street\nDublin 1", "Unite Dublin Central", "jane@example.org")
+NOTE = "I met the Zhanaozen oil workers' families in 2013 and I write as their friend."
+
+
+def test_names_are_written_properly() -> None:
+    assert L.proper_name("Lynn BOYLAN") == "Lynn Boylan"
+    assert L.proper_name("Mairead McGUINNESS") == "Mairead McGuinness"
+    assert L.proper_name("Elio DI RUPO") == "Elio Di Rupo"
+    assert L.proper_name("Nicole KIIL-NIELSEN") == "Nicole Kiil-Nielsen"
+    assert L.proper_name("Seán KELLY") == "Seán Kelly"
+    assert L.proper_name("Ruža TOMAŠIĆ") == "Ruža Tomašić"
+    assert L.proper_name("Paul Murphy") == "Paul Murphy"
+
+
+def test_salutations_and_closings() -> None:
+    mep = {"name": "Lynn BOYLAN"}
+    assert L.salutation(mep, "mep") == "Dear Lynn Boylan,"
+    assert L.salutation({**mep, "honorific": "Dr", "family_name": "BOYLAN"}, "mep") \
+        == "Dear Dr Boylan,"
+    president = {"name": "A. Person", "role": "President of Kazakhstan"}
+    assert L.salutation(president, "authority") == "Your Excellency,"
+    assert L.closing("Your Excellency,") == "Yours faithfully,"
+    envoy = {"name": "Anna SMITH", "role": "Ambassador of Kazakhstan to Belgium"}
+    assert L.salutation(envoy, "embassy") == "Dear Ambassador Smith,"
+    assert L.salutation({"name": "Some Embassy"}, "embassy") == "Dear Sir or Madam,"
+    assert L.closing("Dear Sir or Madam,") == "Yours faithfully,"
+    assert L.closing("Dear Lynn Boylan,") == "Yours sincerely,"
+    own = {"name": "Nursultan Nazarbayev", "role": "President of Kazakhstan",
+           "salutation": "Dear President Nazarbayev,"}
+    assert L.salutation(own, "authority") == "Dear President Nazarbayev,"
+
+
+def test_letters_to_one_country_are_personal(st: Store) -> None:
+    letters = L.prepare(st, "mep", sender=SENDER, countries_=["IE"], note=NOTE)
+    assert {ltr.recipient for ltr in letters} == IRISH_CURRENT  # no former, no historical
+    for ltr in letters:
+        assert f"Dear {ltr.recipient}," in ltr.markdown
+        assert "Yours sincerely," in ltr.markdown
+        assert NOTE in ltr.markdown
+        assert "Member of the European Parliament for Ireland" in ltr.markdown
+        assert "Jane Doe" in ltr.markdown and "Unite Dublin Central" in ltr.markdown
+    assert len({ltr.markdown for ltr in letters}) == len(letters)
+    boylan = next(ltr for ltr in letters if ltr.recipient == "Lynn Boylan")
+    # Her group's earlier acts are in the store, cited; the EPP's are not, so none is claimed.
+    assert "Your political group has been involved" in boylan.markdown
+    assert "GUE/NGL" in boylan.markdown
+    mcg = next(ltr for ltr in letters if ltr.recipient == "Mairead McGuinness")
+    assert "Your political group" not in mcg.markdown
+    assert "European Parliament  \nRue Wiertz 60  \nB-1047 Brussels  \nBelgium" in mcg.markdown
+    kelly = next(ltr for ltr in letters if ltr.recipient == "Seán Kelly")
+    assert "Bât. WILLY BRANDT 02M105" in kelly.markdown
+    assert "60, rue Wiertz / Wiertzstraat 60" in kelly.markdown
+
+
+def test_citations_match_the_source_list(st: Store) -> None:
+    for ltr in L.prepare(st, "mep", sender=SENDER, countries_=["Ireland"], note=NOTE):
+        body, _, tail = ltr.markdown.partition("\nSources:\n")
+        used = {int(n) for group in re.findall(r"\[([\d, ]+)\]", body)
+                for n in group.split(",")}
+        listed = {int(n) for n in re.findall(r"^(\d+)\. ", tail, flags=re.M)}
+        assert used and used == listed == set(range(1, len(listed) + 1))
+        # Figures keep their qualifier and who says so; statuses are dated.
+        assert "at least 16 deaths" in ltr.markdown.casefold()
+        assert "according to official reports" in ltr.markdown
+        assert "(as reported in January 2014)" in ltr.markdown
+
+
+def test_filters_group_and_contact(st: Store) -> None:
+    got = L.select_contacts(st, "mep", groups=["EPP"])
+    assert {c["name"] for c in got} == {"Mairead McGUINNESS", "Seán KELLY", "Magdalena ADAMOWICZ"}
+    got = L.select_contacts(st, "mep", groups=["GUE/NGL"])
+    assert [c["name"] for c in got] == ["Lynn BOYLAN"]
+    # A former MEP and a historical one are written to only when named.
+    named = L.select_contacts(st, "mep", contacts=["Matt Carthy", "paul murphy"])
+    assert [c["name"] for c in named] == ["Matt CARTHY", "Paul Murphy"]
+
+
+def test_no_match_names_the_filters_and_the_fetch(st: Store) -> None:
+    with pytest.raises(CampaignError) as exc:
+        L.select_contacts(st, "mep", countries_=["Malta"])
+    assert "--country Malta" in str(exc.value) and "campaign meps fetch" in str(exc.value)
+    with pytest.raises(NotFoundError) as nf:
+        L.select_contacts(st, "mep", contacts=["Lyn Boylan-X"])
+    assert "Lynn BOYLAN" in str(nf.value)
+
+
+def test_no_meps_at_all(store: Store) -> None:
+    with pytest.raises(CampaignError, match="campaign meps fetch"):
+        L.prepare(store, "mep", sender=SENDER)
+
+
+def test_authority_is_never_a_past_president_by_default(st: Store) -> None:
+    with pytest.raises(CampaignError) as exc:
+        L.prepare(st, "authority", sender=SENDER)
+    assert "Nursultan Nazarbayev" in str(exc.value)
+    assert "campaign contacts add" in str(exc.value) and "--kind authority" in str(exc.value)
+    from campaign.contacts import add_contact
+
+    with st.transaction():
+        add_contact(st, {"name": "Test PRESIDENT", "kind": "authority", "country": "Kazakhstan",
+                         "role": "President of Kazakhstan",
+                         "postal_address": "Test Address Line\nTest City"}, ["ep-meps"])
+    [ltr] = L.prepare(st, "authority", sender=SENDER)
+    assert "Your Excellency," in ltr.markdown and "Yours faithfully," in ltr.markdown
+    assert "Test Address Line" in ltr.markdown
+
+
+def test_contact_without_address(st: Store) -> None:
+    with pytest.raises(CampaignError) as exc:
+        L.prepare(st, "embassy", sender=SENDER)
+    msg = str(exc.value)
+    assert "Kazakhstan Embassy in Belgium" in msg and "no postal address" in msg
+    assert "campaign contacts add" in msg and "--postal-address" in msg
+    with pytest.raises(CampaignError, match="no postal address and no email"):
+        L.prepare(st, "embassy", sender=SENDER, fmt=DocFormat.eml)
+
+
+def test_prisoner_letter_care_of_the_campaign(st: Store) -> None:
+    [ltr] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Rosa Tuletaeva"], note=NOTE)
+    assert ltr.recipient == "Roza Tuletaeva" and ltr.contact_id is None
+    assert "Dear Roza Tuletaeva," in ltr.markdown
+    assert "c/o Campaign Kazakhstan" in ltr.markdown
+    assert "imprisoned (as reported in January 2014)" in ltr.markdown
+    with pytest.raises(UsageError):
+        L.prepare(st, "prisoner", sender=SENDER)
+
+
+def test_note_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        L.read_note(tmp_path / "missing.txt")
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match="latin1.txt.*not UTF-8"):
+        L.read_note(bad)
+    good = tmp_path / "note.txt"
+    good.write_text("  Солидарность!\n", encoding="utf-8")
+    assert L.read_note(good) == "Солидарность!"
+
+
+def test_sender_from_profile(st: Store) -> None:
+    with pytest.raises(UsageError, match="campaign profile set"):
+        L.sender_from(st)
+    with st.transaction():
+        st.set_profile({"name": "Saved Sender", "org": "Saved Org"})
+    s = L.sender_from(st)
+    assert (s.name, s.org) == ("Saved Sender", "Saved Org")
+    assert L.sender_from(st, "Other").org is None
+
+
+def test_commit_logs_what_was_written_and_skips_repeats(st: Store, tmp_path: Path) -> None:
+    out = tmp_path / "letters"
+    letters = L.prepare(st, "mep", sender=SENDER, countries_=["IE"], note=NOTE)
+    result = L.commit(st, letters, L.plan_output(str(out) + "/", None, len(letters)))
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == len(result.written) == result.logged == 3
+    assert all(re.fullmatch(r"\d{3}-[a-z0-9-]+\.md", f) for f in files)
+    assert len(entries(st)) == 3
+    again = L.commit(st, letters, L.plan_output(str(out), None, len(letters)))
+    assert again.written == [] and len(again.skipped) == 3 and len(entries(st)) == 3
+    forced = L.commit(st, letters, L.plan_output(str(out), None, len(letters)), force=True)
+    assert len(forced.written) == 3
+    assert {r["state"]: r["count"] for r in summary(st)}["drafted"] == 6
+
+
+def test_failed_write_logs_nothing(st: Store, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import campaign.files
+
+    def boom(files: object) -> None:
+        raise OutputError("cannot write the files: disk full")
+
+    monkeypatch.setattr(campaign.files, "write_many_atomic", boom)
+    letters = L.prepare(st, "mep", sender=SENDER, countries_=["IE"])
+    out = tmp_path / "new-dir"
+    with pytest.raises(OutputError):
+        L.commit(st, letters, L.plan_output(str(out), None, len(letters)))
+    assert entries(st) == [] and not out.exists()
+
+
+def test_output_plans(tmp_path: Path) -> None:
+    afile = tmp_path / "letters"
+    afile.write_text("x")
+    with pytest.raises(OutputError, match="is a file, not a directory"):
+        L.plan_output(str(afile), None, 3)
+    with pytest.raises(OutputError, match="does not exist"):
+        L.plan_output(str(tmp_path / "no" / "such" / "dir"), None, 3)
+    assert L.plan_output(str(tmp_path / "all.pdf"), None, 3).fmt is DocFormat.pdf
+    assert L.plan_output(str(tmp_path / "d"), DocFormat.eml, 3).directory == tmp_path / "d"
+    with pytest.raises(UsageError):
+        L.plan_output(None, DocFormat.pdf, 1)
+    with pytest.raises(UsageError):
+        L.plan_output(str(tmp_path / "all.eml"), None, 2)
+    with pytest.raises(UsageError):
+        L.plan_output(str(tmp_path / "all.md"), DocFormat.txt, 2)
+
+
+def test_file_names_are_safe() -> None:
+    ltr = L.Letter(kind="mep", recipient="../../etc/passwd Ελένη", contact_id="x", email=None,
+                   subject="s", markdown="m", digest="d", context={})
+    [name] = L.file_names([ltr], DocFormat.md)
+    assert "/" not in name and ".." not in name and name.startswith("001-")
+
+
+def test_bench_fixture_store(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_fixtures", Path(__file__).resolve().parents[2] / "bench" / "fixtures.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    st = mod.make_mep_store(tmp_path / "bench.db", n=40, bundled=False)
+    with st.transaction():
+        from campaign.pack import load_bundled
+
+        load_bundled(st)
+    letters = L.prepare(st, "mep", sender=SENDER, note=NOTE)
+    assert len(letters) == 40
+    assert len({ltr.markdown for ltr in letters}) == 40
+    assert all(ltr.recipient.startswith("Test Member ") for ltr in letters)
+    st.close()
+
+
+def test_pdf_blocks_and_typst_template(st: Store) -> None:
+    """letters.typ typesets the blocks, a page per letter (checked with pypdf)."""
+    import io
+    import json
+
+    import typst
+    from pypdf import PdfReader
+
+    from campaign.documents.templates import builtin_dir
+
+    letters = L.prepare(st, "mep", sender=SENDER, countries_=["IE"], note="Note with #hash $x")
+    blocks = L.letter_blocks(letters[0].markdown)
+    kinds = [b["kind"] for b in blocks]
+    assert "item" in kinds and "rule" in kinds
+    assert all(b["small"] for b in blocks[kinds.index("rule") + 1:])
+    assert {"t": "Re: Political prisoners in Kazakhstan and the Zhanaozen shootings",
+            "b": True} in blocks[kinds.index("para") + 3]["lines"][0]
+    data = {"letters": [{"title": ltr.subject, "blocks": L.letter_blocks(ltr.markdown)}
+                        for ltr in letters]}
+    pdf = typst.compile(str(builtin_dir() / "letters.typ"), root=str(builtin_dir()),
+                        sys_inputs={"data": json.dumps(data)})
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) == 3
+    for text, ltr in zip(pages, letters, strict=True):
+        assert f"Dear {ltr.recipient}," in text and "Note with #hash $x" in text
