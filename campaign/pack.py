@@ -127,6 +127,7 @@ def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
             seen.add(rec["id"])
             if section == "sources":
                 continue
+            cited: list[tuple[tuple[str | int, ...], list[str]]]
             cited = [((section, i, "sources"), rec["sources"])]
             cited += [((section, i, "events", j, "sources"), e["sources"])
                       for j, e in enumerate(rec.get("events", []))]
@@ -143,10 +144,12 @@ def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
         for n, name in enumerate([p["name"], *p["aliases"]]):
             key = names.normalise(name)
             if key in owners and owners[key] != p["id"]:
-                loc = ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1)
+                where: tuple[str | int, ...] = (
+                    ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1)
+                )
                 raise InputError(
                     f"the name '{name}' is also a name of '{owners[key]}'", path=path,
-                    line=_line(root, loc), field=".".join(map(str, loc)),
+                    line=_line(root, where), field=".".join(map(str, where)),
                     hint="one person, one record: keep the spelling as an alias of one of them",
                 )
             owners[key] = p["id"]

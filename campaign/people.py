@@ -48,7 +48,9 @@ def _claim_name(store: Store, person_id: str, name: str, *, alias: bool) -> None
     key = names.normalise(name)
     if not key:
         raise ValidationError(f"'{name}' is not a name")
-    owner = store.conn.execute("SELECT person_id, name FROM names WHERE norm = ?", (key,)).fetchone()
+    owner = store.conn.execute(
+        "SELECT person_id, name FROM names WHERE norm = ?", (key,)
+    ).fetchone()
     if owner:
         if owner[0] == person_id:
             raise ValidationError(f"'{name}' is already a name of this person")

@@ -200,7 +200,9 @@ class Store:
 
     # -- low-level helpers ------------------------------------------------
 
-    def rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+    def rows(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[dict[str, Any]]:
         out = []
         for row in self.conn.execute(sql, params):
             d = dict(row)
@@ -209,7 +211,9 @@ class Store:
             out.append(d)
         return out
 
-    def row(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> dict[str, Any] | None:
+    def row(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> dict[str, Any] | None:
         found = self.rows(sql, params)
         return found[0] if found else None
 
@@ -259,7 +263,8 @@ class Store:
             )
         known = self.source_ids()
         start = self.conn.execute(
-            "SELECT coalesce(max(pos) + 1, 0) FROM citations WHERE record_type = ? AND record_id = ?",
+            "SELECT coalesce(max(pos) + 1, 0) FROM citations"
+            " WHERE record_type = ? AND record_id = ?",
             (record_type, str(record_id)),
         ).fetchone()[0]
         for n, sid in enumerate(ids):

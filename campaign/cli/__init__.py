@@ -18,7 +18,7 @@ from campaign.errors import CampaignError
 
 
 class CampaignGroup(TyperGroup):
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except CampaignError as exc:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from campaign.output import Format
+
+if TYPE_CHECKING:
+    from campaign.store import Store
 
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format: table, json, csv or md.")
@@ -22,7 +25,7 @@ SourceOpt = Annotated[
 ]
 
 
-def store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def store(ctx: typer.Context) -> Store:
     """The command's store, opened once and closed when the command ends."""
     from campaign.store import Store
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -14,7 +14,7 @@ app = typer.Typer(help="Contacts: MEPs, embassies, authorities, press, unions.",
                   no_args_is_help=True)
 
 
-class ContactKind(str, Enum):
+class ContactKind(StrEnum):
     mep = "mep"
     embassy = "embassy"
     authority = "authority"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from enum import Enum, StrEnum
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
@@ -13,7 +13,7 @@ from campaign.output import Format, emit
 app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     detained = "detained"
     charged = "charged"
     under_investigation = "under-investigation"
@@ -27,7 +27,7 @@ class Status(str, Enum):
     summoned = "summoned"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What happened: an event kind, or the status it leads to."""
 
     detained = "detained"
@@ -57,7 +57,7 @@ EVENT_COLUMNS = [("date", "date"), ("kind", "what"), ("details", "details"),
                  ("sources", "sources")]
 
 
-def _details(event: dict) -> str:  # type: ignore[type-arg]
+def _details(event: dict[str, Any]) -> str:
     parts = []
     if event.get("date_basis") == "report":
         parts.append("reported by this date")
@@ -109,7 +109,7 @@ def show(ctx: typer.Context, name: NameArg, as_of_: AsOfOpt = None,
     _history(p, Format.table)
 
 
-def _history(p: dict, fmt: Format) -> None:  # type: ignore[type-arg]
+def _history(p: dict[str, Any], fmt: Format) -> None:
     rows = [dict(e, details=_details(e)) for e in p["events"]]
     emit(p["events"], fmt, EVENT_COLUMNS, rows=rows, title=f"History of {p['name']}")
 

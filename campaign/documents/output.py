@@ -33,7 +33,9 @@ def choose_format(output: str | None, fmt: DocFormat | None,
         raise UsageError(f"this document cannot be written as {fmt.value}",
                          "use one of: " + ", ".join(f.value for f in allowed))
     if output is None and fmt in BINARY:
-        raise UsageError(f"{fmt.value} is a binary format", f"give a file name: -o FILE.{fmt.value}")
+        raise UsageError(
+            f"{fmt.value} is a binary format", f"give a file name: -o FILE.{fmt.value}"
+        )
     if output:
         check_writable_dir(Path(output).expanduser().parent)
     return fmt

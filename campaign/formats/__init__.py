@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class DocFormat(str, Enum):
+class DocFormat(StrEnum):
     md = "md"
     txt = "txt"
     html = "html"

@@ -108,7 +108,8 @@ def test_add_alias_merge(cli, db_path) -> None:  # type: ignore[no-untyped-def]
     assert set(p["aliases"]) == {"Anne Exemple", "A. Example"}
     assert set(p["sources"]) == {"socialistworld-2014-01", "greens-efa-2012-03-07"}
     st = Store(db_path)
-    assert st.conn.execute("SELECT count(*) FROM persons WHERE name = 'A. Example'").fetchone()[0] == 0
+    sql = "SELECT count(*) FROM persons WHERE name = 'A. Example'"
+    assert st.conn.execute(sql).fetchone()[0] == 0
 
 
 def test_duplicate_name_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
