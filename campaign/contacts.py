@@ -35,6 +35,14 @@ def add_contact(store: Store, values: dict[str, Any], sources: list[str]) -> str
 
     values = {k: v for k, v in values.items() if v not in (None, "")}
     values.setdefault("id", names.slug(values.get("name", "")))
+    existing = next((c for c in store.contacts() if c["id"] == values["id"]), None)
+    if existing:
+        # An update keeps what it does not change, and adds the new source to the old ones:
+        # a user confirming a contact with a new source makes it current, not historical.
+        keep = {k: v for k, v in existing.items()
+                if k not in ("sources", "historical") and v not in (None, "", [], {})}
+        values = {**keep, **values, "historical": False}
+        sources = list(dict.fromkeys([*existing["sources"], *sources]))
     try:
         data = _validated(values, sources)
     except PydanticError as exc:

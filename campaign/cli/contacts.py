@@ -56,6 +56,9 @@ def add(
     group: Annotated[str | None, typer.Option(help="Political group.")] = None,
     party: Annotated[str | None, typer.Option(help="Party.")] = None,
     phone: Annotated[str | None, typer.Option(help="Phone, as published.")] = None,
+    contact_id: Annotated[
+        str | None, typer.Option("--id", help="Update this contact (see `contacts list -f json`).")
+    ] = None,
 ) -> None:
     """Add or update a contact (cite where it came from with --source)."""
     from campaign.contacts import add_contact
@@ -65,7 +68,7 @@ def add(
         cid = add_contact(st, {"name": name, "kind": kind.value, "country": country,
                                "email": email, "postal_address": postal_address,
                                "salutation": salutation, "role": role, "group": group,
-                               "party": party, "phone": phone}, source)
+                               "party": party, "phone": phone, "id": contact_id}, source)
     typer.echo(f"saved contact {cid}")
 
 

@@ -35,21 +35,15 @@ DOCUMENTS = {
     "resolution.md.j2": ("campaign.documents.resolution", "resolution_context"),
     "picket.md.j2": ("campaign.documents.picket", "picket_context"),
     "picket.typ": ("campaign.documents.picket", "picket_context"),
+    "announcement.md.j2": ("campaign.documents.announcement", "announcement_context"),
 }
 
 
 def _locate(name: str, user_dir: str | None) -> Path:
     """The template's file; a miss suggests the nearest template names."""
-    from campaign.documents.templates import available, locate
-    from campaign.errors import NotFoundError
-    from campaign.names import suggest
+    from campaign.documents.templates import locate
 
-    try:
-        return locate(name, user_dir)
-    except NotFoundError:
-        near = suggest(name, [t["name"] for t in available(user_dir)])
-        raise NotFoundError("template", name, near,
-                            hint=None if near else "see `campaign templates list`") from None
+    return locate(name, user_dir)
 
 
 def _shape(value: Any, name: str, out: list[str]) -> None:

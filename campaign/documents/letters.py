@@ -487,13 +487,20 @@ def mep_address(contact: dict[str, Any]) -> list[str]:
     if contact.get("postal_address"):
         return [ln.strip() for ln in contact["postal_address"].splitlines() if ln.strip()]
     extra = contact.get("extra") or {}
-    building = " ".join(str(extra[k]) for k in ("building", "office") if extra.get(k))
     table = ep_addresses()
-    if building:
+    if extra.get("building"):
+        # The EP's own form: "Bât. WILLY BRANDT 02M105" on the building's address.
+        building = " ".join(str(extra[k]) for k in ("building", "office") if extra.get(k))
         place = "strasbourg" if "strasbourg" in str(extra.get("city", "")).casefold() \
             else "brussels"
         return [ln.replace("{building}", f"Bât. {building}") for ln in table[place]]
-    return list(table["default"])
+    lines = list(table["default"])
+    if extra.get("office"):
+        # The Open Data API gives a room code and site, not a building name: keep the
+        # general address (ep-formats.md section 3) and add the office as the EP gave it.
+        office = " ".join(str(extra[k]) for k in ("site", "office") if extra.get(k))
+        lines.insert(1, f"Office {office}")
+    return lines
 
 
 def recipient_address(contact: dict[str, Any], kind: str) -> list[str] | None:

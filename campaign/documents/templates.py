@@ -54,9 +54,11 @@ def locate(name: str, user_dir: str | Path | None = None) -> Path:
     for d in search_path(user_dir):
         if (d / name).is_file():
             return d / name
-    raise NotFoundError("template", name, [t["name"] for t in available(user_dir)
-                                           if t["name"].split(".")[0] in name][:3],
-                        hint="see `campaign templates list`")
+    from campaign.names import suggest
+
+    near = suggest(name, [t["name"] for t in available(user_dir)])
+    raise NotFoundError("template", name, near,
+                        hint=None if near else "see `campaign templates list`")
 
 
 def ordinal(n: int) -> str:

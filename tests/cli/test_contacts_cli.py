@@ -68,3 +68,18 @@ def test_import_csv_errors_name_file_and_line(cli, tmp_path: Path) -> None:  # t
     assert cli("export").stdout == before
     r = cli("contacts", "import", str(tmp_path / "missing.csv"))
     assert r.exit_code == 1 and "no such file" in r.stderr
+
+
+def test_add_with_id_updates_and_keeps_the_rest(cli) -> None:  # type: ignore[no-untyped-def]
+    before = json.loads(cli("contacts", "list", "--kind", "embassy", "--format", "json").stdout)
+    assert before, "the bundled pack names the Kazakhstan Embassy in Belgium"
+    embassy = before[0]
+    r = cli("contacts", "add", embassy["name"], "--kind", "embassy", "--id", embassy["id"],
+            "--postal-address", "Street 1\nCity", "--source", "socialistworld-2014-01")
+    assert r.exit_code == 0, r.output
+    after = json.loads(cli("contacts", "list", "--kind", "embassy", "--format", "json").stdout)
+    assert len(after) == len(before)
+    updated = next(c for c in after if c["id"] == embassy["id"])
+    assert updated["postal_address"] == "Street 1\nCity"
+    assert updated["role"] == embassy["role"]
+    assert set(embassy["sources"]) <= set(updated["sources"])

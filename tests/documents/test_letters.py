@@ -312,3 +312,17 @@ def test_pdf_blocks_and_typst_template(st: Store) -> None:
     assert len(pages) == 3
     for text, ltr in zip(pages, letters, strict=True):
         assert f"Dear {ltr.recipient}," in text and "Note with #hash $x" in text
+
+
+def test_mep_address_forms() -> None:
+    """Building form only with a building name; a bare room code keeps the general address."""
+    from campaign.documents.letters import mep_address
+
+    assert mep_address({"extra": {}}) == [
+        "European Parliament", "Rue Wiertz 60", "B-1047 Brussels", "Belgium"]
+    room = mep_address({"extra": {"office": "13G115", "site": "ASP"}})
+    assert room[:2] == ["European Parliament", "Office ASP 13G115"]
+    assert not any("Bât." in line for line in room)
+    building = mep_address({"extra": {"building": "WILLY BRANDT", "office": "02M105"}})
+    assert building[1] == "Bât. WILLY BRANDT 02M105"
+    assert "B-1047 Bruxelles/Brussel" in building

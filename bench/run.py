@@ -1,0 +1,379 @@
+#!/usr/bin/env python
+"""Whole-process benchmarks of the ``campaign`` CLI, run by hand.
+
+    python bench/run.py [--runs N] [--quick]
+
+Why whole processes: what a user feels is the time from Enter to the prompt,
+start-up and imports included, so every case is a fresh child process. Its wall
+time is taken around spawn-and-reap, and its peak memory (ru_maxrss) comes from
+``os.wait4`` on that very child, not from RUSAGE_CHILDREN (which keeps the
+maximum over all children so far and so hides a smaller one).
+
+Each case runs once as a warm-up (byte-code compiled, page cache warm), then N
+times; the table shows the median wall time, the largest peak memory, the ratio
+to ``python -c pass`` from the same interpreter (measured in the same run, so a
+busy machine shifts both) and the target with PASS/MISS.
+
+Nothing touches the user's real store: every case points CAMPAIGN_DB at a file
+in a temporary directory (a fresh copy of a generated store of 705 synthetic
+MEPs for the letters) and writes into temporary output directories.
+
+The mail-merge comparison runs the PyPI ``mailmerge`` CLI (installed into
+bench/.venv-mailmerge on first use) as a dry run over the same 705 recipients,
+with a template made from our own rendered letter so both produce the same text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MAILMERGE_VENV = HERE / ".venv-mailmerge"
+N_MEPS = 705
+SENDER = "Bench Sender"
+MEMORY_LIMIT_MB = 150.0
+
+
+# -- running one child ---------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    wall: float
+    maxrss_mb: float
+
+
+def run_child(argv: Sequence[str], env: dict[str, str], cwd: Path) -> Sample:
+    """Spawn, reap with wait4 (its own rusage), and fail loudly on a non-zero exit."""
+    out_path, err_path = cwd / ".stdout", cwd / ".stderr"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: keep Popen from waiting
+    if proc.returncode != 0:
+        tail = err_path.read_text(errors="replace").strip().splitlines()[-5:]
+        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode}:\n  "
+                         + "\n  ".join(tail))
+    return Sample(wall, usage.ru_maxrss / 1024)  # Linux: KiB
+
+
+# -- cases ---------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    # Given a fresh run directory, set it up and return argv and extra environment.
+    prepare: Callable[[Path], tuple[list[str], dict[str, str]]]
+    target: str = ""                       # shown in the table
+    max_wall: float | None = None          # absolute target (s)
+    vs: str | None = None                  # name of a baseline case ...
+    max_ratio: float | None = None         # ... and the ratio to it
+    check: Callable[[Path], str | None] | None = None  # after the warm-up: error or None
+    memory_target: bool = True
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def rss(self) -> float:
+        return max(s.maxrss_mb for s in self.samples)
+
+
+def campaign_argv() -> list[str]:
+    """The console script next to this interpreter (no pyenv shim in the way)."""
+    script = Path(sys.executable).parent / "campaign"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "campaign"]
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for var in ("CAMPAIGN_TEMPLATES", "CAMPAIGN_DEBUG", "PYTHONPROFILEIMPORTTIME"):
+        env.pop(var, None)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def make_fixture(work: Path) -> Path:
+    """The store of the bundled campaign plus 705 synthetic MEPs, built once per run."""
+    sys.path.insert(0, str(ROOT))
+    from bench.fixtures import make_mep_store
+
+    path = work / "meps.db"
+    store = make_mep_store(path, N_MEPS)
+    store.close()
+    return path
+
+
+def fresh_copy(src: Path, run: Path) -> Path:
+    """A private copy per run: letters are logged, and a second run would skip them."""
+    dst = run / "campaign.db"
+    shutil.copyfile(src, dst)
+    for suffix in ("-wal", "-shm"):
+        extra = Path(str(src) + suffix)
+        if extra.exists():
+            shutil.copyfile(extra, Path(str(dst) + suffix))
+    return dst
+
+
+def count_files(directory: Path) -> int:
+    return sum(1 for p in directory.iterdir() if p.is_file()) if directory.is_dir() else 0
+
+
+# -- mailmerge -------------------------------------------------------------------
+
+
+def mailmerge_bin() -> Path | None:
+    """bench/.venv-mailmerge/bin/mailmerge, created on first use; None if that fails."""
+    exe = MAILMERGE_VENV / "bin" / "mailmerge"
+    if exe.exists():
+        return exe
+    print(f"bench: installing mailmerge into {MAILMERGE_VENV} ...", file=sys.stderr)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(MAILMERGE_VENV)], check=True)
+        subprocess.run([str(MAILMERGE_VENV / "bin" / "python"), "-m", "pip", "install", "-q",
+                        "mailmerge"], check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"bench: cannot install mailmerge ({exc}); skipping the comparison",
+              file=sys.stderr)
+        return None
+    return exe if exe.exists() else None
+
+
+def write_mailmerge_files(fixture: Path, work: Path, env: dict[str, str]) -> Path:
+    """Database, template and a dummy server config for a mailmerge dry run.
+
+    The template is our own letter to the first synthetic MEP with the parts that
+    vary (name, country, group) turned into ``{{ }}`` fields, so mailmerge renders
+    the same text per recipient that we do. Every synthetic MEP gets a reserved
+    ``.invalid`` address (mailmerge needs a TO); the dry run never connects anyway.
+    """
+    from campaign import countries
+    from campaign.documents.letters import display_name
+    from campaign.store import Store
+
+    mm = work / "mailmerge"
+    mm.mkdir()
+    store = Store(fixture)
+    try:
+        meps = sorted((c for c in store.contacts(kind="mep") if c["id"].startswith("mep-9")),
+                      key=lambda c: c["id"])
+    finally:
+        store.close()
+    if len(meps) != N_MEPS:
+        raise SystemExit(f"bench: the fixture store has {len(meps)} synthetic MEPs, "
+                         f"not {N_MEPS}")
+    rows = [{"email": f"test.member{i:03d}@example.invalid", "name": display_name(c),
+             "country": countries.english(c["country"]) or "", "group": c["group"] or ""}
+            for i, c in enumerate(meps, 1)]
+    with open(mm / "mailmerge_database.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["email", "name", "country", "group"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+    first = rows[0]
+    preview = subprocess.run(
+        [*campaign_argv(), "letter", "--to", "mep", "--contact", meps[0]["name"],
+         "--sender", SENDER], env={**env, "CAMPAIGN_DB": str(fixture)},
+        capture_output=True, text=True, check=True).stdout
+    body = preview
+    for old, new in ((first["name"], "{{name}}"),
+                     (f"for {first['country']} and", "for {{country}} and"),
+                     (f"“{first['group']}”", "“{{group}}”")):
+        if old not in body:
+            raise SystemExit(f"bench: cannot find {old!r} in the rendered letter; "
+                             "update write_mailmerge_files to the template")
+        body = body.replace(old, new)
+    (mm / "mailmerge_template.txt").write_text(
+        "TO: {{email}}\n"
+        "SUBJECT: Political prisoners in Kazakhstan and the Zhanaozen shootings\n"
+        f"FROM: {SENDER} <bench.sender@example.invalid>\n\n" + body, encoding="utf-8")
+    (mm / "mailmerge_server.conf").write_text(
+        "# Dummy: the benchmark only does --dry-run, which never connects.\n"
+        "[smtp_server]\nhost = localhost\nport = 25\nsecurity = Never\n"
+        "username = bench\nratelimit = 0\n", encoding="utf-8")
+    return mm
+
+
+# -- the cases ---------------------------------------------------------------------
+
+
+def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
+    cmd = campaign_argv()
+    plain_db = work / "plain.db"  # the bundled campaign, created by the first case's warm-up
+
+    def plain(*args: str) -> Callable[[Path], tuple[list[str], dict[str, str]]]:
+        def prepare(run: Path) -> tuple[list[str], dict[str, str]]:
+            return [*cmd, *(a.replace("{run}", str(run)) for a in args)], {
+                "CAMPAIGN_DB": str(plain_db)}
+        return prepare
+
+    def letters(output: str) -> Callable[[Path], tuple[list[str], dict[str, str]]]:
+        def prepare(run: Path) -> tuple[list[str], dict[str, str]]:
+            db = fresh_copy(fixture, run)
+            return [*cmd, "letter", "--to", "mep", "--sender", SENDER, "-o",
+                    str(run / output)], {"CAMPAIGN_DB": str(db)}
+        return prepare
+
+    def wrote_all(run: Path) -> str | None:
+        n = count_files(run / "letters")
+        return None if n == N_MEPS else f"wrote {n} letter files, not {N_MEPS}"
+
+    def wrote_pdf(run: Path) -> str | None:
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(run / "letters.pdf").pages)
+        return None if pages >= N_MEPS else f"the PDF has {pages} pages for {N_MEPS} letters"
+
+    cases = [
+        Case("python -c pass", lambda run: ([sys.executable, "-c", "pass"], {}),
+             memory_target=False),
+        # Reference rows (no target): what typer costs before any of our code runs.
+        Case("ref: python -c 'import typer'", lambda run: (
+            [sys.executable, "-c", "import typer"], {}), memory_target=False),
+        Case("ref: import typer + pydantic", lambda run: (
+            [sys.executable, "-c", "import typer._adapters"], {}), memory_target=False),
+        Case("ref: import campaign.cli + build tree", lambda run: (
+            [sys.executable, "-c", "import typer.main; from campaign.cli import app; "
+             "typer.main.get_command(app)"], {}), memory_target=False),
+        Case("campaign --help", plain("--help"), "≤ 0.15 s", max_wall=0.15),
+        Case("campaign prisoners list", plain("prisoners", "list"), "≤ 0.25 s", max_wall=0.25),
+        Case("campaign resolution → md", plain("resolution", "-o", "{run}/r.md")),
+        Case("campaign resolution → docx", plain("resolution", "-o", "{run}/r.docx")),
+        Case("campaign resolution → pdf", plain("resolution", "-o", "{run}/r.pdf")),
+        Case("campaign prisoners print → pdf", plain("prisoners", "print", "-o",
+                                                       "{run}/picket.pdf"),
+             "≤ 0.4 s", max_wall=0.4),
+    ]
+    mm_exe = mailmerge_bin()
+    if mm_exe is not None:
+        mm = write_mailmerge_files(fixture, work, env)
+
+        def mailmerge(run: Path) -> tuple[list[str], dict[str, str]]:
+            return [str(mm_exe), "--dry-run", "--no-limit", "--output-format", "text",
+                    "--template", str(mm / "mailmerge_template.txt"),
+                    "--database", str(mm / "mailmerge_database.csv"),
+                    "--config", str(mm / "mailmerge_server.conf")], {}
+
+        def sent_all(run: Path) -> str | None:
+            out = (run / ".stdout").read_text(errors="replace")
+            return None if f">>> message {N_MEPS} sent" in out else "mailmerge did not do 705"
+
+        cases.append(Case(f"mailmerge --dry-run ({N_MEPS})", mailmerge, check=sent_all,
+                          memory_target=False))
+    cases += [
+        Case(f"campaign letter: {N_MEPS} MEPs → files", letters("letters"),
+             "≤ 0.7× mailmerge" if mm_exe else "(no mailmerge)",
+             vs=cases[-1].name if mm_exe else None, max_ratio=0.7, check=wrote_all),
+        Case(f"campaign letter: {N_MEPS} MEPs → 1 pdf", letters("letters.pdf"), "≤ 2 s",
+             max_wall=2.0, check=wrote_pdf),
+    ]
+    return cases
+
+
+# -- running and reporting -----------------------------------------------------------
+
+
+def measure(case: Case, work: Path, env: dict[str, str], warmups: int, runs: int) -> None:
+    for i in range(warmups + runs):
+        run = Path(tempfile.mkdtemp(prefix="run-", dir=work))
+        argv, extra = case.prepare(run)
+        sample = run_child(argv, {**env, **extra}, run)
+        if i < warmups:
+            if case.check and (problem := case.check(run)):
+                raise SystemExit(f"bench: {case.name}: {problem}")
+        else:
+            case.samples.append(sample)
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def verdicts(case: Case, by_name: dict[str, Case]) -> tuple[str, str]:
+    """(time verdict, memory verdict) as PASS / MISS / '' (no target)."""
+    timing = ""
+    if case.max_wall is not None:
+        timing = "PASS" if case.wall <= case.max_wall else "MISS"
+    elif case.vs and case.max_ratio is not None and case.vs in by_name:
+        timing = "PASS" if case.wall <= case.max_ratio * by_name[case.vs].wall else "MISS"
+    memory = ""
+    if case.memory_target:
+        memory = "PASS" if case.rss <= MEMORY_LIMIT_MB else "MISS"
+    return timing, memory
+
+
+def report(cases: list[Case], warmups: int, runs: int, work: Path) -> int:
+    by_name = {c.name: c for c in cases}
+    python = cases[0]
+    header = ["case", "median s", "min s", "× python", "× baseline", "target", "time",
+              f"peak MB (≤ {MEMORY_LIMIT_MB:.0f})", "mem"]
+    rows: list[list[str]] = []
+    misses = 0
+    for c in cases:
+        timing, memory = verdicts(c, by_name)
+        misses += (timing == "MISS") + (memory == "MISS")
+        vs = f"{c.wall / by_name[c.vs].wall:.2f}" if c.vs in by_name else ""
+        rows.append([c.name, f"{c.wall:.3f}", f"{min(s.wall for s in c.samples):.3f}",
+                     f"{c.wall / python.wall:.1f}", vs, c.target, timing,
+                     f"{c.rss:.0f}", memory])
+    title = (f"campaign benchmarks: median of {runs} runs after {warmups} warm-up, "
+             f"{sys.executable} (Python {sys.version.split()[0]}), {os.cpu_count()} CPUs, "
+             f"files in {work.parent}")
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        print(title)
+        for r in [header, *rows]:
+            print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)))
+    else:
+        table = Table(title=title)
+        for i, h in enumerate(header):
+            table.add_column(h, justify="left" if i in (0, 5) else "right")
+        for r in rows:
+            table.add_row(*r)
+        Console(width=max(150, shutil.get_terminal_size().columns)).print(table)
+    print(f"{misses} target(s) missed" if misses else "all targets met")
+    return 1 if misses else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=None, help="measured runs per case (5)")
+    parser.add_argument("--quick", action="store_true", help="1 warm-up + 3 runs")
+    parser.add_argument("--tmpdir", default=None,
+                        help="where the stores and output files go (default: the system's "
+                        "temporary directory; e.g. /dev/shm to leave the disk out)")
+    args = parser.parse_args(argv)
+    warmups = 1
+    runs = args.runs if args.runs is not None else (3 if args.quick else 5)
+    if runs < 1:
+        parser.error("--runs must be at least 1")
+    env = base_env()
+    with tempfile.TemporaryDirectory(prefix="campaign-bench-", dir=args.tmpdir) as tmp:
+        work = Path(tmp)
+        fixture = make_fixture(work)
+        cases = build_cases(work, fixture, env)
+        for case in cases:
+            print(f"bench: {case.name} ...", file=sys.stderr, flush=True)
+            measure(case, work, env, warmups, runs)
+        return report(cases, warmups, runs, work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
