@@ -16,8 +16,55 @@ from typer.core import TyperGroup
 from campaign import __version__
 from campaign.errors import CampaignError
 
+# Command groups are imported and converted only when used: typer inspects every
+# command's signature when it builds a group, and doing that for the whole tree
+# on every start-up is most of what `campaign --help` costs.
+GROUPS: dict[str, tuple[str, str, str]] = {
+    "sources": ("sources", "app", "The source documents every fact cites."),
+    "prisoners": ("prisoners", "app", "Political prisoners and what happened to them."),
+    "demands": ("facts", "demands_app", "The campaign's demands."),
+    "events": ("facts", "events_app", "Dated events: shootings, days of action, debates..."),
+    "figures": ("facts", "figures_app", "Figures, each with its qualifier and its source."),
+    "contacts": ("contacts", "app", "Contacts: MEPs, embassies, authorities, press, unions."),
+    "meps": ("meps", "app", "MEPs: fetch the EP's list (and details), import, list."),
+    "outreach": ("outreach", "app", "The outreach log: drafts, sent letters and replies."),
+    "profile": ("profile", "app", "Your details as a sender of letters."),
+    "templates": ("templates", "templates_app",
+                  "The templates documents are rendered from: list, show, copy."),
+}
+
+
+def load_group(name: str) -> typer.Typer:
+    import importlib
+
+    module, attr, _ = GROUPS[name]
+    sub: typer.Typer = getattr(importlib.import_module(f"campaign.cli.{module}"), attr)
+    return sub
+
 
 class CampaignGroup(TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *GROUPS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in GROUPS:
+            command = typer.main.get_group(load_group(cmd_name))
+            command.name = cmd_name
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in GROUPS:
+                rows.append((name, GROUPS[name][2]))
+                continue
+            cmd = super().get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(formatter.width - 18)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -73,23 +120,15 @@ def root(
 
 
 def _register() -> None:
-    from campaign.cli import contacts, facts, packs, prisoners, sources
+    from campaign.cli import announce, documents, facts, letters, packs
 
-    app.add_typer(sources.app, name="sources")
-    app.add_typer(prisoners.app, name="prisoners")
-    app.add_typer(facts.demands_app, name="demands")
-    app.add_typer(facts.events_app, name="events")
-    app.add_typer(facts.figures_app, name="figures")
+    documents.register(app)
+    letters.register(app)
+    announce.register(app)
     app.command("timeline")(facts.timeline)
-    app.add_typer(contacts.app, name="contacts")
     app.command("export")(packs.export)
     app.command("import")(packs.import_)
     app.command("check")(packs.check)
-    # Each of these modules adds its own commands in register(app).
-    from campaign.cli import announce, documents, letters, meps, outreach, profile, templates
-
-    for module in (documents, templates, meps, letters, outreach, profile, announce):
-        module.register(app)
 
 
 _register()

@@ -27,10 +27,6 @@ CountryOpt = Annotated[
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the EP list (en, fr, de, ...).")]
 
 
-def register(app_: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
-    app_.add_typer(app, name="meps")
-
 
 def _codes(names: list[str] | None) -> list[str]:
     from campaign.countries import resolve

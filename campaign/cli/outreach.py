@@ -67,7 +67,3 @@ def summary(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     rows = summary_(store(ctx))
     emit(rows, fmt, [("state", "state"), ("count", "count")], title="Outreach summary")
 
-
-def register(main: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
-    main.add_typer(app, name="outreach")

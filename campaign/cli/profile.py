@@ -52,7 +52,3 @@ def show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
          caption=None if profile.get("name") else
          "No sender saved: `campaign profile set --name ...`")
 
-
-def register(main: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
-    main.add_typer(app, name="profile")

@@ -133,7 +133,3 @@ def copy(
     write_atomic(target, source.read_bytes())
     typer.echo(f"copied {source.name} to {target}; use it with --templates {target_dir}")
 
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
-    app.add_typer(templates_app, name="templates")

@@ -59,3 +59,20 @@ def test_corrupt_store_is_one_line(cli, db_path: Path) -> None:  # type: ignore[
     assert r.exit_code == 1
     assert "not a usable campaign store" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_lazy_group_help_matches_each_group() -> None:
+    """The root --help lists groups without importing them; the words must not drift."""
+    from campaign.cli import GROUPS, load_group
+
+    for name, (_, _, summary) in GROUPS.items():
+        assert load_group(name).info.help == summary, name
+
+
+def test_root_help_lists_every_command(cli) -> None:  # type: ignore[no-untyped-def]
+    from campaign.cli import GROUPS
+
+    r = cli("--help")
+    assert r.exit_code == 0
+    for name in [*GROUPS, "resolution", "letter", "announce", "timeline", "export", "check"]:
+        assert f"  {name} " in r.stdout, name
