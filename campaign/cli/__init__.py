@@ -73,6 +73,11 @@ class CampaignGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`campaign timeline | head`): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("campaign: interrupted; nothing was changed", err=True)
             raise typer.Exit(130) from None

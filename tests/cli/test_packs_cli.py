@@ -76,3 +76,20 @@ def test_root_help_lists_every_command(cli) -> None:  # type: ignore[no-untyped-
     assert r.exit_code == 0
     for name in [*GROUPS, "resolution", "letter", "announce", "timeline", "export", "check"]:
         assert f"  {name} " in r.stdout, name
+
+
+def test_closed_pipe_is_quiet(db_path: Path) -> None:
+    """`campaign ... | head -1`: no traceback, no internal-error line."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "campaign", "sources", "show", "greens-efa-2012-03-07", "--text"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=30)
+    assert "Traceback" not in err and "internal error" not in err
