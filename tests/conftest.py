@@ -74,3 +74,67 @@ class Cli:
 @pytest.fixture
 def cli(db_path: Path) -> Cli:
     return Cli()
+
+
+def one_error_line(result, code: int = 1) -> str:  # type: ignore[no-untyped-def]
+    """A failed command: the exit code, exactly one `campaign: error:` line, no traceback."""
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("campaign: error: "), result.stderr
+    assert "Traceback" not in result.output
+    return str(lines[0])
+
+
+@pytest.fixture
+def error_line():  # type: ignore[no-untyped-def]
+    return one_error_line
+
+
+# MEPs as the EP writes them (ep-formats.md): surnames in capitals, not always wholly.
+LEFT = "Confederal Group of the European United Left - Nordic Green Left"
+EPP = "Group of the European People's Party (Christian Democrats)"
+MEPS = [
+    {"id": "mep-124984", "ep_id": "124984", "name": "Lynn BOYLAN", "given_name": "Lynn",
+     "family_name": "Boylan", "country": "Ireland", "group": LEFT, "party": "Sinn Féin"},
+    {"id": "mep-124986", "ep_id": "124986", "name": "Matt CARTHY", "country": "Ireland",
+     "group": LEFT, "party": "Sinn Féin", "status": "former"},
+    {"id": "mep-28115", "ep_id": "28115", "name": "Mairead McGUINNESS", "country": "Ireland",
+     "group": EPP, "party": "Fine Gael"},
+    {"id": "mep-96668", "ep_id": "96668", "name": "Seán KELLY", "country": "Ireland",
+     "group": EPP, "party": "Fine Gael", "email": "sean.kelly@europarl.europa.eu",
+     "extra": {"building": "WILLY BRANDT", "office": "02M105"}},
+    {"id": "mep-197490", "ep_id": "197490", "name": "Magdalena ADAMOWICZ", "country": "Poland",
+     "group": EPP, "party": "Independent"},
+    {"id": "mep-1294", "ep_id": "1294", "name": "Elio DI RUPO", "given_name": "Elio",
+     "family_name": "Di Rupo", "country": "Belgium",
+     "group": "Group of the Progressive Alliance of Socialists and Democrats in the "
+              "European Parliament", "party": "Parti socialiste"},
+]
+
+
+def add_meps(st: Store) -> None:
+    with st.transaction():
+        st.add_source({"id": "ep-meps", "title": "Full list of current MEPs",
+                       "publisher": "European Parliament", "published": "2019-07",
+                       "url": "https://www.europarl.europa.eu/meps/en/full-list/xml",
+                       "document": None})
+        for m in MEPS:
+            st.add_contact({"kind": "mep", "status": "current", **m}, ["ep-meps"])
+
+
+@pytest.fixture(scope="session")
+def _meps_template(_bundled_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("meps") / "meps.db"
+    shutil.copy2(_bundled_template, path)
+    st = Store(path)
+    add_meps(st)
+    st.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    st.close()
+    return path
+
+
+@pytest.fixture
+def meps_db(_meps_template: Path, db_path: Path) -> Path:
+    """CAMPAIGN_DB holding the bundled campaign plus the MEPs above."""
+    shutil.copy2(_meps_template, db_path)
+    return db_path

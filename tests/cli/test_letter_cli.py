@@ -4,51 +4,18 @@ from __future__ import annotations
 
 import email
 import json
-import shutil
 from email import policy
 from pathlib import Path
 
 import pytest
 
-from campaign.store import Store
-
-LEFT = "Confederal Group of the European United Left - Nordic Green Left"
-EPP = "Group of the European People's Party (Christian Democrats)"
-MEPS = [
-    {"id": "mep-124984", "ep_id": "124984", "name": "Lynn BOYLAN", "given_name": "Lynn",
-     "family_name": "Boylan", "country": "Ireland", "group": LEFT, "party": "Sinn Féin"},
-    {"id": "mep-124986", "ep_id": "124986", "name": "Matt CARTHY", "country": "Ireland",
-     "group": LEFT, "party": "Sinn Féin", "status": "former"},
-    {"id": "mep-28115", "ep_id": "28115", "name": "Mairead McGUINNESS", "country": "Ireland",
-     "group": EPP, "party": "Fine Gael"},
-    {"id": "mep-96668", "ep_id": "96668", "name": "Seán KELLY", "country": "Ireland",
-     "group": EPP, "party": "Fine Gael", "email": "sean.kelly@europarl.europa.eu"},
-    {"id": "mep-197490", "ep_id": "197490", "name": "Magdalena ADAMOWICZ", "country": "Poland",
-     "group": EPP, "party": "Independent"},
-]
 SENDER = ["--sender", "Jane Doe", "--sender-org", "Unite Dublin Central",
           "--sender-address", "1 Main Street, Dublin 1"]
 
 
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("base") / "meps.db"
-    st = Store(path)
-    with st.transaction():
-        st.add_source({"id": "ep-meps", "title": "Full list of current MEPs",
-                       "publisher": "European Parliament", "published": "2019-07",
-                       "url": "https://www.europarl.europa.eu/meps/en/full-list/xml",
-                       "document": None})
-        for m in MEPS:
-            st.add_contact({"kind": "mep", "status": "current", **m}, ["ep-meps"])
-    st.close()
-    return path
-
-
 @pytest.fixture(autouse=True)
-def meps_db(base_db: Path, db_path: Path) -> Path:
-    shutil.copy(base_db, db_path)
-    return db_path
+def _meps(meps_db: Path) -> Path:
+    return meps_db
 
 
 @pytest.fixture
@@ -62,14 +29,6 @@ def outreach(cli) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
     r = cli("outreach", "list", "--format", "json")
     assert r.exit_code == 0, r.stderr
     return json.loads(r.stdout)
-
-
-def one_line_error(r) -> str:  # type: ignore[no-untyped-def]
-    assert r.exit_code == 1, (r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("campaign: error: "), r.stderr
-    assert "Traceback" not in r.stderr
-    return lines[0]
 
 
 def test_letters_to_a_country_into_a_directory(cli, tmp_path: Path, note: Path) -> None:
@@ -144,7 +103,7 @@ def test_dry_run_writes_nothing(cli, tmp_path: Path, db_path: Path) -> None:
 
 @pytest.mark.parametrize("case", ["no-match", "note-missing", "note-latin1", "output-file",
                                   "no-address"])
-def test_bad_input_one_line_nothing_written(cli, tmp_path: Path, case: str) -> None:
+def test_bad_input_one_line_nothing_written(error_line, cli, tmp_path: Path, case: str) -> None:
     out = tmp_path / "letters"
     args = ["letter", "--to", "mep", "--country", "IE", *SENDER, "-o", str(out)]
     if case == "no-match":
@@ -159,7 +118,7 @@ def test_bad_input_one_line_nothing_written(cli, tmp_path: Path, case: str) -> N
         out.write_text("not a directory")
     elif case == "no-address":
         args = ["letter", "--to", "embassy", *SENDER, "-o", str(out)]
-    line = one_line_error(cli(*args))
+    line = error_line(cli(*args))
     expected = {"no-match": ["--country Malta", "campaign meps fetch"],
                 "note-missing": ["missing.txt", "no such file"],
                 "note-latin1": ["latin1.txt", "not UTF-8"],
@@ -174,8 +133,8 @@ def test_bad_input_one_line_nothing_written(cli, tmp_path: Path, case: str) -> N
         assert not out.exists()
 
 
-def test_authority_historical_president(cli) -> None:
-    line = one_line_error(cli("letter", "--to", "authority", *SENDER))
+def test_authority_historical_president(error_line, cli) -> None:
+    line = error_line(cli("letter", "--to", "authority", *SENDER))
     assert "Nazarbayev" in line and "--role" in line and "campaign contacts add" in line
 
 
@@ -200,7 +159,7 @@ def test_prisoner_letter(cli) -> None:
     assert "as reported in January 2014" in r.stdout
 
 
-def test_outreach_mark(cli, tmp_path: Path) -> None:
+def test_outreach_mark(error_line, cli, tmp_path: Path) -> None:
     r = cli("letter", "--to", "mep", "--contact", "Seán Kelly", *SENDER, "-o",
             str(tmp_path / "one"))
     assert r.exit_code == 0, r.stderr
@@ -212,7 +171,7 @@ def test_outreach_mark(cli, tmp_path: Path) -> None:
     [entry] = outreach(cli)
     assert entry["state"] == "replied" and entry["note"] == "kind reply, will ask"
     assert outreach_states(cli) == {"drafted": 0, "sent": 0, "replied": 1}
-    one_line_error(cli("outreach", "mark", "999", "sent"))
+    error_line(cli("outreach", "mark", "999", "sent"))
 
 
 def outreach_states(cli) -> dict[str, int]:  # type: ignore[no-untyped-def]

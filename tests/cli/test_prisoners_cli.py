@@ -7,13 +7,6 @@ import json
 from campaign.store import Store
 
 
-def _one_line_error(result) -> str:  # type: ignore[no-untyped-def]
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
-
-
 def test_list_json_has_the_documented_fields(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("prisoners", "list", "--format", "json")
     assert r.exit_code == 0
@@ -40,10 +33,10 @@ def test_show_finds_a_spelling_variant(cli) -> None:  # type: ignore[no-untyped-
     assert r.stdout.startswith("Roza Tuletaeva")
 
 
-def test_show_miss_suggests_and_exits_1(cli) -> None:  # type: ignore[no-untyped-def]
+def test_show_miss_suggests_and_exits_1(error_line, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("prisoners", "show", "Roza Tuletova-Smirnova")
     assert r.exit_code == 1
-    line = _one_line_error(r)
+    line = error_line(r)
     assert "no person called" in line and "Roza Tuletaeva" in line
 
 
@@ -63,10 +56,10 @@ def test_status_filter(cli) -> None:  # type: ignore[no-untyped-def]
     assert all(p["status"] == "released" for p in json.loads(r.stdout))
 
 
-def test_bad_as_of_is_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
+def test_bad_as_of_is_usage_error(error_line, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("prisoners", "list", "--as-of", "2026-02-30")
     assert r.exit_code == 2
-    assert "--as-of" in _one_line_error(r)
+    assert "--as-of" in error_line(r, 2)
 
 
 def test_update_records_news_with_a_new_source(cli) -> None:  # type: ignore[no-untyped-def]
@@ -82,12 +75,12 @@ def test_update_records_news_with_a_new_source(cli) -> None:  # type: ignore[no-
     assert [e["kind"] for e in json.loads(history.stdout)][-1] == "released"
 
 
-def test_update_with_unknown_source_changes_nothing(cli, db_path) -> None:  # type: ignore[no-untyped-def]
+def test_update_with_unknown_source_changes_nothing(error_line, cli, db_path) -> None:  # type: ignore[no-untyped-def]
     before = cli("export").stdout
     r = cli("prisoners", "update", "Roza Tuletaeva", "--status", "released",
             "--date", "2016-08-01", "--source", "greens-efa-2012")
     assert r.exit_code == 1
-    assert "greens-efa-2012-03-07" in _one_line_error(r)
+    assert "greens-efa-2012-03-07" in error_line(r)
     assert cli("export").stdout == before
 
 
@@ -96,12 +89,12 @@ def test_update_needs_a_source(cli) -> None:  # type: ignore[no-untyped-def]
     assert r.exit_code == 2
 
 
-def test_add_alias_merge(cli, db_path) -> None:  # type: ignore[no-untyped-def]
+def test_add_alias_merge(error_line, cli, db_path) -> None:  # type: ignore[no-untyped-def]
     assert cli("prisoners", "add", "Ann Example", "--source", "socialistworld-2014-01",
                "--alias", "Anne Exemple").exit_code == 0
     assert cli("prisoners", "add", "A. Example", "--source", "greens-efa-2012-03-07").exit_code == 0
     r = cli("prisoners", "alias", "Ann Example", "Rosa Tuletaeva")
-    assert r.exit_code == 1 and "already used by Roza Tuletaeva" in _one_line_error(r)
+    assert r.exit_code == 1 and "already used by Roza Tuletaeva" in error_line(r)
     assert cli("prisoners", "merge", "Ann Example", "A. Example").exit_code == 0
     p = json.loads(cli("prisoners", "show", "a example", "--format", "json").stdout)
     assert p["name"] == "Ann Example"
@@ -112,7 +105,7 @@ def test_add_alias_merge(cli, db_path) -> None:  # type: ignore[no-untyped-def]
     assert st.conn.execute(sql).fetchone()[0] == 0
 
 
-def test_duplicate_name_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_name_is_refused(error_line, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("prisoners", "add", "ROZA TULETAEVA", "--source", "socialistworld-2014-01")
     assert r.exit_code == 1
-    assert "already used by Roza Tuletaeva" in _one_line_error(r)
+    assert "already used by Roza Tuletaeva" in error_line(r)

@@ -5,13 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def error_line(r, code: int = 1) -> str:  # type: ignore[no-untyped-def]
-    assert r.exit_code == code, (r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("campaign: error: "), r.stderr
-    return lines[0]
-
-
 def test_list_marks_user_templates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = cli("templates", "list", "--format", "csv")
     assert r.exit_code == 0
@@ -32,12 +25,12 @@ def test_show_source_and_variables(cli) -> None:  # type: ignore[no-untyped-def]
     assert only.startswith("// The picket sheet") and "provides" not in only
 
 
-def test_show_unknown_suggests(cli) -> None:  # type: ignore[no-untyped-def]
+def test_show_unknown_suggests(error_line, cli) -> None:  # type: ignore[no-untyped-def]
     line = error_line(cli("templates", "show", "resolution.md"))
     assert "resolution.md.j2" in line
 
 
-def test_copy_refuses_to_overwrite(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_copy_refuses_to_overwrite(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = cli("templates", "copy", "picket.md.j2", str(tmp_path))
     assert r.exit_code == 0, r.stderr
     copied = tmp_path / "picket.md.j2"
@@ -53,6 +46,6 @@ def test_copy_refuses_to_overwrite(cli, tmp_path: Path) -> None:  # type: ignore
     assert r.stdout == "# Our sheet\n"
 
 
-def test_copy_to_missing_dir(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_copy_to_missing_dir(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     line = error_line(cli("templates", "copy", "picket.typ", str(tmp_path / "none")))
     assert "does not exist" in line

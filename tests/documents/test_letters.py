@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,52 +13,12 @@ from campaign.formats import DocFormat
 from campaign.outreach import entries, summary
 from campaign.store import Store
 
-# As the EP writes them (ep-formats.md): surnames in capitals, not always wholly.
-LEFT = "Confederal Group of the European United Left - Nordic Green Left"
-EPP = "Group of the European People's Party (Christian Democrats)"
-MEPS = [
-    {"id": "mep-124984", "ep_id": "124984", "name": "Lynn BOYLAN", "given_name": "Lynn",
-     "family_name": "Boylan", "country": "Ireland", "group": LEFT, "party": "Sinn Féin"},
-    {"id": "mep-124986", "ep_id": "124986", "name": "Matt CARTHY", "country": "Ireland",
-     "group": LEFT, "party": "Sinn Féin", "status": "former"},
-    {"id": "mep-28115", "ep_id": "28115", "name": "Mairead McGUINNESS", "country": "Ireland",
-     "group": EPP, "party": "Fine Gael"},
-    {"id": "mep-96668", "ep_id": "96668", "name": "Seán KELLY", "country": "Ireland",
-     "group": EPP, "party": "Fine Gael", "email": "sean.kelly@europarl.europa.eu",
-     "extra": {"building": "WILLY BRANDT", "office": "02M105"}},
-    {"id": "mep-197490", "ep_id": "197490", "name": "Magdalena ADAMOWICZ", "country": "Poland",
-     "group": EPP, "party": "Independent"},
-    {"id": "mep-1294", "ep_id": "1294", "name": "Elio DI RUPO", "given_name": "Elio",
-     "family_name": "Di Rupo", "country": "Belgium",
-     "group": "Group of the Progressive Alliance of Socialists and Democrats in the "
-              "European Parliament", "party": "Parti socialiste"},
-]
 IRISH_CURRENT = {"Lynn Boylan", "Mairead McGuinness", "Seán Kelly"}
 
 
-def add_meps(st: Store) -> None:
-    with st.transaction():
-        st.add_source({"id": "ep-meps", "title": "Full list of current MEPs",
-                       "publisher": "European Parliament", "published": "2019-07",
-                       "url": "https://www.europarl.europa.eu/meps/en/full-list/xml",
-                       "document": None})
-        for m in MEPS:
-            st.add_contact({"kind": "mep", "status": "current", **m}, ["ep-meps"])
-
-
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("base") / "meps.db"
-    st = Store(path)
-    add_meps(st)
-    st.close()
-    return path
-
-
 @pytest.fixture
-def st(base_db: Path, db_path: Path) -> Store:
-    shutil.copy(base_db, db_path)
-    s = Store(db_path)
+def st(meps_db: Path) -> Store:
+    s = Store(meps_db)
     yield s
     s.close()
 

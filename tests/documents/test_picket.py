@@ -9,13 +9,6 @@ from pathlib import Path
 AS_OF = ("--as-of", "2026-11-23")
 
 
-def error_line(r, code: int = 1) -> str:  # type: ignore[no-untyped-def]
-    assert r.exit_code == code, (r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("campaign: error: "), r.stderr
-    assert "Traceback" not in r.stderr
-    return lines[0]
-
 
 def add_private_contact(cli) -> None:  # type: ignore[no-untyped-def]
     """A contact record with private details, named like a prisoner: it must never show."""
@@ -158,7 +151,7 @@ def test_html_and_docx(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     assert "Roza Tuletaeva" in heads and heads[-1] == "Sources"
 
 
-def test_failures(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_failures(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert "binary" in error_line(cli("prisoners", "print", "-f", "pdf"), 2)
     r = cli("prisoners", "print", "-f", "txt")
     assert r.exit_code == 2

@@ -14,13 +14,6 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "resolution_default.md"
 DEFAULT = ("resolution", "--branch", "Dublin Central", "--union", "Unite", "--as-of", "2026-11-23")
 
 
-def error_line(r, code: int = 1) -> str:  # type: ignore[no-untyped-def]
-    assert r.exit_code == code, (r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("campaign: error: "), r.stderr
-    assert "Traceback" not in r.stderr
-    return lines[0]
-
 
 def split_sources(markdown: str) -> tuple[str, dict[int, str]]:
     body, _, tail = markdown.partition("\n## Sources\n")
@@ -116,7 +109,7 @@ def test_exact_demands_and_prisoners(cli) -> None:  # type: ignore[no-untyped-de
     assert "Proposed by: Jane Doe" in out and "Seconded by: Seán Ó Briain" in out
 
 
-def test_unknown_demand_and_prisoner_suggest(cli) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_demand_and_prisoner_suggest(error_line, cli) -> None:  # type: ignore[no-untyped-def]
     line = error_line(cli("resolution", "--demand", "international-inquiri"))
     assert "international-inquiry" in line and "did you mean" in line
     line = error_line(cli("resolution", "--prisoner", "Roza Tuletaevna"))
@@ -201,7 +194,7 @@ def test_pdf_text_layer(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
 
 
-def test_bad_output_and_formats(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_output_and_formats(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     missing = tmp_path / "nope" / "motion.pdf"
     assert "does not exist" in error_line(cli("resolution", "-o", str(missing)))
     assert not missing.parent.exists()
@@ -217,7 +210,7 @@ def test_bad_output_and_formats(cli, tmp_path: Path) -> None:  # type: ignore[no
     ("ok\n{% for x in %}\n", "line 2"),
     ("ok\n\n{{ no_such_variable }}\n", "line 3"),
 ])
-def test_bad_user_templates(cli, tmp_path: Path, text: str, expect: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_user_templates(error_line, cli, tmp_path: Path, text: str, expect: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "resolution.md.j2").write_text(text, encoding="utf-8")
     out = tmp_path / "motion.md"
     line = error_line(cli("resolution", "--templates", str(tmp_path), "-o", str(out)))
