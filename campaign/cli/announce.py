@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, store
+from campaign.cli.common import AsOfOpt, TemplatesOpt, store
 
 
 class Kind(StrEnum):
@@ -59,8 +59,7 @@ def announce(
         "--output", "-o", help="Write to this file.")] = None,
     save: Annotated[bool, typer.Option(
         "--save", help="Record the event in the store as planned.")] = False,
-    templates: Annotated[str | None, typer.Option(
-        "--templates", help="Directory of templates searched before the built-in ones.")] = None,
+    templates: TemplatesOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
     """Announce an event: what, when, where, who calls it and why, with sources."""

@@ -19,6 +19,11 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Report statuses as of this date (YYYY-MM-DD; default today)."),
 ]
+TemplatesOpt = Annotated[
+    str | None,
+    typer.Option("--templates", envvar="CAMPAIGN_TEMPLATES",
+                 help="Directory of your own templates, searched before the built-in ones."),
+]
 SourceOpt = Annotated[
     list[str],
     typer.Option("--source", "-s", help="Source id the fact comes from (repeatable)."),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, as_of, store
+from campaign.cli.common import AsOfOpt, TemplatesOpt, as_of, store
 
 
 class Body(StrEnum):
@@ -28,11 +28,6 @@ OutputOpt = Annotated[
     str | None,
     typer.Option("--output", "-o",
                  help="Write to FILE (atomically); the extension sets the format."),
-]
-TemplatesOpt = Annotated[
-    str | None,
-    typer.Option("--templates", envvar="CAMPAIGN_TEMPLATES",
-                 help="Directory of your own templates, searched before the built-in ones."),
 ]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, as_of, quiet, store
+from campaign.cli.common import AsOfOpt, TemplatesOpt, as_of, quiet, store
 
 if TYPE_CHECKING:
     from campaign.documents.letters import Letter, Plan
@@ -75,8 +75,7 @@ def letter(
         "--dry-run", help="Show who would get what; write nothing.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Write letters already drafted with the same text again.")] = False,
-    templates: Annotated[str | None, typer.Option(
-        "--templates", help="Your template directory, searched first.")] = None,
+    templates: TemplatesOpt = None,
     as_of_: AsOfOpt = None,
 ) -> None:
     """Draft a letter to each recipient: personal, addressed, cited, and logged."""

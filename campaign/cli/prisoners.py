@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
+from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, TemplatesOpt, as_of, store
 from campaign.output import Format, emit
 
 app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
@@ -227,9 +227,7 @@ def print_(
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write to FILE (atomically); the extension sets the format.")
     ] = None,
-    templates: Annotated[str | None, typer.Option(
-        "--templates", envvar="CAMPAIGN_TEMPLATES",
-        help="Directory of your own templates, searched before the built-in ones.")] = None,
+    templates: TemplatesOpt = None,
 ) -> None:
     """The picket sheet: names in large type, what happened and as of when (A4 PDF)."""
     from campaign.documents.output import choose_format, deliver

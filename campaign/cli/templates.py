@@ -7,17 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from campaign.cli.common import FormatOpt
+from campaign.cli.common import FormatOpt, TemplatesOpt
 from campaign.output import Format
 
 templates_app = typer.Typer(help="The templates documents are rendered from: list, show, copy.",
                             no_args_is_help=True)
 
-TemplatesOpt = Annotated[
-    str | None,
-    typer.Option("--templates", envvar="CAMPAIGN_TEMPLATES",
-                 help="Directory of your own templates, searched before the built-in ones."),
-]
 NameArg = Annotated[str, typer.Argument(help="Template file name, e.g. resolution.md.j2.")]
 
 

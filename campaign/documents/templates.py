@@ -36,7 +36,7 @@ def search_path(user_dir: str | Path | None = None) -> list[Path]:
             raise TemplateError(f"the template directory {d} does not exist",
                                 "check --templates or CAMPAIGN_TEMPLATES")
     dirs.append(builtin_dir())
-    return dirs
+    return list(dict.fromkeys(dirs))  # --templates and CAMPAIGN_TEMPLATES may name one dir
 
 
 def available(user_dir: str | Path | None = None) -> list[dict[str, str]]:
