@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
@@ -42,15 +43,66 @@ def load_group(name: str) -> typer.Typer:
     return sub
 
 
+class LazyCommands(MutableMapping[str, Any]):
+    """A group's commands, each converted by typer only when it is asked for.
+
+    Converting a command means reading its signature and type hints; a group
+    such as ``prisoners`` has fifteen, and ``campaign prisoners list`` needs one.
+    ``--help`` asks for them all, which is when they are all built.
+    """
+
+    def __init__(self, sub: typer.Typer) -> None:
+        self._sub = sub
+        self._infos = {(info.name or typer.main.get_command_name(info.callback.__name__)): info
+                       for info in sub.registered_commands if info.callback is not None}
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            info = self._infos[name]  # a KeyError here is what Group.get_command expects
+            self._built[name] = typer.main.get_command_from_info(
+                info, pretty_exceptions_short=self._sub.pretty_exceptions_short,
+                rich_markup_mode=self._sub.rich_markup_mode)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+        self._infos.setdefault(name, None)  # type: ignore[arg-type]
+
+    def __delitem__(self, name: str) -> None:
+        del self._infos[name]
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._infos)
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+
+def lazy_group(name: str) -> Any:
+    """The command group ``name``, its commands converted on demand."""
+    import copy
+
+    sub = load_group(name)
+    if sub.registered_groups:  # nested groups: let typer build the whole tree
+        group = typer.main.get_group(sub)
+    else:
+        shell = copy.copy(sub)
+        shell.registered_commands = []
+        group = typer.main.get_group(shell)
+        group.commands = LazyCommands(sub)
+    group.name = name
+    return group
+
+
 class CampaignGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *GROUPS]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in GROUPS:
-            command = typer.main.get_group(load_group(cmd_name))
-            command.name = cmd_name
-            return command
+            return lazy_group(cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:

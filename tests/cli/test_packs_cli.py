@@ -69,6 +69,26 @@ def test_lazy_group_help_matches_each_group() -> None:
         assert load_group(name).info.help == summary, name
 
 
+def test_a_group_builds_only_the_command_asked_for() -> None:
+    """`campaign prisoners list` converts one command, not the group's fifteen."""
+    import typer.main
+
+    from campaign.cli import GROUPS, lazy_group, load_group
+
+    for name in GROUPS:
+        group = lazy_group(name)
+        names = list(group.commands)
+        assert names, name
+        assert group.get_command(None, "no-such-command") is None
+        first = group.get_command(None, names[0])
+        assert first is not None and first.name == names[0]
+        assert list(group.commands._built) == [names[0]], name  # the others wait
+        # Asking for them all (as --help does) gives what typer builds eagerly.
+        eager = typer.main.get_group(load_group(name))
+        assert {n: c.help for n, c in group.commands.items()} == {
+            n: c.help for n, c in eager.commands.items()}, name
+
+
 def test_root_help_lists_every_command(cli) -> None:  # type: ignore[no-untyped-def]
     from campaign.cli import GROUPS
 
