@@ -21,7 +21,6 @@ Rules kept here:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import os
@@ -867,7 +866,7 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
            force: bool = False, progress: Callable[[int], None] | None = None) -> Result:
     """Write the files and log them, all or nothing. Letters already drafted (same text to
     the same contact) are skipped unless ``force``."""
-    from campaign.files import write_many_atomic
+    from campaign.files import write_atomic, write_directory
     from campaign.outreach import record
 
     if plan.directory is None and plan.file is None:
@@ -877,43 +876,36 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
     todo = [ltr for ltr in letters if (ltr.contact_id, ltr.digest) not in dup]
     if not todo:
         return Result([], skipped, [], 0)
-    files: dict[Path, bytes] = {}
+    files: dict[str, bytes] = {}
+    combined = b""
     entries = []
     if plan.directory is not None:
         for n, (ltr, fname) in enumerate(zip(todo, file_names(todo, plan.fmt), strict=True),
                                          start=1):
-            path = plan.directory / fname
-            files[path] = encode_one(ltr, plan.fmt, sender)
+            files[fname] = encode_one(ltr, plan.fmt, sender)
             if ltr.contact_id:
                 entries.append({"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
-                                "digest": ltr.digest, "path": str(path)})
+                                "digest": ltr.digest, "path": str(plan.directory / fname)})
             if progress:
                 progress(n)
+        paths = [plan.directory / fname for fname in files]
     else:
         assert plan.file is not None
-        files[plan.file] = encode_combined(todo, plan.fmt, sender)
+        combined = encode_combined(todo, plan.fmt, sender)
         entries = [{"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
                     "digest": ltr.digest, "path": str(plan.file)}
                    for ltr in todo if ltr.contact_id]
+        paths = [plan.file]
         if progress:
             progress(len(todo))
-    created = False
+    # The log and the files together: a failed write rolls the log back.
     with store.transaction():
         record(store, entries)
-        if plan.directory is not None and not plan.directory.exists():
-            try:
-                plan.directory.mkdir()
-            except OSError as exc:
-                raise OutputError(f"cannot create {plan.directory}: {exc.strerror}") from None
-            created = True
-        try:
-            write_many_atomic(files)
-        except BaseException:
-            if created and plan.directory is not None:
-                with contextlib.suppress(OSError):
-                    plan.directory.rmdir()
-            raise
-    return Result(todo, skipped, list(files), len(entries))
+        if plan.directory is not None:
+            write_directory(plan.directory, files)
+        elif plan.file is not None:
+            write_atomic(plan.file, combined)
+    return Result(todo, skipped, paths, len(entries))
 
 
 def mail_merge(store: Store, to: str, output: str | None, *, sender: Sender,

@@ -191,10 +191,10 @@ def test_failed_write_logs_nothing(st: Store, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import campaign.files
 
-    def boom(files: object) -> None:
+    def boom(directory: object, files: object) -> None:
         raise OutputError("cannot write the files: disk full")
 
-    monkeypatch.setattr(campaign.files, "write_many_atomic", boom)
+    monkeypatch.setattr(campaign.files, "write_directory", boom)
     letters = L.prepare(st, "mep", sender=SENDER, countries_=["IE"])
     out = tmp_path / "new-dir"
     with pytest.raises(OutputError):
