@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 
 from campaign.errors import UsageError
@@ -63,8 +64,10 @@ def precision(text: str) -> str:
     return {1: "year", 2: "month", 3: "day"}[len(text.split("-"))]
 
 
+@functools.lru_cache(maxsize=1024)
 def human(text: str | None) -> str:
-    """'16 December 2011', 'December 2011' or '2011'."""
+    """'16 December 2011', 'December 2011' or '2011' (cached: a mail merge asks for the
+    same few dates in every letter)."""
     if not text:
         return "date unknown"
     parts = [int(p) for p in text.split("-")]

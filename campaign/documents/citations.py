@@ -14,17 +14,21 @@ class Citations:
 
     def __init__(self, store: Store) -> None:
         self._known = {s["id"]: s for s in store.sources()}
-        self._order: list[str] = []
+        self._order: dict[str, int] = {}
+        self._cited: dict[tuple[str, ...], str] = {}
 
     def number(self, source_id: str) -> int:
-        if source_id not in self._order:
-            self._order.append(source_id)
-        return self._order.index(source_id) + 1
+        return self._order.setdefault(source_id, len(self._order) + 1)
 
     def cite(self, source_ids: Iterable[str]) -> str:
         """'[1]' or '[1, 3]' for these sources (numbered on first use)."""
-        numbers = sorted({self.number(s) for s in source_ids if s in self._known})
-        return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
+        key = tuple(source_ids)
+        if (text := self._cited.get(key)) is None:
+            # Once a source has its number it keeps it, so the marker can be reused.
+            numbers = sorted({self.number(s) for s in key if s in self._known})
+            text = "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
+            self._cited[key] = text
+        return text
 
     def numbers(self, source_ids: Iterable[str]) -> list[int]:
         return sorted({self.number(s) for s in source_ids if s in self._known})

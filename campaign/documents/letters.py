@@ -94,6 +94,7 @@ def _proper_word(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=4096)
 def proper_name(name: str) -> str:
     """The EP writes surnames in capitals ('Lynn BOYLAN'); a letter writes 'Lynn Boylan'."""
     return " ".join(_proper_word(w) for w in name.split())
@@ -358,7 +359,8 @@ class _LetterCitations(Citations):
 
     def __init__(self, known: dict[str, dict[str, Any]]) -> None:
         self._known = known
-        self._order = []
+        self._order = {}
+        self._cited = {}
 
     def count(self) -> int:
         return len(self._order)
@@ -374,7 +376,7 @@ class _Cite:
 
     def __init__(self, book: _Book, ids: Sequence[str]) -> None:
         self._book = book
-        self._ids = list(ids)
+        self._ids = tuple(ids)
 
     def __str__(self) -> str:
         return self._book.current.cite(self._ids)
