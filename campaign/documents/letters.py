@@ -806,13 +806,23 @@ def letter_blocks(markdown: str) -> list[dict[str, Any]]:
     return blocks
 
 
-def _pdf(letters: Sequence[Letter]) -> bytes:
-    """One Typst compile for all the letters (705 letters in one PDF, not 705 PDFs)."""
-    from campaign.formats.pdf import context_to_pdf
+PDF_PART = 100  # letters per Typst run when a merge is typeset in parts
 
-    data = {"letters": [{"title": ltr.subject, "blocks": letter_blocks(ltr.markdown)}
-                        for ltr in letters]}
-    return bytes(context_to_pdf("letters.typ", data))
+
+def _pdf(letters: Sequence[Letter]) -> bytes:
+    """The letters as one PDF, a page (at least) each.
+
+    Up to PDF_PART letters take one Typst run in this process; a bigger merge is
+    typeset in parts, each in a child process that gives its memory back
+    (``parts_to_pdf``), so memory stays flat however many letters there are.
+    """
+    from campaign.formats.pdf import context_to_pdf, parts_to_pdf
+
+    data = [{"title": ltr.subject, "blocks": letter_blocks(ltr.markdown)} for ltr in letters]
+    if len(data) <= PDF_PART:
+        return bytes(context_to_pdf("letters.typ", {"letters": data}))
+    parts = [{"letters": data[i:i + PDF_PART]} for i in range(0, len(data), PDF_PART)]
+    return parts_to_pdf("letters.typ", parts, title=letters[0].subject)
 
 
 def encode_one(letter: Letter, fmt: DocFormat, sender: Sender | None = None) -> bytes:

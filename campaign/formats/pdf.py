@@ -15,6 +15,8 @@ letters (ң, ө, ұ, қ, ғ, ү, һ, і, ә), so a PDF looks the same on every m
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,8 +152,14 @@ def markdown_blocks(markdown: str) -> list[Block]:
     return blocks
 
 
-def compile_typ(path: Path, data: dict[str, Any]) -> bytes:
-    """Typeset a .typ file with ``data`` as JSON in ``sys.inputs.data``."""
+def compile_typ(path: Path, data: dict[str, Any], *, tags: bool = True) -> bytes:
+    """Typeset a .typ file with ``data`` as JSON in ``sys.inputs.data``.
+
+    A built-in template names only the fonts that ship inside typst, so the
+    system's fonts are not searched for it (the same PDF on every machine, and no
+    font scan on a desktop with hundreds of fonts); a user's template may name any
+    installed font. ``tags`` makes a tagged (accessible) PDF.
+    """
     import typst
 
     try:
@@ -160,7 +168,8 @@ def compile_typ(path: Path, data: dict[str, Any]) -> bytes:
         raise TemplateError(f"{path}: the document's data cannot be passed to Typst ({exc})"
                             ) from None
     try:
-        pdf = typst.compile(str(path), root=str(path.parent), sys_inputs={"data": payload})
+        pdf = typst.compile(str(path), root=str(path.parent), sys_inputs={"data": payload},
+                            ignore_system_fonts=_builtin(path), pdf_tags=tags)
     except Exception as exc:  # typst raises its own TypstError (a RuntimeError subclass)
         message = " ".join(str(exc).split())
         raise TemplateError(f"{path}: Typst could not typeset it: {message[:300]}",
@@ -171,12 +180,75 @@ def compile_typ(path: Path, data: dict[str, Any]) -> bytes:
     return pdf
 
 
+def _builtin(path: Path) -> bool:
+    from campaign.documents.templates import builtin_dir
+
+    return path.parent.resolve() == builtin_dir().resolve()
+
+
 def context_to_pdf(template_name: str, data: dict[str, Any],
                    user_dir: str | Path | None = None) -> bytes:
     """A document-specific Typst template (a user's copy first) over the document's context."""
     from campaign.documents.templates import locate
 
     return compile_typ(locate(template_name, user_dir), data)
+
+
+def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
+                 user_dir: str | Path | None = None, *, title: str | None = None) -> bytes:
+    """One PDF from several runs of a template, each in a child process of its own.
+
+    Typst keeps a whole document, and its caches, in memory until the process
+    ends: about 0.8 MB a page, so 705 letters took over 600 MB in one run. A
+    fresh process per part (``python -m campaign.formats.typst_part``, one at a
+    time: Typst already uses the other cores, and two at once measured no faster)
+    gives that memory back after each part, so a merge needs the same memory for
+    5,000 letters as for 100. A plain subprocess, not
+    multiprocessing: a library caller's script need not guard its ``__main__``.
+    The parts are joined with pypdf, and typeset untagged: joining PDFs does not
+    join their structure trees, and a broken tree is worse for a screen reader
+    than none.
+    """
+    import subprocess
+
+    from campaign.documents.templates import locate
+
+    path = locate(template_name, user_dir)
+    if not sys.executable:  # embedded Python: no interpreter to start
+        return join_pdfs([compile_typ(path, part, tags=False) for part in parts], title=title)
+
+    def run(part: dict[str, Any]) -> bytes:
+        request = json.dumps({"template": str(path), "data": part}, ensure_ascii=False,
+                             default=str).encode("utf-8")
+        try:
+            done = subprocess.run([sys.executable, "-m", "campaign.formats.typst_part"],
+                                  input=request, capture_output=True, check=False)
+        except OSError as exc:
+            raise TemplateError(f"cannot start Python for Typst: {exc.strerror}") from None
+        if done.returncode != 0:
+            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise TemplateError(lines[-1] if lines else
+                                f"{path}: the Typst process stopped (exit {done.returncode}); "
+                                "out of memory?")
+        return done.stdout
+
+    return join_pdfs([run(part) for part in parts], title=title)
+
+
+def join_pdfs(pdfs: Sequence[bytes], *, title: str | None = None) -> bytes:
+    """The pages of several PDFs, in order, as one PDF."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    if title:
+        writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def markdown_to_pdf(markdown: str, *, title: str, user_dir: str | Path | None = None,

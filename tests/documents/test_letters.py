@@ -285,3 +285,20 @@ def test_mep_address_forms() -> None:
     building = mep_address({"extra": {"building": "WILLY BRANDT", "office": "02M105"}})
     assert building[1] == "Bât. WILLY BRANDT 02M105"
     assert "B-1047 Bruxelles/Brussel" in building
+
+
+def test_a_big_merge_to_pdf_is_typeset_in_parts(st: Store, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond PDF_PART letters the PDF is made in parts; every letter, in order, one page."""
+    from pypdf import PdfReader
+
+    monkeypatch.setattr(L, "PDF_PART", 2)
+    letters = L.prepare(st, "mep", sender=SENDER, fmt=DocFormat.pdf)
+    assert len(letters) > 2 * L.PDF_PART
+    out = tmp_path / "all.pdf"
+    result = L.commit(st, letters, L.plan_output(str(out), None, len(letters)))
+    assert result.logged == len(letters)
+    pages = [p.extract_text() for p in PdfReader(out).pages]
+    assert len(pages) == len(letters)
+    for page, letter in zip(pages, letters, strict=True):
+        assert letter.recipient in page

@@ -74,3 +74,40 @@ def test_user_override_and_errors(tmp_path: Path) -> None:
     (tmp_path / "broken.typ").write_text("#let x = (\n", encoding="utf-8")
     with pytest.raises(TemplateError, match=str(tmp_path / "broken.typ")):
         context_to_pdf("broken.typ", {}, tmp_path)
+
+
+def _letters_data(names: list[str]) -> list[dict[str, object]]:
+    return [{"title": "Letter", "blocks": [
+        {"kind": "para", "marker": "", "small": False, "lines": [[{"t": f"Dear {n},", "b": False}]]}
+    ]} for n in names]
+
+
+def test_parts_are_typeset_apart_and_joined_in_order() -> None:
+    from campaign.formats.pdf import parts_to_pdf
+
+    names = ["Жанар Ахметова", "Roza Tuletaeva", "Aiman Ungarbaeva", "Vadim Kuramshin", "X"]
+    parts = [{"letters": _letters_data(names[i:i + 2])} for i in range(0, len(names), 2)]
+    pdf = parts_to_pdf("letters.typ", parts, title="Political prisoners")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert [p.extract_text().strip() for p in reader.pages] == [f"Dear {n}," for n in names]
+    assert reader.metadata is not None and reader.metadata.title == "Political prisoners"
+
+
+def test_a_part_that_fails_names_the_template(tmp_path: Path) -> None:
+    from campaign.formats.pdf import parts_to_pdf
+
+    (tmp_path / "letters.typ").write_text("#let x = (\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="Typst could not typeset") as caught:
+        parts_to_pdf("letters.typ", [{"letters": []}] * 2, tmp_path)
+    assert str(tmp_path / "letters.typ") in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_part_process_rejects_a_bad_request() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "campaign.formats.typst_part"],
+                          input=b"{not json", capture_output=True, check=False)
+    assert done.returncode == 1 and done.stdout == b""
+    assert done.stderr.decode().count("\n") == 1 and "bad request" in done.stderr.decode()
