@@ -536,6 +536,9 @@ class Letter:
     digest: str
     # What the dry run shows: recipient, salutation, closing and the sources cited.
     context: dict[str, Any] = field(repr=False)
+    # The user's template directory it was rendered with: its letters.typ, if any,
+    # typesets the PDF too.
+    templates: str | None = None
 
 
 def template_name(to: str, lang: str, user_dir: str | Path | None) -> str:
@@ -670,7 +673,8 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             email=who.get("email") if to != "prisoner" else None, subject=subject,
             markdown=body, digest=digest(body.replace(ctx["date_text"], "", 1)),
             context={"recipient": ctx["recipient"], "salutation": ctx["salutation"],
-                     "closing": ctx["closing"], "sources": list(ctx["sources"])}))
+                     "closing": ctx["closing"], "sources": list(ctx["sources"])},
+            templates=str(user_dir) if user_dir else None))
         if progress:
             progress(n)
     return letters
@@ -819,10 +823,11 @@ def _pdf(letters: Sequence[Letter]) -> bytes:
     from campaign.formats.pdf import context_to_pdf, parts_to_pdf
 
     data = [{"title": ltr.subject, "blocks": letter_blocks(ltr.markdown)} for ltr in letters]
+    user_dir = letters[0].templates
     if len(data) <= PDF_PART:
-        return bytes(context_to_pdf("letters.typ", {"letters": data}))
+        return bytes(context_to_pdf("letters.typ", {"letters": data}, user_dir))
     parts = [{"letters": data[i:i + PDF_PART]} for i in range(0, len(data), PDF_PART)]
-    return parts_to_pdf("letters.typ", parts, title=letters[0].subject)
+    return parts_to_pdf("letters.typ", parts, user_dir, title=letters[0].subject)
 
 
 def encode_one(letter: Letter, fmt: DocFormat, sender: Sender | None = None) -> bytes:

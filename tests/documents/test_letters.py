@@ -302,3 +302,18 @@ def test_a_big_merge_to_pdf_is_typeset_in_parts(st: Store, tmp_path: Path,
     assert len(pages) == len(letters)
     for page, letter in zip(pages, letters, strict=True):
         assert letter.recipient in page
+
+
+def test_a_users_letters_typ_typesets_the_pdf(st: Store, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    (tmp_path / "letters.typ").write_text(
+        '#let data = json(bytes(sys.inputs.at("data")))\n'
+        '#for l in data.letters [Our branch layout: #l.title #pagebreak(weak: true)]\n',
+        encoding="utf-8")
+    letters = L.prepare(st, "mep", sender=SENDER, countries_=["IE"], fmt=DocFormat.pdf,
+                        user_dir=tmp_path)
+    out = tmp_path / "all.pdf"
+    L.commit(st, letters, L.plan_output(str(out), None, len(letters)))
+    pages = [p.extract_text() for p in PdfReader(out).pages]
+    assert len(pages) == len(letters) and all("Our branch layout" in p for p in pages)
