@@ -34,7 +34,9 @@ _CYRILLIC = dict(
 
 def normalise(name: str) -> str:
     """Case, accents, punctuation and spacing folded: the key for exact matches."""
-    text = unicodedata.normalize("NFKD", name.casefold())
+    # Decompose before folding case too: a compatibility character can decompose
+    # into capitals ('㏆' -> 'C/kg'), which must then be folded as well.
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", name).casefold())
     text = "".join(_CYRILLIC.get(c, c) for c in text if not unicodedata.combining(c))
     text = _NON_WORD.sub(" ", text.replace("_", " "))
     return _SPACES.sub(" ", text).strip()
