@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from campaign import dates
@@ -12,8 +12,15 @@ from campaign.store import Store
 class Citations:
     """Hands out [n] markers; ``sources()`` lists exactly the sources that were cited."""
 
-    def __init__(self, store: Store) -> None:
-        self._known = {s["id"]: s for s in store.sources()}
+    def __init__(self, store: Store | None = None, *,
+                 known: Mapping[str, dict[str, Any]] | None = None) -> None:
+        """Sources from ``store``, or ready-made in ``known``: a mail merge numbers each
+        letter afresh without reading the sources again."""
+        if known is None:
+            if store is None:
+                raise TypeError("Citations needs a store or the known sources")
+            known = {s["id"]: s for s in store.sources()}
+        self._known = known
         self._order: dict[str, int] = {}
         self._cited: dict[tuple[str, ...], str] = {}
 
@@ -25,13 +32,17 @@ class Citations:
         key = tuple(source_ids)
         if (text := self._cited.get(key)) is None:
             # Once a source has its number it keeps it, so the marker can be reused.
-            numbers = sorted({self.number(s) for s in key if s in self._known})
+            numbers = self.numbers(key)
             text = "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
             self._cited[key] = text
         return text
 
     def numbers(self, source_ids: Iterable[str]) -> list[int]:
         return sorted({self.number(s) for s in source_ids if s in self._known})
+
+    def count(self) -> int:
+        """How many sources have been cited so far."""
+        return len(self._order)
 
     def sources(self) -> list[dict[str, Any]]:
         out = []

@@ -354,18 +354,6 @@ def _date_range(start: str, end: str | None) -> str:
     return f"{dates.human(start)} – {dates.human(end)}"
 
 
-class _LetterCitations(Citations):
-    """Citations numbered afresh for each letter, without re-reading the sources."""
-
-    def __init__(self, known: dict[str, dict[str, Any]]) -> None:
-        self._known = known
-        self._order = {}
-        self._cited = {}
-
-    def count(self) -> int:
-        return len(self._order)
-
-
 class _Cite:
     """'[1, 3]', numbered when the template prints it: a section a template leaves out
     cites nothing, so the source list holds exactly the sources the letter shows.
@@ -399,7 +387,7 @@ class _Sources:
 
     __slots__ = ("_cites",)
 
-    def __init__(self, cites: _LetterCitations) -> None:
+    def __init__(self, cites: Citations) -> None:
         self._cites = cites
 
     def __iter__(self) -> Any:
@@ -580,7 +568,7 @@ def _shared(facts: Facts, book: _Book) -> dict[str, list[dict[str, Any]]]:
 def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any], book: _Book,
              *, sender: dict[str, Any], note: str | None, medium: str, today: dt.date,
              address: list[str]) -> dict[str, Any]:
-    cites = _LetterCitations(facts.known_sources)
+    cites = Citations(known=facts.known_sources)
     book.current = cites
     salute = salutation(who, to)
     recipient: dict[str, Any] = {
@@ -659,7 +647,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         addresses.append(address or [display_name(who)])
     render = renderer(template_name(to, lang, user_dir), user_dir)
     medium = "email" if fmt is DocFormat.eml else "letter"
-    book = _Book(_LetterCitations(facts.known_sources))
+    book = _Book(Citations(known=facts.known_sources))
     shared = _shared(facts, book)
     sender_ctx = sender.context()
     letters = []
