@@ -6,6 +6,7 @@ one line on stderr and an exit code; nothing else prints tracebacks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator, MutableMapping
@@ -192,7 +193,45 @@ _register()
 
 
 def main() -> None:
+    """The console script: run one command, then leave without tearing Python down.
+
+    By the time click returns, the command's store is closed (its transaction
+    committed and the WAL checkpointed) and its files are renamed into place.
+    What a normal exit still does is free every object one by one and unload
+    every module: about 40 ms after a mail merge of 705 letters, longer than
+    many commands take. So, as mypy's ``hard_exit`` does, flush the standard
+    streams and ``os._exit``. ``gc.freeze`` first: the objects of the imports
+    live as long as the process, so the collector need not walk them again.
+    Only this entry point does it; a library caller's process ends its own way.
+    """
+    import gc
+
+    gc.freeze()
     try:
         app(prog_name="campaign")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
     except KeyboardInterrupt:  # pragma: no cover - outside click's invoke
-        sys.exit(130)
+        code = 130
+    hard_exit(code)
+
+
+def hard_exit(code: object) -> None:
+    """``sys.exit``'s meaning of ``code``, with the streams flushed, and no teardown."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        # The reader went away before the last of the output (`... | head -1`), or
+        # stdout is closed: nothing more can be said there.
+        status = status or 1
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(status & 0xFF)  # as the OS keeps it: sys.exit(-1) is 255 too

@@ -1,0 +1,81 @@
+"""The real entry point (`python -m campaign`), which leaves with os._exit.
+
+CliRunner never goes through ``main()``, so these run a child process: what the
+fast exit could lose (buffered output, an uncheckpointed store, an exit code)
+is checked from outside, as a shell would see it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+
+def campaign(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "campaign", "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_all_of_a_long_output_reaches_the_pipe(db_path: Path, cli: Callable[..., Result]
+                                               ) -> None:
+    done = campaign("timeline", "--format", "json", db=db_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout) == json.loads(cli("timeline", "--format", "json").stdout)
+
+
+def test_a_change_is_in_the_store_file_itself_after_exit(db_path: Path, tmp_path: Path) -> None:
+    """The store was closed (its WAL checkpointed) before the process left, so the
+    .db file alone, copied as a user would copy it, holds the change."""
+    done = campaign("profile", "set", "--name", "Ana Branch-Secretary", db=db_path)
+    assert done.returncode == 0, done.stderr
+    copy = tmp_path / "copied.db"
+    shutil.copy(db_path, copy)  # the file only, no -wal beside it
+    con = sqlite3.connect(copy)
+    try:
+        assert "Ana Branch-Secretary" in str(con.execute("SELECT * FROM profile").fetchall())
+    finally:
+        con.close()
+
+
+def test_written_files_are_there_after_exit(meps_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "letters"
+    done = campaign("letter", "--to", "mep", "--country", "IE", "--sender", "Ana", "-o",
+                    str(out), db=meps_db)
+    assert done.returncode == 0, done.stderr
+    files = sorted(out.iterdir())
+    assert len(files) > 1
+    assert all(f.read_text(encoding="utf-8").startswith("Ana") for f in files)
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (("prisoners", "show", "nobody-at-all"), 1),
+    (("no-such-command",), 2),
+    (("--version",), 0),
+])
+def test_exit_codes(db_path: Path, args: tuple[str, ...], code: int) -> None:
+    done = campaign(*args, db=db_path)
+    assert done.returncode == code
+    if code == 1:
+        assert done.stderr.startswith("campaign: error: ")
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("code", "status", "stderr"), [
+    ("None", 0, ""), ("3", 3, ""), ("-1", 255, ""), ("'went wrong'", 1, "went wrong\n"),
+])
+def test_hard_exit_means_what_sys_exit_means(code: str, status: int, stderr: str) -> None:
+    script = ("import sys\nfrom campaign.cli import hard_exit\n"
+              "sys.stdout.write('unflushed')\n"
+              f"hard_exit({code})\nprint('not reached')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (status, "unflushed", stderr)
