@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Whole-process benchmarks of the ``campaign`` CLI, run by hand.
 
-    python bench/run.py [--runs N] [--quick]
+    python bench/run.py [--runs N] [--quick] [--only TEXT] [--tmpdir DIR] [--dev]
 
 Why whole processes: what a user feels is the time from Enter to the prompt,
 start-up and imports included, so every case is a fresh child process. Its wall
@@ -9,10 +9,15 @@ time is taken around spawn-and-reap, and its peak memory (ru_maxrss) comes from
 ``os.wait4`` on that very child, not from RUSAGE_CHILDREN (which keeps the
 maximum over all children so far and so hides a smaller one).
 
-Each case runs once as a warm-up (byte-code compiled, page cache warm), then N
-times; the table shows the median wall time, the largest peak memory, the ratio
-to ``python -c pass`` from the same interpreter (measured in the same run, so a
-busy machine shifts both) and the target with PASS/MISS.
+What runs is the checkout built as a wheel and installed into its own
+virtualenv (bench/.venv-campaign), as a user runs it; ``--dev`` runs the
+checkout with this interpreter instead.
+
+Each case runs once as a warm-up (byte-code compiled, page cache warm), then
+N rounds run every case once each, interleaved so that the machine's drift hits
+a case and its baseline alike. The table shows the median wall time, the
+largest peak memory, the ratio to ``python -c pass`` from the same virtualenv
+(measured in the same rounds) and the target with PASS/MISS.
 
 Nothing touches the user's real store: every case points CAMPAIGN_DB at a file
 in a temporary directory (a fresh copy of a generated store of 705 synthetic
@@ -41,6 +46,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MAILMERGE_VENV = HERE / ".venv-mailmerge"
+CAMPAIGN_VENV = HERE / ".venv-campaign"
 N_MEPS = 705
 SENDER = "Bench Sender"
 MEMORY_LIMIT_MB = 150.0
@@ -107,10 +113,41 @@ class Case:
         return max(s.maxrss_mb for s in self.samples)
 
 
+# The Python that runs the cases: the bench's own virtualenv with the wheel in it
+# (``install_wheel``), or with --dev this interpreter and the checkout.
+PYTHON = sys.executable
+
+
 def campaign_argv() -> list[str]:
-    """The console script next to this interpreter (no pyenv shim in the way)."""
-    script = Path(sys.executable).parent / "campaign"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "campaign"]
+    """The console script next to PYTHON (no pyenv shim in the way)."""
+    script = Path(PYTHON).parent / "campaign"
+    return [str(script)] if script.exists() else [PYTHON, "-m", "campaign"]
+
+
+def install_wheel() -> Path:
+    """The checkout built as a wheel and installed into bench/.venv-campaign.
+
+    What a user runs is an installed wheel in a plain environment, and that is
+    what mailmerge gets too (bench/.venv-mailmerge). A development interpreter
+    starts slower: an editable install adds an import finder to every start-up,
+    and other .pth files may import more (here one imports certifi): about 50 ms
+    on every case that mailmerge does not pay. The wheel is rebuilt every run, so
+    the bench always measures the checkout as it is.
+    """
+    python = CAMPAIGN_VENV / "bin" / "python"
+    fresh = not python.exists()
+    if fresh:
+        print(f"bench: creating {CAMPAIGN_VENV} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(CAMPAIGN_VENV)], check=True)
+    with tempfile.TemporaryDirectory(prefix="campaign-wheel-") as dist:
+        print("bench: building and installing the wheel ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist,
+                        str(ROOT)], check=True)
+        wheel = next(Path(dist).glob("campaign-*.whl"))
+        subprocess.run([str(python), "-m", "pip", "install", "-q",
+                        "--disable-pip-version-check", "--force-reinstall",
+                        *([] if fresh else ["--no-deps"]), str(wheel)], check=True)
+    return python
 
 
 def base_env() -> dict[str, str]:
@@ -123,6 +160,12 @@ def base_env() -> dict[str, str]:
         env.pop(var, None)
     env["NO_COLOR"] = "1"
     return env
+
+
+def use_cache_in(env: dict[str, str], work: Path) -> None:
+    """Compiled templates go to the bench's own directory, not the user's cache (the
+    warm-up fills it, as a user's first merge does)."""
+    env["CAMPAIGN_CACHE"] = str(work / "template-cache")
 
 
 def make_fixture(work: Path) -> Path:
@@ -257,13 +300,13 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
         return None if pages >= N_MEPS else f"the PDF has {pages} pages for {N_MEPS} letters"
 
     cases = [
-        Case("python -c pass", lambda run: ([sys.executable, "-c", "pass"], {}),
+        Case("python -c pass", lambda run: ([PYTHON, "-c", "pass"], {}),
              memory_target=False),
         # Reference rows (no target): what typer costs before any of our code runs.
         Case("ref: python -c 'import typer'", lambda run: (
-            [sys.executable, "-c", "import typer"], {}), memory_target=False),
+            [PYTHON, "-c", "import typer"], {}), memory_target=False),
         Case("ref: import campaign.cli + build tree", lambda run: (
-            [sys.executable, "-c", "import typer.main; from campaign.cli import app; "
+            [PYTHON, "-c", "import typer.main; from campaign.cli import app; "
              "typer.main.get_command(app)"], {}), memory_target=False),
         Case("campaign --help", plain("--help"), "≤ 0.15 s", max_wall=0.15),
         Case("campaign prisoners list", plain("prisoners", "list"), "≤ 0.25 s", max_wall=0.25),
@@ -293,7 +336,7 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
     # Reference row (no target): what this disk charges any program for the files
     # alone; mailmerge's dry run writes none.
     cases.append(Case(f"ref: python writes {N_MEPS} files", lambda run: (
-        [sys.executable, "-c", WRITE_FILES, str(run / "letters"), str(N_MEPS)], {}),
+        [PYTHON, "-c", WRITE_FILES, str(run / "letters"), str(N_MEPS)], {}),
         memory_target=False))
     cases += [
         Case(f"campaign letter: {N_MEPS} MEPs → files", letters("letters"),
@@ -309,17 +352,39 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
 # -- running and reporting -----------------------------------------------------------
 
 
-def measure(case: Case, work: Path, env: dict[str, str], warmups: int, runs: int) -> None:
-    for i in range(warmups + runs):
-        run = Path(tempfile.mkdtemp(prefix="run-", dir=work))
-        argv, extra = case.prepare(run)
-        sample = run_child(argv, {**env, **extra}, run)
-        if i < warmups:
-            if case.check and (problem := case.check(run)):
-                raise SystemExit(f"bench: {case.name}: {problem}")
-        else:
-            case.samples.append(sample)
-        shutil.rmtree(run, ignore_errors=True)
+def sample(case: Case, work: Path, env: dict[str, str], *, check: bool = False) -> Sample:
+    """One run of a case in a fresh directory, started with the disk's dirty data synced.
+
+    Without the sync, a run pays for the writeback of the run before it (705 letter
+    files are a lot of metadata for the journal), so a case's time depended on the
+    case before it. Run directories are kept until the bench ends, for the same
+    reason: deleting 705 files is disk work too.
+    """
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=work))
+    argv, extra = case.prepare(run)
+    os.sync()
+    result = run_child(argv, {**env, **extra}, run)
+    if check and case.check and (problem := case.check(run)):
+        raise SystemExit(f"bench: {case.name}: {problem}")
+    return result
+
+
+def measure(cases: Sequence[Case], work: Path, env: dict[str, str], warmups: int,
+            runs: int) -> None:
+    """Warm-ups first, then the runs in rounds, every case once a round.
+
+    Interleaved, a case and the baseline it is compared with see the same machine:
+    this one's speed drifts by a quarter within a minute, which case-after-case
+    timing turned into ratios of the drift.
+    """
+    for case in cases:
+        print(f"bench: warming up {case.name} ...", file=sys.stderr, flush=True)
+        for _ in range(warmups):
+            sample(case, work, env, check=True)
+    for n in range(1, runs + 1):
+        print(f"bench: round {n} of {runs} ...", file=sys.stderr, flush=True)
+        for case in cases:
+            case.samples.append(sample(case, work, env))
 
 
 def verdicts(case: Case, by_name: dict[str, Case]) -> tuple[str, str]:
@@ -350,7 +415,7 @@ def report(cases: list[Case], warmups: int, runs: int, work: Path) -> int:
                      f"{c.wall / python.wall:.1f}", vs, c.target, timing,
                      f"{c.rss:.0f}", memory])
     title = (f"campaign benchmarks: median of {runs} runs after {warmups} warm-up, "
-             f"{sys.executable} (Python {sys.version.split()[0]}), {os.cpu_count()} CPUs, "
+             f"{PYTHON} (Python {sys.version.split()[0]}), {os.cpu_count()} CPUs, "
              f"files in {work.parent}")
     try:
         from rich.console import Console
@@ -391,7 +456,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tmpdir", default=None,
                         help="where the stores and output files go (default: the system's "
                         "temporary directory; e.g. /dev/shm to leave the disk out)")
+    parser.add_argument("--dev", action="store_true",
+                        help="run the checkout with this interpreter instead of the wheel "
+                        "installed into bench/.venv-campaign (quicker to iterate on; its "
+                        "start-up includes whatever this environment adds)")
     args = parser.parse_args(argv)
+    global PYTHON
+    if not args.dev:
+        try:
+            PYTHON = str(install_wheel())
+        except (OSError, subprocess.CalledProcessError) as exc:
+            parser.exit(1, f"bench: cannot install the wheel ({exc}); try --dev\n")
     warmups = 1
     runs = args.runs if args.runs is not None else (3 if args.quick else 5)
     if runs < 1:
@@ -399,11 +474,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = base_env()
     with tempfile.TemporaryDirectory(prefix="campaign-bench-", dir=args.tmpdir) as tmp:
         work = Path(tmp)
+        use_cache_in(env, work)
         fixture = make_fixture(work)
         cases = select(build_cases(work, fixture, env), args.only)
-        for case in cases:
-            print(f"bench: {case.name} ...", file=sys.stderr, flush=True)
-            measure(case, work, env, warmups, runs)
+        measure(cases, work, env, warmups, runs)
         return report(cases, warmups, runs, work)
 
 

@@ -17,8 +17,9 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point CAMPAIGN_DB at a temporary file and clear template overrides."""
+    """Point CAMPAIGN_DB and the template cache at temporary paths; clear overrides."""
     monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "store.db"))
+    monkeypatch.setenv("CAMPAIGN_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("CAMPAIGN_TEMPLATES", raising=False)
     monkeypatch.delenv("CAMPAIGN_DEBUG", raising=False)
 

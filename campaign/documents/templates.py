@@ -95,6 +95,72 @@ def _sandbox() -> Any:
     return CampaignSandbox
 
 
+def cache_dir() -> Path | None:
+    """Where compiled templates are kept between runs; None keeps none.
+
+    ``CAMPAIGN_CACHE`` names the directory (``off`` for no cache); the default is
+    the user's cache directory. Compiling a letter template takes longer than
+    rendering a hundred letters with it, and a command is a new process each time.
+    """
+    env = os.environ.get("CAMPAIGN_CACHE")
+    if env is not None:
+        return None if env.strip().casefold() in ("", "off", "0", "no") else \
+            Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("campaign", appauthor=False)) / "templates"
+
+
+@functools.cache
+def _compiled_cache() -> Any:
+    """jinja2's file cache of compiled templates, made safe to fail and keyed by settings.
+
+    jinja2 keys a compiled template by its name and file and checks its source,
+    but not the environment it was compiled for: trim_blocks or the sandbox
+    change the code generated. So the key also carries a fingerprint of those
+    settings and of the versions. A cache is only a shortcut: a cache file that
+    cannot be read or written is compiled again, never an error.
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    class CompiledTemplates(FileSystemBytecodeCache):
+        def __init__(self, directory: Path, fingerprint: str) -> None:
+            super().__init__(str(directory), "template-%s.cache")
+            self.fingerprint = fingerprint
+
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return str(super().get_cache_key(f"{self.fingerprint}|{name}", filename))
+
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, ValueError, EOFError, TypeError):
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return CompiledTemplates
+
+
+def _fingerprint(env: Any) -> str:
+    import jinja2
+
+    from campaign import __version__
+
+    settings = [type(env).__name__, env.sandboxed, env.trim_blocks, env.lstrip_blocks,
+                env.keep_trailing_newline, env.newline_sequence, env.autoescape, env.optimized,
+                env.block_start_string, env.block_end_string, env.variable_start_string,
+                env.variable_end_string, env.comment_start_string, env.comment_end_string,
+                env.line_statement_prefix, env.line_comment_prefix, sorted(env.extensions),
+                env.undefined.__name__]
+    return f"campaign {__version__}, jinja2 {jinja2.__version__}, {settings!r}"
+
+
 def _environment(user_dir: str | Path | None) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
 
@@ -109,6 +175,9 @@ def _environment(user_dir: str | Path | None) -> Any:
     env.filters["human_date"] = dates.human
     env.filters["month_year"] = dates.month_year
     env.filters["ordinal"] = ordinal
+    directory = cache_dir()
+    if directory is not None:
+        env.bytecode_cache = _compiled_cache()(directory, _fingerprint(env))
     return env
 
 

@@ -1,8 +1,13 @@
-"""The template sandbox: the dict shortcut returns exactly what jinja2's sandbox would."""
+"""The template sandbox (the dict shortcut returns exactly what jinja2's sandbox would),
+and the cache of compiled templates."""
 
 from __future__ import annotations
 
 import keyword
+import os
+import stat
+import sys
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -10,7 +15,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from campaign.documents.templates import _environment
+from campaign.documents.templates import (
+    _compiled_cache,
+    _environment,
+    _fingerprint,
+    cache_dir,
+    render,
+    renderer,
+)
+from campaign.errors import TemplateError
 
 NAMES = st.one_of(
     st.sampled_from(sorted(dir(dict))),  # dict's own attributes, dunders included
@@ -45,3 +58,98 @@ def test_dict_methods_and_dunders_still_go_through_the_sandbox() -> None:
     assert env.from_string("{{ d.title }}").render(d={"title": "Zhanaozen"}) == "Zhanaozen"
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ d.titel }}").render(d={"title": "Zhanaozen"})
+
+
+# -- the cache of compiled templates ------------------------------------------------
+
+
+def _user_template(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "my-templates"
+    folder.mkdir(exist_ok=True)
+    (folder / "note.md.j2").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _cache_files() -> list[Path]:
+    return sorted(Path(os.environ["CAMPAIGN_CACHE"]).glob("template-*.cache"))
+
+
+def test_a_compiled_template_is_kept_owner_only_and_reused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _user_template(tmp_path, "Solidarity with {{ who }}.\n")
+    assert render("note.md.j2", {"who": "the oil workers"}, folder) == \
+        "Solidarity with the oil workers.\n"
+    [cached] = _cache_files()
+    assert stat.S_IMODE(cached.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cached.parent.stat().st_mode) == 0o700
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", no_compiling)
+    assert renderer("note.md.j2", folder)({"who": "Zhanaozen"}) == "Solidarity with Zhanaozen.\n"
+
+
+def test_an_edited_template_is_compiled_again(tmp_path: Path) -> None:
+    folder = _user_template(tmp_path, "Before: {{ who }}\n")
+    assert render("note.md.j2", {"who": "x"}, folder) == "Before: x\n"
+    _user_template(tmp_path, "After: {{ who }}\n")
+    assert render("note.md.j2", {"who": "x"}, folder) == "After: x\n"
+
+
+def test_the_sandbox_holds_for_a_cached_template(tmp_path: Path) -> None:
+    for text, who in (("{{ who.__class__.__mro__ }}\n", "x"),
+                      ("{{ who.update({'b': 2}) }}\n", {"a": 1})):
+        folder = _user_template(tmp_path, text)
+        for _ in range(2):  # compiled, then from the cache
+            with pytest.raises(TemplateError, match="unsafe operation refused by the sandbox"):
+                render("note.md.j2", {"who": who}, folder)
+        assert _cache_files()
+
+
+def test_a_corrupt_cache_file_is_compiled_again(tmp_path: Path) -> None:
+    folder = _user_template(tmp_path, "Hello {{ who }}\n")
+    render("note.md.j2", {"who": "x"}, folder)
+    for junk in (b"", b"j2\x80garbage", b"\x00" * 64):
+        for f in _cache_files():
+            f.write_bytes(junk)
+        assert render("note.md.j2", {"who": "y"}, folder) == "Hello y\n"
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("CAMPAIGN_CACHE", str(blocker / "cache"))
+    folder = _user_template(tmp_path, "Hello {{ who }}\n")
+    assert render("note.md.j2", {"who": "x"}, folder) == "Hello x\n"
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", ""])
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     value: str) -> None:
+    monkeypatch.setenv("CAMPAIGN_CACHE", value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() is None
+    render("note.md.j2", {"who": "x"}, _user_template(tmp_path, "Hello {{ who }}\n"))
+    assert not (tmp_path / "home").exists() and not (tmp_path / "xdg").exists()
+
+
+def test_the_default_cache_is_in_the_user_cache_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAMPAIGN_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert cache_dir() == tmp_path / "xdg" / "campaign" / "templates"
+
+
+def test_the_key_carries_the_environment_settings(tmp_path: Path) -> None:
+    """A template compiled with other settings (trim_blocks, the sandbox) is another entry."""
+    ours = _environment(None)
+    other = _environment(None)
+    other.trim_blocks = False
+    assert _fingerprint(ours) != _fingerprint(other)
+    cache = _compiled_cache()
+    a, b = cache(tmp_path, _fingerprint(ours)), cache(tmp_path, _fingerprint(other))
+    assert a.get_cache_key("x.md.j2", "/t/x.md.j2") != b.get_cache_key("x.md.j2", "/t/x.md.j2")
