@@ -9,53 +9,80 @@ from campaign import dates
 from campaign.store import Store
 
 
+class _State:
+    """A point in a numbering: the sources numbered so far, in order.
+
+    It remembers where each marker led from here, and the source list as it
+    stands. The letters of a mail merge cite the same facts in the same order,
+    so they pass through the same few states: each marker and each source list
+    is worked out once per merge instead of once per letter.
+    """
+
+    __slots__ = ("order", "index", "steps", "listed")
+
+    def __init__(self, order: tuple[str, ...]) -> None:
+        self.order = order
+        self.index = {sid: n for n, sid in enumerate(order, start=1)}
+        self.steps: dict[tuple[str, ...], tuple[str, _State]] = {}
+        self.listed: list[dict[str, Any]] | None = None
+
+
 class Citations:
     """Hands out [n] markers; ``sources()`` lists exactly the sources that were cited."""
 
     def __init__(self, store: Store | None = None, *,
                  known: Mapping[str, dict[str, Any]] | None = None) -> None:
-        """Sources from ``store``, or ready-made in ``known``: a mail merge numbers each
-        letter afresh without reading the sources again."""
+        """Sources from ``store``, or ready-made in ``known``."""
         if known is None:
             if store is None:
                 raise TypeError("Citations needs a store or the known sources")
             known = {s["id"]: s for s in store.sources()}
         self._known = known
-        self._order: dict[str, int] = {}
-        self._cited: dict[tuple[str, ...], str] = {}
+        self._start = _State(())
+        self._state = self._start
 
-    def number(self, source_id: str) -> int:
-        return self._order.setdefault(source_id, len(self._order) + 1)
+    def restart(self) -> Citations:
+        """A numbering from nothing for the next document of a merge, sharing what
+        this one's family has already worked out."""
+        fresh = Citations(known=self._known)
+        fresh._start = fresh._state = self._start
+        return fresh
 
     def cite(self, source_ids: Iterable[str]) -> str:
-        """'[1]' or '[1, 3]' for these sources (numbered on first use)."""
+        """'[1]' or '[1, 3]' for these sources (numbered on first use); '' for none known."""
         key = tuple(source_ids)
-        if (text := self._cited.get(key)) is None:
-            # Once a source has its number it keeps it, so the marker can be reused.
-            numbers = self.numbers(key)
+        step = self._state.steps.get(key)
+        if step is None:
+            state = self._state
+            new = [s for s in dict.fromkeys(key) if s in self._known and s not in state.index]
+            after = _State(state.order + tuple(new)) if new else state
+            numbers = sorted({after.index[s] for s in key if s in self._known})
             text = "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
-            self._cited[key] = text
+            step = state.steps[key] = (text, after)
+        text, self._state = step
         return text
-
-    def numbers(self, source_ids: Iterable[str]) -> list[int]:
-        return sorted({self.number(s) for s in source_ids if s in self._known})
 
     def count(self) -> int:
         """How many sources have been cited so far."""
-        return len(self._order)
+        return len(self._state.order)
 
     def sources(self) -> list[dict[str, Any]]:
-        out = []
-        for n, sid in enumerate(self._order, start=1):
-            s = self._known[sid]
-            out.append({
-                "number": n,
-                "id": sid,
-                "title": s["title"],
-                "publisher": s["publisher"],
-                "published": s["published"],
-                "published_text": dates.human(s["published"]),
-                "url": s.get("url"),
-                "document": s.get("document"),
-            })
-        return out
+        """The cited sources in order, numbered. The dicts may be shared with other
+        documents of a merge: read them, do not change them."""
+        state = self._state
+        if state.listed is None:
+            listed = []
+            for n, sid in enumerate(state.order, start=1):
+                s = self._known[sid]
+                listed.append({
+                    "number": n,
+                    "id": sid,
+                    "title": s["title"],
+                    "publisher": s["publisher"],
+                    "published": s["published"],
+                    "published_text": dates.human(s["published"]),
+                    "url": s.get("url"),
+                    "document": s.get("document"),
+                })
+            state.listed = listed
+        return list(state.listed)

@@ -567,8 +567,9 @@ def _shared(facts: Facts, book: _Book) -> dict[str, list[dict[str, Any]]]:
 
 def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any], book: _Book,
              *, sender: dict[str, Any], note: str | None, medium: str, today: dt.date,
-             address: list[str]) -> dict[str, Any]:
-    cites = Citations(known=facts.known_sources)
+             address: list[str], by_group: dict[str | None, list[dict[str, Any]]]
+             ) -> dict[str, Any]:
+    cites = book.current.restart()  # each letter numbers its own sources from [1]
     book.current = cites
     salute = salutation(who, to)
     recipient: dict[str, Any] = {
@@ -578,10 +579,14 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
         "group_labels": sorted(group_labels(who.get("group"))), "party": who.get("party"),
         "role": who.get("role"), "email": who.get("email"),
     }
-    group_facts = [{"title": e["title"], "date": e["date"],
-                    "date_text": _date_range(e["date"], e.get("end_date")),
-                    "cite": _Cite(book, e["sources"])}
-                   for e in (_group_facts(facts, who.get("group")) if to == "mep" else [])]
+    group = who.get("group") if to == "mep" else None
+    group_facts = by_group.get(group)
+    if group_facts is None:  # once per group: the MEPs of a group share theirs
+        group_facts = by_group[group] = [
+            {"title": e["title"], "date": e["date"],
+             "date_text": _date_range(e["date"], e.get("end_date")),
+             "cite": _Cite(book, e["sources"])}
+            for e in (_group_facts(facts, group) if to == "mep" else [])]
     case = None
     prisoners = shared["prisoners"]
     if to == "prisoner":
@@ -651,9 +656,10 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     shared = _shared(facts, book)
     sender_ctx = sender.context()
     letters = []
+    by_group: dict[str | None, list[dict[str, Any]]] = {}
     for n, (who, address) in enumerate(zip(recipients, addresses, strict=True), start=1):
         ctx = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
-                       medium=medium, today=today, address=address)
+                       medium=medium, today=today, address=address, by_group=by_group)
         subject, body = _split_subject(render(ctx))
         letters.append(Letter(
             kind=to, recipient=ctx["recipient"]["display_name"],

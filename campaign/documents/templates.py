@@ -78,18 +78,28 @@ def _sandbox() -> Any:
     dict's own attributes, that attribute lookup can only fail, so going straight to
     the item returns what the sandbox would, without the exception. Everything else
     (dict methods, dunders, other types) takes the sandbox's own path.
+
+    ``loop.index`` and ``loop.last`` on jinja2's own loop object are safe by the
+    sandbox's rules (public names of a type that is neither callable internals nor
+    a known mutable), so they are read directly too, saving the sandbox's checks.
     """
+    from jinja2.runtime import LoopContext
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     dict_attributes = frozenset(dir(dict))
+    loop_attributes = frozenset({"index", "index0", "revindex", "revindex0", "first", "last",
+                                 "length", "depth", "depth0", "previtem", "nextitem"})
 
     class CampaignSandbox(ImmutableSandboxedEnvironment):
         def getattr(self, obj: Any, attribute: str) -> Any:
-            if type(obj) is dict and attribute not in dict_attributes:
+            kind = type(obj)
+            if kind is dict and attribute not in dict_attributes:
                 try:
                     return obj[attribute]
                 except KeyError:
                     pass
+            elif kind is LoopContext and attribute in loop_attributes:
+                return getattr(obj, attribute)
             return super().getattr(obj, attribute)
 
     return CampaignSandbox

@@ -48,6 +48,21 @@ def test_dot_lookup_matches_the_stock_sandbox(name: str, data: dict[str, str]) -
         assert outcome(ours, source, d=d) == outcome(stock, source, d=d), (name, d)
 
 
+LOOP_USES = st.sampled_from([
+    "index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0",
+    "previtem", "nextitem", "cycle('a', 'b')", "changed(x)", "__class__", "_iterator",
+    "_after", "nosuch", "__init__.__globals__",
+])
+
+
+@given(LOOP_USES, st.lists(st.integers(0, 3), max_size=4))
+def test_loop_attributes_match_the_stock_sandbox(use: str, items: list[int]) -> None:
+    ours = _environment(None)
+    stock = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
+    source = "{% for x in items %}[{{ loop." + use + " }}]{% endfor %}"
+    assert outcome(ours, source, items=items) == outcome(stock, source, items=items), use
+
+
 def test_dict_methods_and_dunders_still_go_through_the_sandbox() -> None:
     env = _environment(None)
     with pytest.raises(SecurityError):
