@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -101,6 +102,37 @@ def test_a_part_that_fails_names_the_template(tmp_path: Path) -> None:
         parts_to_pdf("letters.typ", [{"letters": []}] * 2, tmp_path)
     assert str(tmp_path / "letters.typ") in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_parts_typeset_at_once_are_joined_in_the_order_given() -> None:
+    """The first part is the longest, so the second finishes first; pages keep order."""
+    from campaign.formats.pdf import parts_to_pdf
+
+    first = [f"Member {n:03d}" for n in range(40)]
+    parts = [{"letters": _letters_data(first)}, {"letters": _letters_data(["Last one"])}]
+    reader = PdfReader(io.BytesIO(parts_to_pdf("letters.typ", parts)))
+    assert [p.extract_text().strip() for p in reader.pages] == \
+        [f"Dear {n}," for n in [*first, "Last one"]]
+
+
+def test_after_a_failed_part_no_more_are_started(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from campaign.formats.pdf import parts_to_pdf
+
+    started = []
+    real_run = subprocess.run
+
+    def counting_run(*args: Any, **kwargs: Any) -> Any:
+        started.append(1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    (tmp_path / "letters.typ").write_text("#let x = (\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="Typst could not typeset"):
+        parts_to_pdf("letters.typ", [{"letters": []}] * 10, tmp_path)
+    assert 1 <= len(started) <= 4
 
 
 def test_the_part_process_rejects_a_bad_request() -> None:
