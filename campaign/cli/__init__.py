@@ -41,6 +41,9 @@ def load_group(name: str) -> typer.Typer:
 
     module, attr, _ = GROUPS[name]
     sub: typer.Typer = getattr(importlib.import_module(f"campaign.cli.{module}"), attr)
+    # Plain help, as the root's: the same look on every screen, long choice lists
+    # that wrap whole, and no rich to import for it.
+    sub.rich_markup_mode = None
     return sub
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from campaign import __version__
 
 
@@ -87,6 +89,18 @@ def test_a_group_builds_only_the_command_asked_for() -> None:
         eager = typer.main.get_group(load_group(name))
         assert {n: c.help for n, c in group.commands.items()} == {
             n: c.help for n, c in eager.commands.items()}, name
+
+
+@pytest.mark.parametrize("args", [("prisoners", "--help"), ("prisoners", "list", "--help"),
+                                  ("meps", "fetch", "--help"), ("templates", "--help")])
+def test_group_help_is_plain_like_the_root(cli, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """One look for every help screen: click's plain sections, no rich panels."""
+    r = cli(*args)
+    assert r.exit_code == 0, r.stderr
+    first = r.stdout.splitlines()[0]  # CliRunner calls the program "root"
+    assert first.startswith("Usage: ") and f" {' '.join(args[:-1])} [OPTIONS]" in first
+    assert "Options:" in r.stdout
+    assert not set("╭╮╰╯│─") & set(r.stdout)
 
 
 def test_root_help_lists_every_command(cli) -> None:  # type: ignore[no-untyped-def]
