@@ -7,7 +7,9 @@ Why whole processes: what a user feels is the time from Enter to the prompt,
 start-up and imports included, so every case is a fresh child process. Its wall
 time is taken around spawn-and-reap, and its peak memory (ru_maxrss) comes from
 ``os.wait4`` on that very child, not from RUSAGE_CHILDREN (which keeps the
-maximum over all children so far and so hides a smaller one).
+maximum over all children so far and so hides a smaller one). The children are
+forked by a small launcher process, not by this one: Linux carries the peak
+memory of the forking process across exec.
 
 What runs is the checkout built as a wheel and installed into its own
 virtualenv (bench/.venv-campaign), as a user runs it; ``--dev`` runs the
@@ -32,13 +34,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,20 +74,62 @@ class Sample:
     maxrss_mb: float
 
 
-def run_child(argv: Sequence[str], env: dict[str, str], cwd: Path) -> Sample:
-    """Spawn, reap with wait4 (its own rusage), and fail loudly on a non-zero exit."""
-    out_path, err_path = cwd / ".stdout", cwd / ".stderr"
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: keep Popen from waiting
-    if proc.returncode != 0:
-        tail = err_path.read_text(errors="replace").strip().splitlines()[-5:]
-        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode}:\n  "
-                         + "\n  ".join(tail))
-    return Sample(wall, usage.ru_maxrss / 1024)  # Linux: KiB
+# The process that starts every measured child. Linux carries a process's
+# high-water RSS across exec, so a child forked from this bench (60 MB by the
+# time it has built the fixtures and imported pypdf) would report at least that
+# as its own peak: `python -c pass` came out at 55 MB. Started first thing with
+# -S, this launcher stays at a few MB, and so can the children it forks.
+LAUNCHER = r"""
+import json, os, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(job["cwd"])
+            out = os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(out, 1)
+            os.dup2(err, 2)
+            os.execve(job["argv"][0], job["argv"], job["env"])
+        finally:
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    print(json.dumps({"wall": wall, "maxrss_kb": usage.ru_maxrss,
+                      "code": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+class Launcher:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(self, argv: Sequence[str], env: dict[str, str], cwd: Path) -> Sample:
+        """Run one child to its end; fail loudly on a non-zero exit."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        argv = [shutil.which(argv[0], path=env.get("PATH")) or argv[0], *argv[1:]]
+        out_path, err_path = cwd / ".stdout", cwd / ".stderr"
+        self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(cwd),
+                                          "stdout": str(out_path),
+                                          "stderr": str(err_path)}) + "\n")
+        self.proc.stdin.flush()
+        done = json.loads(self.proc.stdout.readline())
+        if done["code"] != 0:
+            tail = err_path.read_text(errors="replace").strip().splitlines()[-5:]
+            raise SystemExit(f"bench: {' '.join(argv)} exited {done['code']}:\n  "
+                             + "\n  ".join(tail))
+        return Sample(done["wall"], done["maxrss_kb"] / 1024)  # Linux: KiB
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+LAUNCH: Launcher | None = None
 
 
 # -- cases ---------------------------------------------------------------------
@@ -363,7 +407,8 @@ def sample(case: Case, work: Path, env: dict[str, str], *, check: bool = False) 
     run = Path(tempfile.mkdtemp(prefix="run-", dir=work))
     argv, extra = case.prepare(run)
     os.sync()
-    result = run_child(argv, {**env, **extra}, run)
+    assert LAUNCH is not None
+    result = LAUNCH.run(argv, {**env, **extra}, run)
     if check and case.check and (problem := case.check(run)):
         raise SystemExit(f"bench: {case.name}: {problem}")
     return result
@@ -472,12 +517,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if runs < 1:
         parser.error("--runs must be at least 1")
     env = base_env()
+    global LAUNCH
+    LAUNCH = Launcher()
     with tempfile.TemporaryDirectory(prefix="campaign-bench-", dir=args.tmpdir) as tmp:
         work = Path(tmp)
         use_cache_in(env, work)
         fixture = make_fixture(work)
         cases = select(build_cases(work, fixture, env), args.only)
-        measure(cases, work, env, warmups, runs)
+        try:
+            measure(cases, work, env, warmups, runs)
+        finally:
+            LAUNCH.close()
         return report(cases, warmups, runs, work)
 
 
