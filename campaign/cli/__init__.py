@@ -7,13 +7,14 @@ one line on stderr and an exit code; nothing else prints tracebacks.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from campaign import __version__
 from campaign.errors import CampaignError
@@ -80,6 +81,21 @@ class LazyCommands(MutableMapping[str, Any]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._infos)
 
+    def summary(self, name: str, limit: int) -> str | None:
+        """The line a group's --help shows for ``name`` (None if hidden), without
+        converting the command: a stand-in carrying only its help text says it the
+        way the real one would."""
+        if name in self._built:
+            built = self._built[name]
+            return None if built.hidden else str(built.get_short_help_str(limit))
+        info = self._infos[name]
+        text = inspect.getdoc(info.callback) if info.help is None else \
+            inspect.cleandoc(info.help)
+        stand_in = TyperCommand(name, help=text, short_help=info.short_help,
+                                hidden=info.hidden, deprecated=info.deprecated,
+                                rich_markup_mode=None)
+        return None if stand_in.hidden else str(stand_in.get_short_help_str(limit))
+
     def __len__(self) -> int:
         return len(self._infos)
 
@@ -100,9 +116,25 @@ def lazy_group(name: str) -> Any:
     return group
 
 
+# The root's own commands (resolution, letter, ...). They live on a Typer of
+# their own, not on ``app``: typer converts every command of ``app`` whenever it
+# builds the root, reading each signature and its type hints (~30 ms for these
+# seven), and a run needs at most one of them.
+commands = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+
+
 class CampaignGroup(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lazy = LazyCommands(commands)
+        for name, command in self.commands.items():  # any typer did build itself
+            lazy[name] = command
+        self.commands = lazy
+
     def list_commands(self, ctx: Any) -> list[str]:
-        return [*super().list_commands(ctx), *GROUPS]
+        # The names in order of registration, as typer's does, without its
+        # items(), which would convert every command.
+        return [*self.commands, *GROUPS]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in GROUPS:
@@ -111,13 +143,13 @@ class CampaignGroup(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
+        lazy = self.commands
+        assert isinstance(lazy, LazyCommands)
         for name in self.list_commands(ctx):
             if name in GROUPS:
                 rows.append((name, GROUPS[name][2]))
-                continue
-            cmd = super().get_command(ctx, name)
-            if cmd is not None and not cmd.hidden:
-                rows.append((name, cmd.get_short_help_str(formatter.width - 18)))
+            elif (line := lazy.summary(name, formatter.width - 18)) is not None:
+                rows.append((name, line))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -183,13 +215,13 @@ def root(
 def _register() -> None:
     from campaign.cli import announce, documents, facts, letters, packs
 
-    documents.register(app)
-    letters.register(app)
-    announce.register(app)
-    app.command("timeline")(facts.timeline)
-    app.command("export")(packs.export)
-    app.command("import")(packs.import_)
-    app.command("check")(packs.check)
+    documents.register(commands)
+    letters.register(commands)
+    announce.register(commands)
+    commands.command("timeline")(facts.timeline)
+    commands.command("export")(packs.export)
+    commands.command("import")(packs.import_)
+    commands.command("check")(packs.check)
 
 
 _register()

@@ -103,6 +103,29 @@ def test_group_help_is_plain_like_the_root(cli, args: tuple[str, ...]) -> None: 
     assert not set("╭╮╰╯│─") & set(r.stdout)
 
 
+def test_root_commands_are_built_only_when_run_and_help_says_what_typer_would() -> None:
+    import typer.main
+
+    from campaign.cli import app, commands
+
+    root = typer.main.get_command(app)
+    assert list(root.commands._built) == []  # building the root converts none of them
+    ctx = root.make_context("campaign", ["--help"], resilient_parsing=True)
+    help_text = root.get_help(ctx)
+    assert list(root.commands._built) == []  # nor does --help
+    eager = typer.main.get_group(commands)
+    assert set(root.commands) == set(eager.commands)
+    limit = ctx.make_formatter().width - 18  # as format_commands
+    for name, command in eager.commands.items():
+        line = command.get_short_help_str(limit)
+        assert f"  {name}" in help_text and line in help_text, name
+        for width in (20, 45, 80, 200):
+            assert root.commands.summary(name, width) == command.get_short_help_str(width)
+    timeline = root.get_command(ctx, "timeline")
+    assert timeline is not None and timeline.help == eager.commands["timeline"].help
+    assert list(root.commands._built) == ["timeline"]  # running one builds that one
+
+
 def test_root_help_lists_every_command(cli) -> None:  # type: ignore[no-untyped-def]
     from campaign.cli import GROUPS
 
