@@ -143,3 +143,28 @@ def test_the_part_process_rejects_a_bad_request() -> None:
                           input=b"{not json", capture_output=True, check=False)
     assert done.returncode == 1 and done.stdout == b""
     assert done.stderr.decode().count("\n") == 1 and "bad request" in done.stderr.decode()
+
+
+def test_a_list_item_hangs_its_wrapped_lines_under_its_text() -> None:
+    """letters.typ indents an item's wrapped lines to where its text starts, with the
+    marker out in the margin's line, as a hanging indent does."""
+    long = "word " * 60
+    data = {"letters": [{"title": "T", "blocks": [
+        {"kind": "para", "marker": "", "small": False, "lines": [[{"t": "Dear Ana,", "b": False}]]},
+        {"kind": "item", "marker": "•", "small": False,
+         "lines": [[{"t": "Alpha " + long + "Omega", "b": False}]]},
+    ]}]}
+    shown: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: Any) -> None:
+        if text.strip():
+            shown.append((cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3], text.strip()))
+
+    pdf = context_to_pdf("letters.typ", data)
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    (margin, _, dear), (marker_x, marker_y, marker), (text_x, text_y, first), *rest = shown
+    assert (dear, marker, first.split()[0]) == ("Dear Ana,", "•", "Alpha")
+    assert marker_x == pytest.approx(margin) and text_y == pytest.approx(marker_y)
+    assert text_x == pytest.approx(margin + 14, abs=0.5)  # 1.4em of 10 pt
+    assert len(rest) >= 2 and rest[-1][2].endswith("Omega")
+    assert all(x == pytest.approx(text_x) for x, _, _ in rest)
