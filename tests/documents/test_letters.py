@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from campaign.documents import letters as L
 from campaign.errors import CampaignError, InputError, NotFoundError, OutputError, UsageError
@@ -317,3 +320,22 @@ def test_a_users_letters_typ_typesets_the_pdf(st: Store, tmp_path: Path) -> None
     L.commit(st, letters, L.plan_output(str(out), None, len(letters)))
     pages = [p.extract_text() for p in PdfReader(out).pages]
     assert len(pages) == len(letters) and all("Our branch layout" in p for p in pages)
+
+
+CHUNKS = hs.sampled_from([
+    "Dear Ana,", "**Re: Zhanaozen**", "A line  \nand a hard break", "A soft\nbreak",
+    "- one\n- two **bold**\n  continued", "1. first\n2) second", "---", "* * *",
+    "Sources:", "1. Greens/EFA, 7 March 2012.", "Yours sincerely,\nJane", "   ", "a **b",
+])
+
+
+@given(hs.lists(hs.lists(CHUNKS, max_size=10), min_size=1, max_size=5),
+       hs.sampled_from(["\n\n", "\n \n", "\n\t\n\n"]))
+def test_letter_blocks_with_a_shared_cache_read_as_without(docs: list[list[str]],
+                                                           gap: str) -> None:
+    """A merge reads the paragraphs its letters share once; every letter still gets
+    exactly the blocks it would alone (small after its own first rule, not another's)."""
+    shared: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+    for chunks in docs:
+        markdown = gap.join(chunks)
+        assert L.letter_blocks(markdown, shared) == L.letter_blocks(markdown)
