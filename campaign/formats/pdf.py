@@ -195,7 +195,7 @@ def context_to_pdf(template_name: str, data: dict[str, Any],
     return compile_typ(locate(template_name, user_dir), data)
 
 
-PARALLEL_PARTS = 2  # Typst processes at once: each takes ~140 MB for 100 letters
+PARALLEL_PARTS = 2  # Typst processes at once: each takes ~125 MB for 120 letters
 
 
 def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
@@ -206,7 +206,7 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     ends: about 0.8 MB a page, so 705 letters took over 600 MB in one run. A
     fresh process per part (``python -m campaign.formats.typst_part``) gives that
     memory back after each part, so a merge needs the same memory for 5,000
-    letters as for 100. Two parts are typeset at once (Typst alone keeps about
+    letters as for 120. Two parts are typeset at once (Typst alone keeps about
     1.4 cores busy; two at once took a quarter less time on 2 cores) while this
     process joins the finished ones in order. A plain subprocess, not
     multiprocessing: a library caller's script need not guard its ``__main__``.

@@ -295,14 +295,29 @@ def test_a_big_merge_to_pdf_is_typeset_in_parts(st: Store, tmp_path: Path,
     """Beyond PDF_PART letters the PDF is made in parts; every letter, in order, one page."""
     from pypdf import PdfReader
 
-    monkeypatch.setattr(L, "PDF_PART", 2)
+    import campaign.formats.pdf as pdf
+
+    sizes: list[int] = []
+    real = pdf.parts_to_pdf
+
+    def parts_to_pdf(name: str, parts: list[dict[str, Any]], *args: Any, **kw: Any) -> bytes:
+        sizes.extend(len(part["letters"]) for part in parts)
+        return real(name, parts, *args, **kw)
+
+    monkeypatch.setattr(pdf, "parts_to_pdf", parts_to_pdf)
     letters = L.prepare(st, "mep", sender=SENDER, fmt=DocFormat.pdf)
-    assert len(letters) > 2 * L.PDF_PART
+    # A part size that leaves a stub with plain slicing (e.g. 7 letters: 3, 3, 1).
+    part = next(k for k in range(2, len(letters)) if 1 <= len(letters) % k < k - 1)
+    monkeypatch.setattr(L, "PDF_PART", part)
+    assert len(letters) > L.PDF_PART
     out = tmp_path / "all.pdf"
     result = L.commit(st, letters, L.plan_output(str(out), None, len(letters)))
     assert result.logged == len(letters)
     pages = [p.extract_text() for p in PdfReader(out).pages]
     assert len(pages) == len(letters)
+    # Evenly filled parts, none over PDF_PART: the last one is no stub.
+    assert sum(sizes) == len(letters) and max(sizes) <= L.PDF_PART
+    assert max(sizes) - min(sizes) <= 1
     for page, letter in zip(pages, letters, strict=True):
         assert letter.recipient in page
 
