@@ -6,6 +6,8 @@ country in the language it was fetched in. Selection compares all of them.
 
 from __future__ import annotations
 
+import functools
+
 from campaign.names import normalise
 
 # ISO code: English, French, German, and the country's own name(s).
@@ -48,6 +50,12 @@ def code_of(name: str | None) -> str | None:
     """ISO code for any spelling we know, or None."""
     if not name:
         return None
+    return _code_of(name)
+
+
+@functools.lru_cache(maxsize=512)
+def _code_of(name: str) -> str | None:
+    # Cached: a mail merge asks for the same few countries 705 times.
     return _BY_NAME.get(normalise(name))
 
 

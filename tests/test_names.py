@@ -49,6 +49,13 @@ def test_normalise_is_idempotent(text: str) -> None:
     assert names.normalise(once) == once
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_the_ascii_shortcut_folds_as_the_general_way(text: str) -> None:
+    """ASCII skips decomposition; the general way (shown by a non-ASCII space that
+    folds to nothing of its own) must agree."""
+    assert names.normalise(text) == names.normalise(text + "\u0301").strip()
+
+
 @given(st.text(max_size=40))
 def test_skeleton_never_crashes_and_has_no_vowels(text: str) -> None:
     sk = names.skeleton(text)

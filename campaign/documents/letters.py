@@ -531,14 +531,10 @@ class Letter:
 
 def template_name(to: str, lang: str, user_dir: str | Path | None) -> str:
     """letter-<kind>.<lang>.md.j2 if there is one, else letter-<kind>.md.j2."""
-    from campaign.documents.templates import locate
+    from campaign.documents.templates import find
 
     specific = f"letter-{to}.{lang}.md.j2"
-    try:
-        locate(specific, user_dir)
-        return specific
-    except NotFoundError:
-        return f"letter-{to}.md.j2"
+    return specific if find(specific, user_dir) else f"letter-{to}.md.j2"
 
 
 def _group_facts(facts: Facts, group: str | None) -> list[dict[str, Any]]:

@@ -51,10 +51,18 @@ def available(user_dir: str | Path | None = None) -> list[dict[str, str]]:
     return sorted(seen.values(), key=lambda t: t["name"])
 
 
-def locate(name: str, user_dir: str | Path | None = None) -> Path:
+def find(name: str, user_dir: str | Path | None = None) -> Path | None:
+    """The template's file (a user's first), or None."""
     for d in search_path(user_dir):
         if (d / name).is_file():
             return d / name
+    return None
+
+
+def locate(name: str, user_dir: str | Path | None = None) -> Path:
+    found = find(name, user_dir)
+    if found is not None:
+        return found
     from campaign.names import suggest
 
     near = suggest(name, [t["name"] for t in available(user_dir)])
