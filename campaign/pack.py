@@ -9,11 +9,10 @@ campaign as a text file.
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from campaign import names
+from campaign import data_path, names
 from campaign.errors import InputError
 from campaign.people import add_person, persons
 from campaign.store import Store
@@ -23,12 +22,12 @@ SECTIONS = ("sources", "persons", "demands", "events", "figures", "contacts")
 
 
 def bundled_path(name: str = BUNDLED) -> Path:
-    return Path(str(resources.files("campaign") / "packs" / f"{name}.yaml"))
+    return data_path("packs", f"{name}.yaml")
 
 
 def documents_dir() -> Path:
     """The source documents the bundled pack cites, shipped with the package."""
-    return Path(str(resources.files("campaign") / "packs" / "documents"))
+    return data_path("packs", "documents")
 
 
 def load_bundled(store: Store) -> None:

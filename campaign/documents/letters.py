@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from campaign import countries, dates, names
+from campaign import countries, data_path, dates, names
 from campaign.documents.citations import Citations
 from campaign.errors import (
     CampaignError,
@@ -463,9 +463,7 @@ def ep_addresses() -> dict[str, list[str]]:
     if _EP_ADDRESSES is None:
         import csv
         import io
-        from importlib import resources
-
-        text = (resources.files("campaign") / "contacts" / "ep-addresses.csv").read_text("utf-8")
+        text = data_path("contacts", "ep-addresses.csv").read_text("utf-8")
         _EP_ADDRESSES = {row["key"]: row["lines"].split("|")
                          for row in csv.DictReader(io.StringIO(text))}
     return _EP_ADDRESSES

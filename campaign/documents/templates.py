@@ -12,17 +12,16 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from campaign import dates
+from campaign import data_path, dates
 from campaign.errors import NotFoundError, TemplateError
 
 
 def builtin_dir() -> Path:
-    return Path(str(resources.files("campaign") / "templates"))
+    return data_path("templates")
 
 
 def search_path(user_dir: str | Path | None = None) -> list[Path]:
