@@ -67,8 +67,8 @@ class Citations:
         return len(self._state.order)
 
     def sources(self) -> list[dict[str, Any]]:
-        """The cited sources in order, numbered. The dicts may be shared with other
-        documents of a merge: read them, do not change them."""
+        """The cited sources in order, numbered: the caller's own dicts (the picket
+        sheet and the announcement add to them), copied from the state's list."""
         state = self._state
         if state.listed is None:
             listed = []
@@ -85,4 +85,4 @@ class Citations:
                     "document": s.get("document"),
                 })
             state.listed = listed
-        return list(state.listed)
+        return [dict(s) for s in state.listed]

@@ -58,8 +58,10 @@ def test_markers_and_the_source_list() -> None:
     assert cites.cite(("c", "a", "c")) == "[1, 2]"
     assert [s["id"] for s in cites.sources()] == ["c", "a"]
     assert cites.sources()[0]["published_text"] == "7 March 2012"
-    cites.sources().clear()  # a caller's list is its own
+    cites.sources().clear()  # a caller's list is its own, and its dicts
+    cites.sources()[0]["title"] = "changed by a caller"
     assert cites.count() == 2 and len(cites.sources()) == 2
+    assert cites.sources()[0]["title"] == "Title c"
     other = cites.restart()
     assert other.count() == 0 and other.sources() == []
     assert other.cite(["a"]) == "[1]"
