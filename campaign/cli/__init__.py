@@ -85,16 +85,15 @@ class LazyCommands(MutableMapping[str, Any]):
         """The line a group's --help shows for ``name`` (None if hidden), without
         converting the command: a stand-in carrying only its help text says it the
         way the real one would."""
-        if name in self._built:
-            built = self._built[name]
-            return None if built.hidden else str(built.get_short_help_str(limit))
-        info = self._infos[name]
-        text = inspect.getdoc(info.callback) if info.help is None else \
-            inspect.cleandoc(info.help)
-        stand_in = TyperCommand(name, help=text, short_help=info.short_help,
-                                hidden=info.hidden, deprecated=info.deprecated,
-                                rich_markup_mode=None)
-        return None if stand_in.hidden else str(stand_in.get_short_help_str(limit))
+        command = self._built.get(name)
+        if command is None:
+            info = self._infos[name]
+            text = inspect.getdoc(info.callback) if info.help is None else \
+                inspect.cleandoc(info.help)
+            command = TyperCommand(name, help=text, short_help=info.short_help,
+                                   hidden=info.hidden, deprecated=info.deprecated,
+                                   rich_markup_mode=None)
+        return None if command.hidden else str(command.get_short_help_str(limit))
 
     def __len__(self) -> int:
         return len(self._infos)
