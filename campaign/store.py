@@ -82,8 +82,24 @@ CREATE TABLE outreach (
 CREATE TABLE profile (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# The EP's committees, subcommittees and delegations (corporate bodies), and the
+# MEPs' memberships of them, as the Open Data API gives them (campaign.ep_bodies).
+_V_EP_BODIES = """
+CREATE TABLE ep_bodies (
+    id TEXT PRIMARY KEY, label TEXT NOT NULL, name TEXT, names TEXT NOT NULL DEFAULT '{}',
+    classification TEXT, url TEXT, fetched_at TEXT NOT NULL
+);
+CREATE TABLE ep_memberships (
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    body_id TEXT NOT NULL, kind TEXT NOT NULL, role TEXT NOT NULL,
+    start TEXT, end TEXT, fetched_at TEXT NOT NULL
+);
+CREATE INDEX ep_memberships_contact ON ep_memberships(contact_id);
+CREATE INDEX ep_memberships_body ON ep_memberships(body_id);
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V_EP_BODIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JSON_COLUMNS = {"quotes", "aliases", "extra"}

@@ -39,6 +39,9 @@ def list_(
 ) -> None:
     """List contacts."""
     found = store(ctx).contacts(kind=kind.value if kind else None, country=country, group=group)
+    for c in found:  # a historical contact is never shown as current (issue 14)
+        if c["historical"] and c["status"] == "current":
+            c["status"] = "historical"
     emit(found, fmt, COLUMNS, title="Contacts")
 
 

@@ -171,7 +171,8 @@ def test_a_bad_email_is_dropped() -> None:
 def test_current_page_reads_api_prefixed_keys() -> None:
     items = parse_current_page(fixture_bytes("api-show-current.json"))
     di_rupo = next(i for i in items if i["ep_id"] == "1294")
-    assert di_rupo == {"ep_id": "1294", "given_name": "Elio", "family_name": "Di Rupo",
+    assert di_rupo == {"ep_id": "1294", "label": "Elio DI RUPO", "given_name": "Elio",
+                       "family_name": "Di Rupo",
                        "country_code": "BE", "group_short": "S&D"}
     assert parse_current_page(b'{"data": [], "@context": []}') == []
 
