@@ -297,10 +297,11 @@ def show(
     said = f" as listed by the European Parliament on {dates.human(when.isoformat())}" \
         if when else ""
     typer.echo(f"  roles on {dates.human(day.isoformat())}{said}:")
-    rows = [{**r, "body": f"{r['name'] or ''} ({r['label']})".strip(),
-             "since": dates.human(r["start"]) if r["start"] else ""} for r in roles]
-    emit(roles, fmt, [("role", "role"), ("body", "body"), ("kind", "kind"), ("since", "since")],
-         rows)
+    for r in roles:
+        body = f"{r['name']} ({r['label']})" if r["name"] else r["label"]
+        since = f", since {dates.human(r['start'])}" if r["start"] else ""
+        until = f", until {dates.human(r['end'])}" if r["end"] else ""
+        typer.echo(f"    {r['role']}, {body}{since}{until}")
 
 
 @app.command("bodies")
