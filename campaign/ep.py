@@ -281,8 +281,8 @@ def get(
         except httpx.TransportError as exc:
             reason, wait = f"cannot connect ({_one_line(exc)[:200] or type(exc).__name__})", None
         except httpx.InvalidURL as exc:
-            raise NetworkError(f"{what}: {url}: not a usable address ({_one_line(exc)[:200]})",
-                               hint) from None
+            raise NetworkError(f"{what}: {url}: not a usable address, or it redirects to one "
+                               f"({_one_line(exc)[:200]})", hint) from None
         finally:
             _DEADLINE.at = None
         if attempt >= retries:

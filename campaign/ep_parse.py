@@ -248,9 +248,12 @@ def parse_current_page(body: bytes) -> list[dict[str, Any]]:
                               "not two letters")
         label = _field(item, "label", n)
         given, family = _field(item, "givenName", n), _field(item, "familyName", n)
+        label = label or " ".join(p for p in (given, family) if p)
+        if not label:
+            raise FormatError(f"member {n} of the page has no name ('label')")
         out.append({
             "ep_id": ep_id,
-            "label": label or " ".join(p for p in (given, family) if p) or None,
+            "label": label,
             "given_name": given,
             "family_name": family,
             "country_code": code.upper() if code else None,
