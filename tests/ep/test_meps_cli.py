@@ -108,7 +108,12 @@ def test_fetch_reads_the_api_first(cli: Any, httpserver: HTTPServer) -> None:
     # The campaign's historical MEPs of 2011-2014 are not shown as today's.
     assert all(c["ep_id"] for c in contacts(cli))
     historical = [c for c in contacts(cli, "--all") if not c["ep_id"]]
-    assert historical and all(c["status"] != "current" for c in historical)
+    assert historical and all(c["status"] == "historical" for c in historical)
+    everyone = json.loads(cli("contacts", "list", "--format", "json").stdout)
+    assert all(c["status"] == "historical" for c in everyone if c["historical"])
+    assert any(c["historical"] for c in everyone)
+    table = cli("contacts", "list", "--kind", "mep").stdout
+    assert "historical" in table
 
 
 def test_the_xml_list_is_the_fallback(cli: Any, httpserver: HTTPServer) -> None:
