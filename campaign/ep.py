@@ -545,7 +545,7 @@ class Pace:
             start = max(now_, self._next)
             self._next = start + self.interval
         if start > now_:
-            (self._sleep or SLEEP)(start - now_)
+            (self._sleep if self._sleep is not None else SLEEP)(start - now_)
 
 
 def eta(requests: int, per_minute: float, concurrency: int) -> str:

@@ -294,9 +294,10 @@ def show(
         typer.echo("  no committee or delegation roles on file" +
                    ("" if when else "; run `campaign meps fetch --details`"))
         return
-    said = f" as listed by the European Parliament on {dates.human(when.isoformat())}" \
+    on = "" if when == day else f" on {dates.human(day.isoformat())}"
+    said = f", as listed by the European Parliament on {dates.human(when.isoformat())}" \
         if when else ""
-    typer.echo(f"  roles on {dates.human(day.isoformat())}{said}:")
+    typer.echo(f"  roles{on}{said}:")
     for r in roles:
         body = f"{r['name']} ({r['label']})" if r["name"] else r["label"]
         since = f", since {dates.human(r['start'])}" if r["start"] else ""

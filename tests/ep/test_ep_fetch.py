@@ -278,3 +278,28 @@ def test_upsert_and_mark_former(empty_store: Store) -> None:
     assert counts == {"added": 0, "updated": 7}
     carthy = st.row("SELECT status, fetched_at FROM contacts WHERE ep_id = '124986'")
     assert carthy == {"status": "former", "fetched_at": "2026-01-02T10:00:00+00:00"}
+
+
+def test_pace_spaces_request_starts(sleeps: Sleeps) -> None:
+    pace = ep.Pace(120, sleep=sleeps)  # one every half second
+    for _ in range(4):
+        pace.wait()
+    # The first starts at once; the next three wait their turn (less what time passed).
+    assert len(sleeps) == 3
+    assert all(0.4 < s <= 0.5 * (n + 1) for n, s in enumerate(sleeps))
+    assert sleeps == sorted(sleeps)
+
+
+def test_eta_wording() -> None:
+    assert ep.eta(30, 100, 3) == "under a minute"
+    assert ep.eta(100, 100, 3) == "about 1 minute"
+    assert ep.eta(705, 100, 3) == "about 7 minutes"
+    assert ep.eta(20_000, 100, 3) == "about 3.3 hours"
+
+
+def test_details_are_paced(httpserver: HTTPServer, sleeps: Sleeps) -> None:
+    serve_api(httpserver)
+    done, failed = ep.fetch_details(api_url(httpserver), ALL_IDS, concurrency=2, timeout=5,
+                                    sleep=sleeps, pace=ep.Pace(60, sleep=sleeps))
+    assert not failed and len(done) == 8
+    assert len([s for s in sleeps if s > 0.5]) == 7  # one a second, after the first
