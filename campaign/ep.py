@@ -229,7 +229,11 @@ def _redirect_target(client: httpx.Client, url: Any, location: str | None, what:
     if parts.scheme not in ("http", "https"):
         raise NetworkError(f"{what}: {url} redirects to a '{parts.scheme}:' address; "
                            "only http(s) is followed", hint)
-    here = (urlsplit(str(url)).hostname or "").lower()
+    source = urlsplit(str(url))
+    if source.scheme == "https" and parts.scheme == "http":
+        raise NetworkError(f"{what}: {url} redirects from https to plain http; not followed",
+                           hint)
+    here = (source.hostname or "").lower()
     there = (parts.hostname or "").lower()
     allowed: frozenset[str] = getattr(client, "campaign_allow_hosts", frozenset())
     if there != here and there not in allowed:
@@ -277,7 +281,8 @@ def get(
         except _Retry as exc:
             reason, wait = exc.reason, exc.wait
         except httpx.TimeoutException:
-            reason, wait = "no complete answer in time (timeout)", None
+            within = f"within {budget:g} s" if budget else "in time"
+            reason, wait = f"no complete answer {within} (timeout)", None
         except httpx.TransportError as exc:
             reason, wait = f"cannot connect ({_one_line(exc)[:200] or type(exc).__name__})", None
         except httpx.InvalidURL as exc:

@@ -303,3 +303,24 @@ def test_details_are_paced(httpserver: HTTPServer, sleeps: Sleeps) -> None:
                                     sleep=sleeps, pace=ep.Pace(60, sleep=sleeps))
     assert not failed and len(done) == 8
     assert len([s for s in sleeps if s > 0.5]) == 7  # one a second, after the first
+
+
+@pytest.mark.parametrize(("start", "location", "message"), [
+    ("https://data.example/api", "http://data.example/api", "from https to plain http"),
+    ("https://data.example/api", "https://other.example/api", "another host"),
+    ("http://data.example/api", "ftp://data.example/api", "'ftp:' address"),
+    ("http://data.example/a", "/a", "in a loop"),
+])
+def test_redirect_rules(start: str, location: str, message: str) -> None:
+    with ep.make_client(1) as client, pytest.raises(NetworkError, match=message):
+        ep._redirect_target(client, start, location, "x", [start], None)
+
+
+def test_redirects_allowed(httpserver: HTTPServer) -> None:
+    with ep.make_client(1, allow_hosts=["Other.Example"]) as client:
+        assert ep._redirect_target(client, "https://data.example/api", "https://other.example/b",
+                                   "x", ["https://data.example/api"], None) == \
+            "https://other.example/b"
+        assert ep._redirect_target(client, "http://data.example/api", "https://data.example/b",
+                                   "x", ["http://data.example/api"], None) == \
+            "https://data.example/b"

@@ -408,7 +408,7 @@ def test_trickle_ends_at_the_deadline(cli: Any, unchanged: None, headers: bool,
     r = cli("meps", "fetch", "--api-url", server.url + "/api/v2", "--base-url", server.url,
             "--timeout", "1", "--retries", "0")
     elapsed = time.monotonic() - started
-    one_line(r, 1, "no complete answer in time (timeout)", "the XML list")
+    one_line(r, 1, "no complete answer within 1 s (timeout)", "the XML list")
     assert server.connections == 2  # the API, then the XML list
     assert elapsed < 2 * 1 + 2.5, elapsed  # each request within its second, plus slack
 
