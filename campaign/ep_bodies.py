@@ -308,13 +308,16 @@ def why_member(store: Store, contact_id: str, wanted_bodies: Sequence[str],
     """
     from campaign import dates
 
-    known = bodies(store)
-    ids = set()
-    for text in wanted_bodies:
-        if any(b["id"] == text for b in known):
-            ids.add(text)
-        else:
-            ids.add(find_body(store, text, known=known)["id"])
+    texts = list(dict.fromkeys(wanted_bodies))
+    marks = ", ".join("?" for _ in texts)
+    # Ids (as ``resolve_bodies`` gives them, resolved once for a whole merge) are
+    # looked up directly; only labels and names need the list of bodies.
+    ids = {r[0] for r in store.conn.execute(
+        f"SELECT id FROM ep_bodies WHERE id IN ({marks})", texts)} if texts else set()
+    rest = [t for t in texts if t not in ids]
+    if rest:
+        known = bodies(store)
+        ids |= {find_body(store, text, known=known)["id"] for text in rest}
     roles = [r for r in member_roles(store, contact_id, as_of) if r["body_id"] in ids]
     if not roles:
         return None

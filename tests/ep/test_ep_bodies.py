@@ -239,6 +239,13 @@ def test_why_member(st: Store) -> None:
         "relations with Central Asia")
     assert why_member(st, "mep-900001", ["AFET"], TODAY) == \
         "As a substitute member of the Committee on Foreign Affairs"
+    # Resolved once for a whole merge, then passed as ids.
+    from campaign.ep_bodies import COMMITTEE_KINDS, resolve_bodies
+
+    droi = resolve_bodies(st, ["human rights"], COMMITTEE_KINDS)
+    assert droi == ["6570"]
+    assert why_member(st, "mep-900001", droi, TODAY) == \
+        "As a member of the Subcommittee on Human Rights"
     # Not (or no longer) a member: no reason given.
     assert why_member(st, "mep-197490", ["DROI"], TODAY) is None
     assert why_member(st, "mep-900002", ["AFET"], TODAY) is None
