@@ -357,3 +357,25 @@ def body_summary(store: Store, as_of: dt.date | str | None = None) -> list[dict[
                     "id": b["id"], "names": b["names"], "fetched_at": b["fetched_at"]})
     out.sort(key=lambda b: (_KIND_ORDER.get(b["kind"], 9), b["label"]))
     return out
+
+
+def reasons(store: Store, contact_ids: Iterable[str], committees: Sequence[str],
+            delegations: Sequence[str], as_of: dt.date | str | None = None,
+            *, with_date: bool = True) -> dict[str, str]:
+    """contact id -> why this member is written to, for a whole merge (bodies resolved once).
+
+    What `campaign letter --to mep --committee ... --delegation ...` puts in
+    each letter: "As Vice-Chair of the Subcommittee on Human Rights (as
+    listed by the European Parliament on 1 December 2026)". Members holding
+    none of the bodies on ``as_of`` are left out.
+    """
+    wanted = [*resolve_bodies(store, committees, COMMITTEE_KINDS),
+              *resolve_bodies(store, delegations, DELEGATION_KINDS)]
+    if not wanted:
+        return {}
+    out = {}
+    for cid in contact_ids:
+        why = why_member(store, cid, wanted, as_of, with_date=with_date)
+        if why:
+            out[cid] = why
+    return out

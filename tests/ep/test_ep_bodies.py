@@ -278,3 +278,17 @@ def test_memberships_are_replaced_on_refresh(fetched: Any, httpserver: HTTPServe
     assert fetch(fetched, httpserver, "--details", "--refresh", "--country", "IE").exit_code == 0
     assert ids(fetched, "--committee", "DROI") == ["900001"]
     assert sorted(body_requests(httpserver)) == sorted(bodies())  # --refresh reads them again
+
+
+def test_reasons_for_a_merge(st: Store) -> None:
+    from campaign.ep_bodies import reasons
+
+    chosen = select_by_bodies(st, ["DROI"], ["DCAS"], TODAY)
+    found = reasons(st, sorted(chosen), ["DROI"], ["DCAS"], TODAY, with_date=False)
+    assert found == {"mep-900001": "As Vice-Chair of the Delegation for relations with Central "
+                                   "Asia and a member of the Subcommittee on Human Rights"}
+    dated = reasons(st, ["mep-124984", "mep-900002"], ["DROI"], [], TODAY)
+    assert list(dated) == ["mep-124984"]
+    assert dated["mep-124984"].endswith(")") and "as listed by the European Parliament on" in \
+        dated["mep-124984"]
+    assert reasons(st, ["mep-124984"], [], [], TODAY) == {}
