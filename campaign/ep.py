@@ -169,15 +169,20 @@ def make_client(timeout: float, concurrency: int = 1,
 
     limits = httpx.Limits(max_connections=max(1, concurrency),
                           max_keepalive_connections=max(1, concurrency))
-    transport = httpx.HTTPTransport(limits=limits)
-    # The pool's backend is not a public option of httpx; without it there is no
-    # overall deadline, so a missing attribute fails here, loudly, in the tests.
-    pool = transport._pool
-    if not hasattr(pool, "_network_backend"):
-        raise RuntimeError("httpcore changed: no _network_backend to bound requests with")
-    pool._network_backend = _deadline_backend()
     client = httpx.Client(headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(timeout),
-                          follow_redirects=False, transport=transport)
+                          follow_redirects=False, limits=limits)
+    # The pools' network backend is not a public option of httpx; without it there
+    # is no overall deadline, so a missing attribute fails here, loudly, in the
+    # tests. Proxies from the environment have transports of their own: bound
+    # those too.
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        if transport is None:  # NO_PROXY: such hosts use the default transport
+            continue
+        pool = getattr(transport, "_pool", None)
+        if pool is None or not hasattr(pool, "_network_backend"):
+            raise RuntimeError("httpx changed: no network backend to bound requests with")
+        pool._network_backend = _deadline_backend()
     client.campaign_deadline = timeout  # type: ignore[attr-defined]
     client.campaign_allow_hosts = frozenset(h.lower() for h in allow_hosts)  # type: ignore[attr-defined]
     return client

@@ -324,3 +324,14 @@ def test_redirects_allowed(httpserver: HTTPServer) -> None:
         assert ep._redirect_target(client, "http://data.example/api", "https://data.example/b",
                                    "x", ["http://data.example/api"], None) == \
             "https://data.example/b"
+
+
+def test_every_transport_has_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxies from the environment keep working, and are bounded by the deadline too."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    with ep.make_client(3) as client:
+        pools = [t._pool for t in [client._transport, *client._mounts.values()]
+                 if t is not None]
+        assert len(pools) >= 2  # the default and the proxy's
+        assert all(type(p._network_backend).__name__ == "Backend" for p in pools)
