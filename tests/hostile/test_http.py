@@ -599,3 +599,14 @@ def test_import_saved_jsonld(cli: Any, tmp_path: Path) -> None:
     assert "imported 8 MEPs" in r.stdout
     found = json.loads(cli("meps", "list", "-f", "json", "-c", "BE").stdout)
     assert found[0]["group"] == "S&D" and found[0]["extra"]["imported_from"] == saved.name
+
+
+def test_trickling_details_on_every_thread(trickle_factory: Callable[..., Trickle]) -> None:
+    """The deadline is per request and per thread: three at once each end in their second."""
+    server = trickle_factory(headers=False)
+    started = time.monotonic()
+    done, failed = ep.fetch_details(server.url + "/api/v2", ["1", "2", "3"], concurrency=3,
+                                    timeout=1, retries=0)
+    assert done == {} and set(failed) == {"1", "2", "3"}
+    assert all("within 1 s (timeout)" in reason for reason in failed.values())
+    assert time.monotonic() - started < 3
