@@ -100,6 +100,26 @@ def check_timeout(seconds: float, option: str = "--timeout") -> float:
     return seconds
 
 
+def check_fetch_options(*, base_url: str, api_url: str, timeout: float, concurrency: int,
+                        retries: int, pace: float) -> None:
+    """Usage errors (exit 2) for option values a fetch cannot run with, before any request."""
+    import math
+
+    from campaign.errors import UsageError
+
+    check_url(base_url, "--base-url")
+    check_url(api_url, "--api-url")
+    check_timeout(timeout)
+    if not 1 <= concurrency <= 4:
+        raise UsageError(f"--concurrency: {concurrency} is not between 1 and 4",
+                         "the EP asks clients to keep their requests few")
+    if not 0 <= retries <= 10:
+        raise UsageError(f"--retries: {retries} is not between 0 and 10")
+    if not math.isfinite(pace) or not 0 < pace <= 6000:
+        raise UsageError(f"--pace: {pace} is not a number of requests a minute",
+                         "give a positive number up to 6000, e.g. --pace 100")
+
+
 # -- an overall deadline per request ------------------------------------------
 #
 # httpx's timeouts apply to each step (connect, each read): a server that sends

@@ -103,22 +103,11 @@ def fetch(
     MEP's details are saved as they arrive, so a stopped run resumes.
     """
     from campaign import ep
-    from campaign.errors import CampaignError, UsageError
+    from campaign.errors import CampaignError
 
     ep.check_lang(lang)
-    ep.check_url(base_url, "--base-url")
-    ep.check_url(api_url, "--api-url")
-    ep.check_timeout(timeout)
-    if not 1 <= concurrency <= 4:
-        raise UsageError(f"--concurrency: {concurrency} is not between 1 and 4",
-                         "the EP asks clients to keep their requests few")
-    if not 0 <= retries <= 10:
-        raise UsageError(f"--retries: {retries} is not between 0 and 10")
-    import math
-
-    if not math.isfinite(pace) or not 0 < pace <= 6000:
-        raise UsageError(f"--pace: {pace} is not a number of requests a minute",
-                         "give a number from 1 to 6000, e.g. --pace 100")
+    ep.check_fetch_options(base_url=base_url, api_url=api_url, timeout=timeout,
+                           concurrency=concurrency, retries=retries, pace=pace)
     codes = _codes(country)
     st = store(ctx)
     with ep.make_client(timeout, concurrency, allow_host or ()) as client:
