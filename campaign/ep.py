@@ -842,9 +842,15 @@ def missing_details(store: Store, ids: Iterable[str], *, refresh: bool = False) 
     wanted = list(dict.fromkeys(ids))
     if refresh:
         return wanted
+    # Details count as saved when their memberships are still all there: a store
+    # fetched before memberships were kept, or whose contacts were replaced by a
+    # pack import, asks for them again.
+    kept = dict(store.conn.execute(
+        "SELECT contact_id, count(*) FROM ep_memberships GROUP BY contact_id").fetchall())
     have = {r["ep_id"] for r in store.rows(
-        "SELECT ep_id, extra FROM contacts WHERE ep_id IS NOT NULL")
-        if r["extra"].get("details_fetched_at")}
+        "SELECT id, ep_id, extra FROM contacts WHERE ep_id IS NOT NULL")
+        if r["extra"].get("details_fetched_at")
+        and r["extra"].get("memberships_kept") == kept.get(r["id"], 0)}
     return [i for i in wanted if i not in have]
 
 
@@ -868,15 +874,16 @@ def save_details(store: Store, detail: dict[str, Any], api_url: str, fetched_at:
             "api_given_name": detail.get("given_name"),
             "api_family_name": detail.get("family_name"),
         })
+        from campaign.ep_bodies import save_memberships
+
+        extra["memberships_kept"] = save_memberships(store, row["id"],
+                                                     detail.get("memberships") or [], fetched_at)
         store.update("contacts", row["id"], {
             "email": detail["email"], "honorific": detail["honorific"],
             "postal_address": detail["postal_address"], "phone": detail["phone"],
             "extra": extra,
         })
         store.cite("contact", row["id"], [API_SOURCE])
-        from campaign.ep_bodies import save_memberships
-
-        save_memberships(store, row["id"], detail.get("memberships") or [], fetched_at)
 
 
 def update_details(

@@ -69,8 +69,12 @@ def is_current(start: str | None, end: str | None, as_of: dt.date | str | None) 
 # -- saving ---------------------------------------------------------------------
 
 def save_memberships(store: Store, contact_id: str, memberships: Sequence[dict[str, Any]],
-                     fetched_at: str) -> None:
-    """Replace a member's memberships with those just read (inside the caller's transaction)."""
+                     fetched_at: str) -> int:
+    """Replace a member's memberships with those just read (inside the caller's transaction).
+
+    Returns how many were kept, which the contact records so that a later
+    fetch can tell whether they are all still there.
+    """
     store.conn.execute("DELETE FROM ep_memberships WHERE contact_id = ?", (contact_id,))
     seen = set()
     for m in memberships:
@@ -83,6 +87,7 @@ def save_memberships(store: Store, contact_id: str, memberships: Sequence[dict[s
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (contact_id, m["body_id"], m["kind"], m["role"], m.get("start"), m.get("end"),
              fetched_at))
+    return len(seen)
 
 
 def save_body(store: Store, body: dict[str, Any], fetched_at: str) -> None:

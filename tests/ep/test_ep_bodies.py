@@ -292,3 +292,25 @@ def test_reasons_for_a_merge(st: Store) -> None:
     assert dated["mep-124984"].endswith(")") and "as listed by the European Parliament on" in \
         dated["mep-124984"]
     assert reasons(st, ["mep-124984"], [], [], TODAY) == {}
+
+
+def test_lost_memberships_are_fetched_again(fetched: Any, httpserver: HTTPServer,
+                                            db_path: Any) -> None:
+    """A store fetched before memberships were kept, or whose memberships were lost (a
+    pack import replacing contacts), asks again for those members' details only."""
+    from ep_server import detail_requests
+
+    with Store(db_path) as st, st.transaction():
+        st.conn.execute("DELETE FROM ep_memberships WHERE contact_id = 'mep-1294'")
+        row = st.row("SELECT extra FROM contacts WHERE id = 'mep-900002'")
+        assert row is not None
+        extra = {k: v for k, v in row["extra"].items() if k != "memberships_kept"}
+        st.update("contacts", "mep-900002", {"extra": extra})
+    httpserver.clear_log()
+    r = fetch(fetched, httpserver, "--details")
+    assert r.exit_code == 0, r.stderr
+    assert sorted(detail_requests(httpserver)) == ["1294", "900002"]
+    assert ids(fetched, "--committee", "AFET") == sorted(AFET_IDS)
+    httpserver.clear_log()
+    assert fetch(fetched, httpserver, "--details").exit_code == 0
+    assert detail_requests(httpserver) == []
