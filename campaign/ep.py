@@ -1,12 +1,20 @@
-"""The European Parliament directory over httpx: today's MEPs, and their details.
+"""The European Parliament directory over httpx: today's MEPs, their details and bodies.
 
-Two parts. The *list* (one XML document, plus with details the Open Data
-API's paged list of current MEPs) is fetched completely, checked, and only
-then written to the store in one transaction: a failure changes nothing.
-The *details* (one JSON-LD request per MEP) are fetched concurrently, and
-each one is saved as it arrives in its own small transaction, so that an
-interrupted or partly failed run can be re-run and asks only for what is
-still missing. httpx is imported inside the functions (start-up cost).
+Three parts. The *list* of current MEPs comes from the Open Data API's paged
+``meps/show-current`` (the XML list on the main web site is the fallback: that
+site answers many scripts with a 202 challenge page); it is fetched
+completely, checked, and only then written to the store in one transaction:
+a failure changes nothing. The *details* (one JSON-LD request per MEP: email,
+office, memberships of committees and delegations) are fetched on a few
+threads at a steady pace, and each one is saved as it arrives in its own small
+transaction, so that an interrupted or partly failed run can be re-run and
+asks only for what is still missing. The *bodies* the memberships name are
+then read once each (campaign.ep_bodies).
+
+Every request has an overall deadline (a server sending a byte a second
+cannot hold it), follows redirects only over http(s) on the same host, and
+reads at most a capped number of bytes. httpx is imported inside the
+functions (start-up cost).
 """
 
 from __future__ import annotations
