@@ -570,12 +570,23 @@ def test_odd_bodies(cli: Any, httpserver: HTTPServer, body: bytes, message: str)
 
 # -- saved files -----------------------------------------------------------------------------
 
-def test_import_a_fifo_does_not_hang(cli: Any, tmp_path: Path, unchanged: None) -> None:
+@pytest.mark.parametrize("kind", ["fifo", "symlink to a fifo", "/dev/null", "directory"])
+def test_import_a_special_file_does_not_hang(cli: Any, tmp_path: Path, unchanged: None,
+                                             kind: str) -> None:
     import os
 
-    fifo = tmp_path / "list.xml"
-    os.mkfifo(fifo)
-    one_line(cli("meps", "import", str(fifo)), 1, "not a regular file")
+    path = tmp_path / "list.xml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink to a fifo":
+        os.mkfifo(tmp_path / "pipe")
+        path.symlink_to(tmp_path / "pipe")
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path = Path("/dev/null")  # read only: never written
+    expected = "is a directory" if kind == "directory" else "not a regular file"
+    one_line(cli("meps", "import", str(path)), 1, expected)
 
 
 @pytest.mark.parametrize(("body", "message"), [
