@@ -435,13 +435,14 @@ def read_list_file(path: str) -> list[dict[str, Any]]:
         raise InputError("no such file", path=path, hint="check the path") from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", path=path) from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise InputError("is a directory", path=path, hint="give the saved file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("is not a regular file (a pipe or a device?)", path=path,
-                             hint="save the list to a file first")
+        raise InputError("is not a regular file (a pipe or a device?)", path=path,
+                         hint="save the list to a file first")
+    with os.fdopen(fd, "rb") as fh:
         if info.st_size > MAX_LIST_BYTES:
             raise InputError(f"is {info.st_size:,} bytes, more than the {MAX_LIST_BYTES:,} "
                              "allowed", path=path)
