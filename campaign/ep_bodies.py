@@ -193,8 +193,8 @@ def find_body(store: Store, text: str, kinds: Sequence[str] = (*COMMITTEE_KINDS,
 
     what = _what(kinds)
     pool = [b for b in (known if known is not None else bodies(store)) if b["kind"] in kinds]
-    wanted = text.strip()
-    if not wanted:
+    wanted = "".join(c for c in text if c.isprintable()).strip()[:100]
+    if not normalise(wanted):
         raise BodyError(f"an empty {what} name", f"give a short label such as "
                         f"{'DCAS' if what == 'delegation' else 'AFET'}, or part of the name")
     by_label = [b for b in pool if b["label"].casefold() == wanted.casefold()]
