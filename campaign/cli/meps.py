@@ -24,7 +24,8 @@ CountryOpt = Annotated[
                  help="Country: English or EP name, or ISO code (Ireland, Irlande, IE); "
                       "repeatable."),
 ]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of the EP list (en, fr, de, ...).")]
+LangOpt = Annotated[str, typer.Option(
+    "--lang", help="Language of the EP's XML list, the fallback (en, fr, de, ...).")]
 
 
 
@@ -152,7 +153,8 @@ def import_(
     file: Annotated[str, typer.Argument(
         help="The EP's full-list XML, or the API's meps/show-current JSON-LD, saved by a "
              "browser.")],
-    lang: LangOpt = "en",
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of a saved XML list (en, fr, de, ...).")] = "en",
     country: CountryOpt = None,
 ) -> None:
     """Import the EP's list of MEPs from a saved file (XML or JSON-LD; offline use)."""
