@@ -443,11 +443,14 @@ def test_import_bad_file(cli: Any, tmp_path: Path, body: bytes | None, message: 
 
 @pytest.mark.network
 def test_the_real_ep(tmp_path: Path) -> None:
-    """Opt in with `pytest -m network`: the EP's real list (it may answer 202 to scripts)."""
-    meps = ep.fetch_list(ep.DEFAULT_BASE_URL, "en", timeout=30)
-    assert len(meps) > 600
-    assert all(m["ep_id"].isdigit() and m["family_name"] for m in meps)
-    current = ep.fetch_current(ep.DEFAULT_API_URL, timeout=30)
-    some = next(iter(current))
-    done, failed = ep.fetch_details(ep.DEFAULT_API_URL, [some], timeout=30)
-    assert not failed and done[some]["ep_id"] == some
+    """Opt in with `pytest -m network`: the EP's real directory (the API, else the XML list)."""
+    with ep.make_client(30, 2) as client:
+        meps, _ = ep.fetch_meps(ep.DEFAULT_API_URL, ep.DEFAULT_BASE_URL, client=client)
+        assert len(meps) > 600
+        assert all(m["ep_id"].isdigit() and m["family_name"] for m in meps)
+        some = meps[0]["ep_id"]
+        done, failed = ep.fetch_details(ep.DEFAULT_API_URL, [some], client=client)
+        assert not failed and done[some]["ep_id"] == some
+        bodies = [m["body_id"] for m in done[some]["memberships"]][:2]
+        named, unknown = ep.fetch_bodies(ep.DEFAULT_API_URL, bodies, client=client)
+        assert not unknown and all(b["label"] for b in named.values())
