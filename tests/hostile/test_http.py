@@ -433,10 +433,10 @@ def test_retries_of_a_trickle_are_bounded(cli: Any, unchanged: None,
     server = trickle_factory(headers=True)
     started = time.monotonic()
     r = cli("meps", "fetch", "--api-url", server.url + "/api/v2", "--base-url", server.url,
-            "--timeout", "0.5", "--retries", "2")
+            "--timeout", "0.3", "--retries", "2")
     one_line(r, 1, "after 3 attempts")
     assert server.connections == 6
-    assert time.monotonic() - started < 6 * 0.5 + 2.5
+    assert time.monotonic() - started < 6 * 0.3 + 2.5
 
 
 def test_5xx_exhaustion(cli: Any, httpserver: HTTPServer, unchanged: None,
