@@ -93,9 +93,10 @@ def save_memberships(store: Store, contact_id: str, memberships: Sequence[dict[s
 def save_body(store: Store, body: dict[str, Any], fetched_at: str) -> None:
     import json
 
-    with store.transaction():
+    with store.transaction():  # plain DELETE + INSERT: portable SQL (DESIGN: PostgreSQL next)
+        store.conn.execute("DELETE FROM ep_bodies WHERE id = ?", (body["id"],))
         store.conn.execute(
-            "INSERT OR REPLACE INTO ep_bodies (id, label, name, names, classification, url,"
+            "INSERT INTO ep_bodies (id, label, name, names, classification, url,"
             " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (body["id"], body["label"], body.get("name"),
              json.dumps(body.get("names") or {}, ensure_ascii=False),
