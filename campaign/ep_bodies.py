@@ -83,7 +83,8 @@ def save_memberships(store: Store, contact_id: str, memberships: Sequence[dict[s
             continue
         seen.add(key)
         store.conn.execute(
-            "INSERT INTO ep_memberships (contact_id, body_id, kind, role, start, end, fetched_at)"
+            "INSERT INTO ep_memberships (contact_id, body_id, kind, role, start_date, end_date,"
+            " fetched_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (contact_id, m["body_id"], m["kind"], m["role"], m.get("start"), m.get("end"),
              fetched_at))
@@ -231,7 +232,7 @@ def resolve_bodies(store: Store, texts: Iterable[str], kinds: Sequence[str]) -> 
 def _members_of(store: Store, body_ids: Sequence[str], as_of: dt.date | str | None) -> set[str]:
     marks = ", ".join("?" for _ in body_ids)
     rows = store.conn.execute(
-        "SELECT m.contact_id, m.start, m.end FROM ep_memberships m "
+        "SELECT m.contact_id, m.start_date, m.end_date FROM ep_memberships m "
         "JOIN contacts c ON c.id = m.contact_id "
         f"WHERE m.body_id IN ({marks}) AND c.status = 'current' AND c.historical = 0",
         list(body_ids))
@@ -271,17 +272,18 @@ def member_roles(store: Store, contact_id: str,
     has its number as label and no name.
     """
     rows = store.rows(
-        "SELECT m.body_id, m.kind, m.role, m.start, m.end, b.label, b.name "
+        "SELECT m.body_id, m.kind, m.role, m.start_date AS start, m.end_date AS end_, "
+        "b.label, b.name "
         "FROM ep_memberships m LEFT JOIN ep_bodies b ON b.id = m.body_id "
         "WHERE m.contact_id = ?", (contact_id,))
     out = []
     for r in rows:
-        if not is_current(r["start"], r["end"], as_of):
+        if not is_current(r["start"], r["end_"], as_of):
             continue
         out.append({
             "kind": r["kind"], "label": r["label"] or f"org/{r['body_id']}",
             "name": r["name"], "role": ROLES.get(r["role"], ("member", ""))[0],
-            "role_code": r["role"], "start": r["start"], "end": r["end"],
+            "role_code": r["role"], "start": r["start"], "end": r["end_"],
             "body_id": r["body_id"],
         })
     out.sort(key=lambda r: (_KIND_ORDER.get(r["kind"], 9), _SENIORITY.get(r["role_code"], 9),
@@ -344,13 +346,14 @@ def why_member(store: Store, contact_id: str, wanted_bodies: Sequence[str],
 def body_summary(store: Store, as_of: dt.date | str | None = None) -> list[dict[str, Any]]:
     """Each body kept, with how many current MEPs sit on it and who chairs it, as of a day."""
     rows = store.rows(
-        "SELECT m.body_id, m.contact_id, m.role, m.start, m.end, c.name FROM ep_memberships m "
+        "SELECT m.body_id, m.contact_id, m.role, m.start_date, m.end_date, c.name "
+        "FROM ep_memberships m "
         "JOIN contacts c ON c.id = m.contact_id "
         "WHERE c.status = 'current' AND c.historical = 0")
     members: dict[str, set[str]] = {}
     chairs: dict[str, list[str]] = {}
     for r in rows:
-        if not is_current(r["start"], r["end"], as_of):
+        if not is_current(r["start_date"], r["end_date"], as_of):
             continue
         members.setdefault(r["body_id"], set()).add(r["contact_id"])
         if r["role"] == "CHAIR":

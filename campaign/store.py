@@ -92,7 +92,7 @@ CREATE TABLE ep_bodies (
 CREATE TABLE ep_memberships (
     contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE ON UPDATE CASCADE,
     body_id TEXT NOT NULL, kind TEXT NOT NULL, role TEXT NOT NULL,
-    start TEXT, end TEXT, fetched_at TEXT NOT NULL
+    start_date TEXT, end_date TEXT, fetched_at TEXT NOT NULL
 );
 CREATE INDEX ep_memberships_contact ON ep_memberships(contact_id);
 CREATE INDEX ep_memberships_body ON ep_memberships(body_id);
