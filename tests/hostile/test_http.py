@@ -479,8 +479,7 @@ def test_connection_refused_everywhere(cli: Any, unchanged: None) -> None:
     one_line(r, 1, "cannot connect", "the XML list")
 
 
-def test_a_body_shorter_than_declared(cli: Any, unchanged: None,
-                                      trickle_factory: Callable[..., Trickle]) -> None:
+def test_a_body_shorter_than_declared(cli: Any, unchanged: None) -> None:
     srv = socket.create_server(("127.0.0.1", 0))
     port = srv.getsockname()[1]
 
