@@ -35,11 +35,27 @@ def _codes(names: list[str] | None) -> list[str]:
     return list(dict.fromkeys(resolve(n) for n in names or []))
 
 
+# Without a terminal (a log, cron), a line every this many details.
+PROGRESS_EVERY = 100
+
+
 @contextmanager
-def _progress(ctx: typer.Context, label: str) -> Iterator[Any]:
-    """A rich progress bar on stderr, or nothing when quiet or not on a terminal."""
-    if quiet(ctx) or not (sys.stderr.isatty() and sys.stdout.isatty()):
+def _progress(ctx: typer.Context, label: str, pace: float = 0,
+              concurrency: int = 1) -> Iterator[Any]:
+    """A rich progress bar on stderr; without a terminal, a line now and then on stdout
+    (how many remain and how long they take at the pace kept); nothing when quiet."""
+    if quiet(ctx):
         yield None
+        return
+    if not (sys.stderr.isatty() and sys.stdout.isatty()):
+        from campaign.ep import eta
+
+        def line(done: int, total: int) -> None:
+            if done and done < total and done % PROGRESS_EVERY == 0:
+                typer.echo(f"{label}: {done} of {total} read; {total - done} to go, "
+                           f"{eta(total - done, pace, concurrency)}")
+
+        yield line
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -133,7 +149,7 @@ def fetch(
                        f"delegation not yet known; at {pace:g} a minute, "
                        f"{ep.eta(todo, pace, concurrency)}")
         try:
-            with _progress(ctx, "MEP details") as progress:
+            with _progress(ctx, "details", pace, concurrency) as progress:
                 result = ep.update_details(st, api_url, ids, refresh=refresh,
                                            concurrency=concurrency, timeout=timeout,
                                            retries=retries, progress=progress, client=client,

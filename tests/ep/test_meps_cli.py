@@ -455,3 +455,19 @@ def test_the_real_ep(tmp_path: Path) -> None:
         bodies = [m["body_id"] for m in done[some]["memberships"]][:2]
         named, unknown = ep.fetch_bodies(ep.DEFAULT_API_URL, bodies, client=client)
         assert not unknown and all(b["label"] for b in named.values())
+
+
+def test_progress_lines_without_a_terminal(cli: Any, httpserver: HTTPServer,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from campaign.cli import meps
+
+    monkeypatch.setattr(meps, "PROGRESS_EVERY", 3)
+    serve_api(httpserver)
+    r = fetch(cli, httpserver, "--details", "--concurrency", "1")
+    assert r.exit_code == 0, r.stderr
+    assert "details: 3 of 8 read; 5 to go, under a minute" in r.stdout
+    assert "details: 6 of 8 read; 2 to go" in r.stdout
+    assert r.stderr == ""
+    quiet = cli("--quiet", "meps", "fetch", "--base-url", base_url(httpserver), "--api-url",
+                api_url(httpserver), "--details", "--refresh")
+    assert quiet.exit_code == 0 and "to go" not in quiet.stdout
