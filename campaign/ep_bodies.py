@@ -368,6 +368,16 @@ def body_summary(store: Store, as_of: dt.date | str | None = None) -> list[dict[
     return out
 
 
+def roles_on(store: Store, contact_ids: Iterable[str], committees: Sequence[str],
+             delegations: Sequence[str], as_of: dt.date | str | None = None
+             ) -> dict[str, list[dict[str, Any]]]:
+    """contact id -> their current roles on the bodies these options name (for a list)."""
+    wanted = {*resolve_bodies(store, committees, COMMITTEE_KINDS),
+              *resolve_bodies(store, delegations, DELEGATION_KINDS)}
+    return {cid: [r for r in member_roles(store, cid, as_of) if r["body_id"] in wanted]
+            for cid in contact_ids}
+
+
 def reasons(store: Store, contact_ids: Iterable[str], committees: Sequence[str],
             delegations: Sequence[str], as_of: dt.date | str | None = None,
             *, with_date: bool = True) -> dict[str, str]:

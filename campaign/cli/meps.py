@@ -247,12 +247,20 @@ def list_(
     if codes:
         found = [c for c in found
                  if (c["extra"].get("country_code") or code_of(c.get("country"))) in codes]
+    columns = COLUMNS
     if chosen is not None:
+        from campaign.ep_bodies import roles_on
+
         found = [c for c in found if c["id"] in chosen]
+        held = roles_on(st, [c["id"] for c in found], committee or [], delegation or [], day)
+        for c in found:
+            c["roles"] = held.get(c["id"], [])
+            c["committee_roles"] = "; ".join(f"{r['role']}, {r['label']}" for r in c["roles"])
+        columns = [*COLUMNS[:3], ("committee_roles", "roles"), *COLUMNS[3:]]
     for c in found:
         c["status"] = shown_status(c)
     found.sort(key=lambda c: (c.get("country") or "", c.get("family_name") or c["name"]))
-    emit(found, fmt, COLUMNS, title="MEPs")
+    emit(found, fmt, columns, title="MEPs")
 
 
 @app.command()

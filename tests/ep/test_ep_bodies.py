@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from typing import Any
 
@@ -81,6 +83,18 @@ def test_same_option_widens_different_options_narrow(fetched: Any) -> None:
     assert ids(fetched, "--committee", "DROI", "--delegation", "DCAS") == ["900001"]
     assert ids(fetched, "--committee", "AFET", "--country", "IE") == ["124984", "900001"]
     assert ids(fetched, "--committee", "AFET", "--group", "S&D") == ["1294", "900003"]
+
+
+def test_list_shows_the_roles_asked_about(fetched: Any) -> None:
+    r = fetched("meps", "list", "--committee", "AFET", "--delegation", "DCAS", "-f", "json")
+    found = {c["ep_id"]: c for c in json.loads(r.stdout)}
+    assert [(x["label"], x["role"]) for x in found["900001"]["roles"]] == [
+        ("AFET", "substitute member"), ("DCAS", "Vice-Chair")]
+    assert found["1294"]["committee_roles"] == "Chair, AFET; member, DCAS"
+    rows = list(csv.DictReader(io.StringIO(fetched("meps", "list", "--committee", "DROI",
+                                                   "-f", "csv").stdout)))
+    assert [(r["name"], r["committee_roles"]) for r in rows] == [
+        ("Lynn BOYLAN", "Vice-Chair, DROI"), ("Siobhán McGRATH", "member, DROI")]
 
 
 def test_part_of_a_full_name(fetched: Any) -> None:
