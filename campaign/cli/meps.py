@@ -256,7 +256,8 @@ def list_(
         for c in found:
             c["roles"] = held.get(c["id"], [])
             c["committee_roles"] = "; ".join(f"{r['role']}, {r['label']}" for r in c["roles"])
-        columns = [*COLUMNS[:3], ("committee_roles", "roles"), *COLUMNS[3:]]
+        # The roles take the party's place: a table must fit a terminal.
+        columns = [*COLUMNS[:3], ("committee_roles", "roles"), *COLUMNS[4:]]
     for c in found:
         c["status"] = shown_status(c)
     found.sort(key=lambda c: (c.get("country") or "", c.get("family_name") or c["name"]))
