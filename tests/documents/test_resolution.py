@@ -403,3 +403,14 @@ def test_library_use_without_cli(store) -> None:  # type: ignore[no-untyped-def]
                                                                  "as many as 500"]
     pdf = render_resolution(store, DocFormat.pdf, as_of=dt.date(2026, 11, 23))
     assert "This branch notes:" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_readme_sample_is_what_comes_out(cli) -> None:  # type: ignore[no-untyped-def]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### A resolution for")[1].split("### ")[0]
+    sample = [line for line in section.splitlines()
+              if line.startswith(("1. ", "   - ", "## This branch"))]
+    assert len(sample) >= 8
+    out = cli(*DEFAULT).stdout
+    for line in sample:
+        assert line in out, line
