@@ -234,8 +234,8 @@ def _past_people(store: Store, everyone: list[dict[str, Any]], as_of: dt.date,
         if arrest and cites.knows_any(arrest["sources"]):
             arrested.append((p, arrest))
     arrests = None
-    if arrested:
-        shown = arrested[:max_people]
+    shown = arrested[:max_people]
+    if shown:
         first = shown[0][1]
         arrests = {
             "names": [md(p["name"]) for p, _ in shown],
@@ -370,6 +370,13 @@ def resolution_context(
     as_of = as_of or dates.today()
     lapse = LAPSE_YEARS if lapse_years is None else lapse_years
     cites = Citations(store, as_of=as_of)
+    if not any(cites.knows(s["id"]) for s in store.sources()):
+        first = min((s["published"] for s in store.sources()), key=dates.start, default=None)
+        raise UsageError(
+            f"--as-of {as_of.isoformat()}: no source was published by then, so the motion "
+            "would have no facts",
+            f"give a date from {dates.human(first)} on" if first else
+            "add a source first (`campaign sources add`)")
     demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse)
     people, others = select_people(store, as_of=as_of, wanted=prisoner_names,
                                    max_people=max_people)
@@ -444,7 +451,7 @@ def resolution_context(
     campaign = _campaign(store, cites)
 
     anniversary = None
-    if key:
+    if key and key["id"] in events:  # an event not yet happened has no anniversary
         found = next_anniversary(key, as_of)
         if found:
             anniversary = {**found, "locality": md(key.get("locality"))}
