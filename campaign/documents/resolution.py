@@ -38,6 +38,11 @@ BODIES = ("branch", "conference", "trades-council")
 FORMATS = (DocFormat.md, DocFormat.txt, DocFormat.html, DocFormat.docx, DocFormat.pdf)
 TEMPLATE = "resolution.md.j2"
 MAX_PEOPLE = 8
+# A motion carries a few demands: by default at most this many of the current ones, those
+# about people first, and only those a government or the EU institutions can act on.
+MAX_DEMANDS = 5
+_ACTIONABLE = ("government", "high representative", "eeas", "european parliament",
+               "european union", "eu ", "council", "commission")
 
 # The bundled campaign's records, by id; absent ones are skipped.
 UNION_EVENTS = ("labour-code-amendments",)
@@ -378,6 +383,8 @@ def resolution_context(
             f"give a date from {dates.human(first)} on" if first else
             "add a source first (`campaign sources add`)")
     demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse)
+    if not demand_ids:
+        demands = _default_demands(demands)
     people, others = select_people(store, as_of=as_of, wanted=prisoner_names,
                                    max_people=max_people)
     reps = representatives(country if country is not None else store.profile().get("country"))
@@ -476,6 +483,16 @@ def resolution_context(
         "sources": [{**s, "title": md(s["title"]), "publisher": md(s["publisher"]),
                      "document": None} for s in cites.sources()],
     }
+
+
+def _default_demands(current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The few current demands a body can press on the embassy and its representatives:
+    those about people first (the release of prisoners), then the rest in pack order."""
+    fit = [d for d in current
+           if any(w in f"{(d.get('addressed_to') or 'government').casefold()} "
+                  for w in _ACTIONABLE)]
+    fit.sort(key=lambda d: 0 if d["concerns"]["persons"] else 1)
+    return fit[:MAX_DEMANDS]
 
 
 def _role(p: dict[str, Any]) -> str:

@@ -414,3 +414,21 @@ def test_readme_sample_is_what_comes_out(cli) -> None:  # type: ignore[no-untype
     out = cli(*DEFAULT).stdout
     for line in sample:
         assert line in out, line
+
+
+def test_a_few_demands_that_a_government_can_act_on(cli) -> None:  # type: ignore[no-untyped-def]
+    resolves = cli("resolution", "--as-of", "2014-02-01").stdout.split("resolves:")[1]
+    demands = resolves.split("supporting these demands:")[1].split("\n1. ")[0]
+    items = [line for line in demands.splitlines() if line.startswith("   - ")]
+    assert 2 <= len(items) <= 5
+    assert items[0].startswith("   - Release all political prisoners")
+    assert "McCartney" not in demands and "Trade unions and MEPs" not in demands
+
+
+def test_pdf_is_one_to_two_pages(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    for body, args in BODY_RUNS.items():
+        out = tmp_path / f"{body}.pdf"
+        assert cli(*args, "-o", str(out)).exit_code == 0
+        assert 1 <= len(PdfReader(str(out)).pages) <= 2, body
