@@ -68,9 +68,12 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def join_names(names: Sequence[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
+def join_names(names: Sequence[str], most: int | None = None) -> str:
+    """'A', 'A and B', 'A, B and C'; with ``most``, 'A, B and 3 others' beyond it."""
     names = list(names)
+    if most is not None and len(names) > most:
+        rest = len(names) - most
+        names = [*names[:most], f"{rest:,} other" + ("s" if rest > 1 else "")]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
@@ -170,7 +173,8 @@ def _sentence(phrase: str) -> str:
 
 
 def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: int,
-           known: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+           known: Mapping[str, Mapping[str, Any]], max_names: int | None = None,
+           ) -> dict[str, Any]:
     concerns = _concerns(demand)
     states = _person_states(store, concerns["persons"], as_of)
     current, why = _is_current(store, demand, as_of, lapse_years, known, states)
@@ -181,9 +185,10 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
     everyone = [states[p]["name"] for p in concerns["persons"] if p in states]
     gone = [states[p] for p in concerns["persons"]
             if p in states and states[p]["status"] in GONE]
-    then = ask.replace("{persons}", join_names(everyone))
+    then = ask.replace("{persons}", join_names(everyone, max_names))
+    capped = max_names is not None and len(held) > max_names
     if "{persons}" in ask:
-        ask = ask.replace("{persons}", join_names(held if current else everyone))
+        ask = ask.replace("{persons}", join_names(held if current else everyone, max_names))
     history = None
     if made:
         # What was asked then, everyone it named included: history, not a demand.
@@ -193,7 +198,7 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
                    else f"In {dates.month_year(made)} {who} called for this: {then}.")
     visible = published_by((known[s] for s in demand["sources"] if s in known), as_of)
     text = demand["text"]
-    if current and gone:
+    if current and (gone or (capped and "{persons}" in (demand.get("ask") or ""))):
         # The record's own words would ask for someone already released: say what still stands.
         text = _sentence(ask)
     return {
@@ -215,7 +220,8 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
 
 
 def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
-                   lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
+                   lapse_years: int = LAPSE_YEARS,
+                   max_names: int | None = None) -> list[dict[str, Any]]:
     """Default (wanted empty): the demands that are current as of `as_of`.
 
     wanted: exactly those ids, in that order (an unknown id is a NotFoundError
@@ -228,11 +234,12 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     quotes, made, made_by, concerns ({"persons": [...], "process": str|None}),
     current, ask (infinitive phrase without "to"), history, lapsed_because,
     left_out (names dropped from the ask because they were released or died).
+    ``max_names`` bounds the people an ask names ("..., B and 1,992 others").
     """
     known = {s["id"]: s for s in store.sources()}
     if wanted:
         chosen = [store.demand(d) for d in dict.fromkeys(wanted)]  # unknown ids fail first
-        out = [_shape(store, d, as_of, lapse_years, known) for d in chosen]
+        out = [_shape(store, d, as_of, lapse_years, known, max_names) for d in chosen]
         for d in out:
             if d["made"] and dates.start(d["made"]) > as_of:
                 raise UsageError(
@@ -241,7 +248,7 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
                     "choose a later --as-of or another demand",
                 )
         return out
-    shaped = [_shape(store, d, as_of, lapse_years, known) for d in store.demands()]
+    shaped = [_shape(store, d, as_of, lapse_years, known, max_names) for d in store.demands()]
     return [d for d in shaped if d["current"]]
 
 

@@ -229,3 +229,11 @@ def test_pack_refuses_a_demand_about_an_unknown_person(tmp_path) -> None:  # typ
         read_pack(path)
     path.write_text(path.read_text(encoding="utf-8").replace(", bob", ""), encoding="utf-8")
     assert read_pack(path)["demands"][0]["concerns"] == {"persons": ["ann"], "process": None}
+
+
+def test_an_ask_names_at_most_max_names(store: Store) -> None:
+    [d] = select_demands(store, as_of=TODAY, wanted=["release-named-prisoners"], max_names=2)
+    assert d["ask"] == "immediately release Akhzhanat Aminov, Vladimir Kozlov and 4 others"
+    assert d["text"] == "Immediately release Akhzhanat Aminov, Vladimir Kozlov and 4 others."
+    [d] = select_demands(store, as_of=IN_2012, wanted=["release-named-prisoners"], max_names=7)
+    assert d["text"].startswith("Immediately release Natalia Sokolova")  # the record's words

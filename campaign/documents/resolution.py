@@ -382,7 +382,8 @@ def resolution_context(
             "would have no facts",
             f"give a date from {dates.human(first)} on" if first else
             "add a source first (`campaign sources add`)")
-    demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse)
+    demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse,
+                             max_names=max_people)
     if not demand_ids:
         demands = _default_demands(demands)
     people, others = select_people(store, as_of=as_of, wanted=prisoner_names,

@@ -262,12 +262,18 @@ def test_two_thousand_prisoners_keep_the_motion_short(tmp_path: Path) -> None:
                                         "date_basis": "report",
                                         "summary": "was imprisoned as a result of the strike",
                                         "sources": ["socialistworld-2014-01"]}]})
+        st.add_cited("demands", "demand", {
+            "id": "free-all-2000", "text": "Free them all.", "quotes": [],
+            "addressed_to": "Government of Kazakhstan", "ask": "release {persons}",
+            "concerns": {"persons": [f"p{n}" for n in range(2000)], "process": None}},
+            ["socialistworld-2014-01"])
     ctx = resolution_context(st, as_of=dt.date(2026, 11, 23))
     text = render_markdown(ctx)
     words = len(text.split())
     assert words < 1300, words  # one to two pages
     named = len(re.findall(r"Prisoner Number\d{4}", text))
-    assert named <= 16  # the prisoner list and the arrests note, eight each at most
+    assert named <= 24  # the prisoner list, the arrests note and the demand: eight each at most
+    assert "and 1,992 others" in text  # the demand for their release
     assert "at least 2,0" in text or "at least 1,9" in text
     st.close()
 
