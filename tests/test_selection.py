@@ -237,3 +237,35 @@ def test_an_ask_names_at_most_max_names(store: Store) -> None:
     assert d["text"] == "Immediately release Akhzhanat Aminov, Vladimir Kozlov and 4 others."
     [d] = select_demands(store, as_of=IN_2012, wanted=["release-named-prisoners"], max_names=7)
     assert d["text"].startswith("Immediately release Natalia Sokolova")  # the record's words
+
+
+def test_rules_hold_on_any_date(store: Store) -> None:
+    """Over dates from 2010 to 2035: no current demand asks for someone released or dead,
+    no process demand is current on a source three years old, every source cited was
+    published by the date, and nobody named is unknown on that date."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from campaign import dates
+
+    known = {s["id"]: s for s in store.sources()}
+
+    @settings(max_examples=40, deadline=None)
+    @given(day=st.dates(dt.date(2010, 1, 1), dt.date(2035, 12, 31)))
+    def check(day: dt.date) -> None:
+        people = _statuses(store, day)
+        gone = {p["name"] for p in people.values() if p["status"] in RELEASED_OR_DEAD}
+        for d in select_demands(store, as_of=day):
+            assert d["current"] and dates.start(d["made"]) <= day
+            assert not any(n in d["ask"] or n in d["text"] for n in gone), (day, d["id"])
+            assert all(dates.start(known[s]["published"]) <= day for s in d["sources"])
+            if not d["concerns"]["persons"]:
+                newest = max(dates.start(known[s]["published"]) for s in d["sources"])
+                assert newest.replace(year=newest.year + 3) > day, (day, d["id"])
+        named, others = select_people(store, as_of=day)
+        assert len(named) <= 8 and others >= 0
+        for p in named:
+            assert p["status"] is not None
+            assert all(dates.start(known[s]["published"]) <= day for s in p["status_sources"])
+
+    check()
