@@ -93,6 +93,9 @@ def representatives(country: str | None) -> dict[str, Any]:
     if not country or not country.strip():
         return {"country": None, "kind": "unknown", "to": ["our elected representatives"],
                 "ask_them": "our elected representatives"}
+    if not country.isprintable():
+        raise UsageError("--country: the name has control characters",
+                         "type the country's name, e.g. Ireland")
     code = countries.code_of(country)
     if code is None:
         close = names.suggest(country, countries.known_names())
@@ -451,7 +454,7 @@ def resolution_context(
         item = {"id": d["id"], "current": d["current"], "ask": md(d["ask"]),
                 "text": md(d["text"]), "text_bare": md(d["text"].rstrip().rstrip(".")),
                 "history": md(history),
-                "history_clause": md(history[:1].lower() + history[1:]),
+                "history_clause": md((history[:1].lower() + history[1:]).rstrip(".")),
                 "addressed_to": md(d["addressed_to"]), "cite": cites.cite(d["sources"])}
         demand_data.append(item)
         if not d["current"]:

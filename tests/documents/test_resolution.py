@@ -148,6 +148,7 @@ def test_chosen_lapsed_demand_is_history_with_a_warning(cli) -> None:  # type: i
     notes = r.stdout.split("notes:")[1].split("believes:")[0]
     assert "That in March 2012 Paul Murphy MEP (GUE/NGL) called on the EU High Representative" \
         in notes
+    assert re.search(r"all political prisoners are released \[[\d, ]+\]\.\n", notes)
     resolves = r.stdout.split("resolves:")[1]
     assert "Partnership and Cooperation Agreement" not in resolves
     assert "supporting these demands" not in resolves

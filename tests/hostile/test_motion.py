@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 
@@ -52,6 +52,8 @@ def test_template_syntax_in_user_text_is_text(cli) -> None:  # type: ignore[no-u
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(country=st.text(min_size=1, max_size=40))
+@example(country="M\x1eL")  # a control character once split the error over two lines
+@example(country="Ire\u202eland")
 def test_any_country_text_is_a_motion_or_one_line(cli, country: str) -> None:  # type: ignore[no-untyped-def]
     if country.startswith("-") or "\x00" in country:
         return
