@@ -116,12 +116,22 @@ def _person_states(store: Store, ids: Sequence[str], as_of: dt.date) -> dict[str
 
 def _made(demand: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> tuple[
         str | None, str | None]:
-    """(made, made_by): the record's own, else its earliest source's date and publisher."""
+    """(made, made_by): the record's own, else the date and publisher of the source it
+    was made in (``made_in``), else of its earliest source."""
     cited = sorted((known[s] for s in demand.get("sources", []) if s in known),
                    key=lambda s: dates.start(s["published"]))
-    made = demand.get("made") or (cited[0]["published"] if cited else None)
-    made_by = demand.get("made_by") or (cited[0]["publisher"] if cited else None)
+    origin = known.get(demand.get("made_in") or "") or (cited[0] if cited else None)
+    made = demand.get("made") or (origin["published"] if origin else None)
+    made_by = demand.get("made_by") or (origin["publisher"] if origin else None)
     return made, made_by
+
+
+def _made_in(demand: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> str | None:
+    if demand.get("made_in") in known:
+        return str(demand["made_in"])
+    cited = sorted((s for s in demand.get("sources", []) if s in known),
+                   key=lambda s: dates.start(known[s]["published"]))
+    return cited[0] if cited else None
 
 
 def demand_is_current(store: Store, demand: Mapping[str, Any], as_of: dt.date,
@@ -210,6 +220,8 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
         "quotes": list(demand.get("quotes") or []),
         "made": made,
         "made_by": made_by,
+        # The history sentence is cited to the source the demand was made in.
+        "made_in": _made_in(demand, known) if _made_in(demand, known) in visible else None,
         "concerns": concerns,
         "current": current,
         "ask": ask,
@@ -231,7 +243,8 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
 
     Each dict: id, text (safe to print as a current demand when ``current``),
     record_text, addressed_to, sources (only those published by ``as_of``),
-    quotes, made, made_by, concerns ({"persons": [...], "process": str|None}),
+    quotes, made, made_by, made_in (the source id it was made in, if published by
+    ``as_of``), concerns ({"persons": [...], "process": str|None}),
     current, ask (infinitive phrase without "to"), history, lapsed_because,
     left_out (names dropped from the ask because they were released or died).
     ``max_names`` bounds the people an ask names ("..., B and 1,992 others").

@@ -269,3 +269,10 @@ def test_rules_hold_on_any_date(store: Store) -> None:
             assert all(dates.start(known[s]["published"]) <= day for s in p["status_sources"])
 
     check()
+
+
+def test_made_in_is_the_source_of_the_history(store: Store) -> None:
+    [d] = select_demands(store, as_of=TODAY, wanted=["suspend-eu-agreement"])
+    assert d["made_in"] == "socialistworld-2012-03"
+    [d] = select_demands(store, as_of=IN_2012, wanted=["release-political-prisoners"])
+    assert d["made_in"] == "greens-efa-2012-03-07"

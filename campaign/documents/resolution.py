@@ -455,7 +455,9 @@ def resolution_context(
                 "text": md(d["text"]), "text_bare": md(d["text"].rstrip().rstrip(".")),
                 "history": md(history),
                 "history_clause": md((history[:1].lower() + history[1:]).rstrip(".")),
-                "addressed_to": md(d["addressed_to"]), "cite": cites.cite(d["sources"])}
+                "addressed_to": md(d["addressed_to"]),
+                "cite": cites.cite(d["sources"] if d["current"] or not d["made_in"]
+                                   else [d["made_in"]])}
         demand_data.append(item)
         if not d["current"]:
             warnings.append(lapsed_warning(d))

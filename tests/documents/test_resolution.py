@@ -148,7 +148,10 @@ def test_chosen_lapsed_demand_is_history_with_a_warning(cli) -> None:  # type: i
     notes = r.stdout.split("notes:")[1].split("believes:")[0]
     assert "That in March 2012 Paul Murphy MEP (GUE/NGL) called on the EU High Representative" \
         in notes
-    assert re.search(r"all political prisoners are released \[[\d, ]+\]\.\n", notes)
+    cited = re.search(r"all political prisoners are released \[(\d+)\]\.\n", notes)
+    assert cited, notes  # cited to the one statement the demand was made in
+    _, listed = split_sources(r.stdout)
+    assert listed[int(cited.group(1))].startswith("Kazakhstan: European Parliament forced")
     resolves = r.stdout.split("resolves:")[1]
     assert "Partnership and Cooperation Agreement" not in resolves
     assert "supporting these demands" not in resolves
