@@ -319,13 +319,20 @@ def _campaign(store: Store, cites: Citations) -> dict[str, Any] | None:
         (contacts[0] if contacts else None)
     if contact is None:
         return {"name": None, "url": md(url), "given": None, "cite": ""} if url else None
-    giving = [s for s in _supporting(store, contact["sources"], contact["url"])
+    giving = [s for s in _supporting(store, contact["sources"], _bare_address(contact["url"]))
               if cites.knows(s)]
     if not giving:
         return None
     first = min((store.source(s) for s in giving), key=lambda s: dates.start(s["published"]))
     return {"name": md(contact["name"]), "url": md(contact["url"]),
             "given": dates.month_year(first["published"]), "cite": cites.cite(giving)}
+
+
+def _bare_address(url: str) -> str:
+    """'https://www.example.org/' -> 'example.org': how a source prints an address."""
+    import re
+
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip(), flags=re.I).rstrip("/")
 
 
 def _day_of_action(store: Store, as_of: dt.date, cites: Citations) -> dict[str, Any] | None:

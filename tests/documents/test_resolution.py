@@ -442,3 +442,16 @@ def test_pdf_is_one_to_two_pages(cli, tmp_path: Path) -> None:  # type: ignore[n
         out = tmp_path / f"{body}.pdf"
         assert cli(*args, "-o", str(out)).exit_code == 0
         assert 1 <= len(PdfReader(str(out)).pages) <= 2, body
+
+
+def test_campaign_address_with_a_scheme_is_still_found_in_its_source(store) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from campaign.documents.resolution import resolution_context
+
+    with store.transaction():
+        store.conn.execute("UPDATE contacts SET url = 'https://www.campaignkazakhstan.org/' "
+                           "WHERE id = 'campaign-kazakhstan'")
+        store.set_meta("campaign_url", "https://www.campaignkazakhstan.org/")
+    ctx = resolution_context(store, as_of=dt.date(2026, 11, 23))
+    assert ctx["campaign"] and ctx["campaign"]["given"] == "March 2012"
