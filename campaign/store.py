@@ -82,6 +82,19 @@ CREATE TABLE outreach (
 CREATE TABLE profile (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# Demands that know their date (when made, by whom, what they concern, the ask as a
+# phrase); the wording documents need: a role per person, a clause per event.
+_V_DEMAND_DATES = """
+ALTER TABLE demands ADD COLUMN made TEXT;
+ALTER TABLE demands ADD COLUMN made_by TEXT;
+ALTER TABLE demands ADD COLUMN made_in TEXT;
+ALTER TABLE demands ADD COLUMN concerns TEXT NOT NULL DEFAULT 'null';
+ALTER TABLE demands ADD COLUMN ask TEXT;
+ALTER TABLE persons ADD COLUMN role TEXT;
+ALTER TABLE events ADD COLUMN summary TEXT;
+ALTER TABLE case_events ADD COLUMN summary TEXT;
+"""
+
 # The EP's committees, subcommittees and delegations (corporate bodies), and the
 # MEPs' memberships of them, as the Open Data API gives them (campaign.ep_bodies).
 _V_EP_BODIES = """
@@ -99,10 +112,10 @@ CREATE INDEX ep_memberships_body ON ep_memberships(body_id);
 """
 
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1, _V_EP_BODIES]
+MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_JSON_COLUMNS = {"quotes", "aliases", "extra"}
+_JSON_COLUMNS = {"quotes", "aliases", "extra", "concerns"}
 
 
 def default_path() -> Path:
