@@ -88,3 +88,11 @@ class NetworkError(CampaignError):
 
 class OutputError(CampaignError):
     """An output file or directory that cannot be written."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program was so that it unwinds as for Ctrl-C.
+
+    A KeyboardInterrupt so that every clean-up written for Ctrl-C (the store's
+    rollback, the removal of temporary files and staging directories) runs for it too.
+    """

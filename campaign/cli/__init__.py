@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from campaign import __version__
-from campaign.errors import CampaignError
+from campaign.errors import CampaignError, Terminated
 
 # Command groups are imported and converted only when used: typer inspects every
 # command's signature when it builds a group, and doing that for the whole tree
@@ -165,9 +165,21 @@ class CampaignGroup(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(1) from None
+        except Terminated:
+            typer.echo("campaign: terminated; nothing was changed", err=True)
+            raise typer.Exit(143) from None
         except KeyboardInterrupt:
             typer.echo("campaign: interrupted; nothing was changed", err=True)
             raise typer.Exit(130) from None
+        except UnicodeEncodeError as exc:
+            # The output's encoding cannot say a character (PYTHONIOENCODING=ascii, a
+            # cp1252 console) and the stream was not ours to make lenient.
+            typer.echo(f"campaign: error: the output cannot be written in {exc.encoding}: "
+                       "set PYTHONIOENCODING=utf-8, or write to a file with -o", err=True)
+            raise typer.Exit(1) from None
+        except MemoryError:
+            typer.echo("campaign: error: out of memory; the input is too large", err=True)
+            raise typer.Exit(1) from None
         except Exception as exc:
             if os.environ.get("CAMPAIGN_DEBUG"):
                 raise
@@ -241,6 +253,8 @@ def main() -> None:
     import gc
 
     gc.freeze()
+    _on_sigterm()
+    _lenient_streams()
     try:
         app(prog_name="campaign")
         code: object = 0
@@ -249,6 +263,30 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - outside click's invoke
         code = 130
     hard_exit(code)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> None:
+    """SIGTERM (a `kill`, a shutdown, a CI timeout) unwinds like Ctrl-C: the store rolls
+    back, temporary files and staging directories are removed, one line says so."""
+    import signal
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread: leave it be
+        signal.signal(signal.SIGTERM, _terminated)
+
+
+def _lenient_streams() -> None:
+    """Output degrades rather than fails where the streams' encoding cannot say a
+    character (PYTHONIOENCODING=ascii, a cp1252 console): ``\u0416`` for Ж, no
+    traceback. A UTF-8 stream is left as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").replace("_", "-").casefold()
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError, LookupError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def hard_exit(code: object) -> None:

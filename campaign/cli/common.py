@@ -37,10 +37,19 @@ def store(ctx: typer.Context) -> Store:
     root = ctx.find_root()
     obj = root.obj if isinstance(root.obj, dict) else {}
     if "store" not in obj:
-        obj["store"] = Store(obj.get("db"))
+        from campaign import files
+
+        st = obj["store"] = Store(obj.get("db"))
+        files.protect(st.path)  # no -o may ever land on the store or its journals
         root.obj = obj
-        root.call_on_close(obj["store"].close)
+        root.call_on_close(st.close)
+        root.call_on_close(lambda: files.unprotect(st.path))
     return obj["store"]
+
+
+def to_file(output: str | None) -> bool:
+    """Whether ``-o`` names a file (``-o -`` and no ``-o`` both mean standard output)."""
+    return bool(output) and output != "-"
 
 
 def quiet(ctx: typer.Context) -> bool:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, TemplatesOpt, as_of, store
+from campaign.cli.common import AsOfOpt, TemplatesOpt, as_of, store, to_file
 
 
 class Body(StrEnum):
@@ -64,7 +64,7 @@ def resolution(
         seconder=seconder, as_of=day,
     )
     deliver(data, output)
-    if output:
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)
 
 

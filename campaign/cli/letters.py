@@ -82,6 +82,8 @@ def letter(
     from campaign.documents import letters as lib
     from campaign.formats import DocFormat
 
+    if output == "-":  # standard output, as with every command's -o
+        output = None
     st = store(ctx)
     sender_ = lib.sender_from(st, sender, sender_address, sender_org, sender_email)
     note_text = lib.read_note(note)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import FormatOpt, store
+from campaign.cli.common import FormatOpt, store, to_file
 from campaign.output import Format, emit
 
 
@@ -23,10 +23,12 @@ def export(
     from campaign.pack import dump_pack, export_pack
 
     text = dump_pack(export_pack(store(ctx)))
-    if output:
-        write_atomic(Path(output), text.encode("utf-8"))
+    if output:  # a file, or through campaign.files's rules (``-``: stdout, no store)
+        write_atomic(Path(output).expanduser() if output != "-" else output,
+                     text.encode("utf-8"))
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)
-    else:
+    elif not output:
         typer.echo(text, nl=False)
 
 

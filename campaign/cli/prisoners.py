@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, TemplatesOpt, as_of, store
+from campaign.cli.common import (
+    AsOfOpt,
+    FormatOpt,
+    SourceOpt,
+    TemplatesOpt,
+    as_of,
+    store,
+    to_file,
+)
 from campaign.output import Format, emit
 
 app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
@@ -240,5 +248,5 @@ def print_(
     data = render_picket(store(ctx), chosen, user_dir=templates, statuses=wanted,
                          names=name or [], as_of=day, title=title)
     deliver(data, output)
-    if output:
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)
