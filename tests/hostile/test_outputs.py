@@ -1,0 +1,355 @@
+"""Hostile outputs: every `-o` goes through campaign.files, under one set of rules.
+
+Each refused case: exit code, one `campaign: error:` line, no traceback, the store
+unchanged (its SQL dump), no file left behind, nothing outside the target touched.
+Never a real device: FIFOs, sockets, symlinks and files the test creates.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import sqlite3
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SENDER = ["--sender", "Jane Doe", "--sender-org", "Unite Dublin Central",
+          "--sender-address", "1 Main Street, Dublin 1"]
+MERGE = ["letter", "--to", "mep", "--country", "Ireland", *SENDER]
+ANNOUNCE = ["announce", "--kind", "picket", "--date", "2026-12-16", "--time", "12:00",
+            "--place", "Embassy of Kazakhstan", "--city", "London"]
+
+
+def dump(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def tree(root: Path) -> dict[str, tuple[int, bytes | None]]:
+    """Every path under ``root`` but the store's own files: (mode, contents)."""
+    found: dict[str, tuple[int, bytes | None]] = {}
+    for path in sorted(root.rglob("*")):
+        if path.name.startswith("store.db") or "cache" in path.parts:
+            continue
+        st = path.lstat()
+        data = path.read_bytes() if stat.S_ISREG(st.st_mode) else None
+        found[str(path.relative_to(root))] = (st.st_mode, data)
+    return found
+
+
+@pytest.fixture
+def ready(cli: Any, meps_db: Path) -> Path:
+    """The store with MEPs, created before the command under test runs."""
+    assert cli("prisoners", "list").exit_code == 0
+    return meps_db
+
+
+@pytest.fixture
+def refused(cli: Any, ready: Path, tmp_path: Path,
+            error_line: Callable[..., str]) -> Callable[..., str]:
+    """Run a command that must fail: one line, its exit code, and nothing changed."""
+
+    def run(*args: str, code: int = 1) -> str:
+        before = (dump(ready), tree(tmp_path))
+        line = error_line(cli(*args), code)
+        assert (dump(ready), tree(tmp_path)) == before
+        return line
+
+    return run
+
+
+# --- the store and its journals ----------------------------------------------------
+
+STORE_WRITERS = [
+    ["resolution", "-f", "md", "-o"],
+    ["export", "-o"],
+    ["prisoners", "print", "-f", "md", "-o"],
+    [*ANNOUNCE, "-f", "md", "-o"],
+    [*MERGE, "-f", "md", "-o"],
+]
+
+
+@pytest.mark.parametrize("command", STORE_WRITERS, ids=lambda c: c[0])
+def test_no_output_onto_the_store(refused: Any, ready: Path, command: list[str]) -> None:
+    line = refused(*command, str(ready))
+    assert str(ready) in line
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("command", STORE_WRITERS[:2], ids=lambda c: c[0])
+def test_no_output_onto_the_store_journals(refused: Any, ready: Path, command: list[str],
+                                           suffix: str) -> None:
+    line = refused(*command, str(ready) + suffix)
+    assert "the campaign's store" in line
+    assert not Path(str(ready) + "-journal").exists()
+
+
+def test_no_output_through_a_symlink_to_the_store(refused: Any, ready: Path,
+                                                  tmp_path: Path) -> None:
+    link = tmp_path / "motion.md"
+    link.symlink_to(ready)
+    assert "the campaign's store" in refused("resolution", "-o", str(link))
+    assert link.is_symlink()
+
+
+def test_no_output_onto_a_hard_link_of_the_store(refused: Any, ready: Path,
+                                                 tmp_path: Path) -> None:
+    link = tmp_path / "pack.yaml"
+    os.link(ready, link)
+    assert "the campaign's store" in refused("export", "-o", str(link))
+
+
+def test_no_output_onto_the_store_by_a_roundabout_path(refused: Any, ready: Path,
+                                                       tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    roundabout = tmp_path / "sub" / ".." / "." / ready.name
+    assert "the campaign's store" in refused("resolution", "-f", "md", "-o", str(roundabout))
+
+
+def test_no_merge_into_the_store(refused: Any, ready: Path) -> None:
+    refused(*MERGE, "-o", str(ready))
+
+
+# --- things that are not files ------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["resolution", "-f", "md", "-o"], ["export", "-o"],
+                                     ["prisoners", "print", "-f", "md", "-o"],
+                                     [*ANNOUNCE, "-f", "ics", "-o"]], ids=lambda c: c[0])
+def test_a_directory_where_a_file_is_meant(refused: Any, tmp_path: Path,
+                                           command: list[str]) -> None:
+    target = tmp_path / "out.md"
+    target.mkdir()
+    (target / "mine.txt").write_text("keep")
+    assert "is a directory" in refused(*command, str(target))
+
+
+def test_a_symlink_to_a_directory(refused: Any, tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "motion.md").symlink_to(tmp_path / "real")
+    assert "is a directory" in refused("resolution", "-o", str(tmp_path / "motion.md"))
+
+
+@pytest.fixture
+def unix_socket(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "s.md"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(path))
+    yield path
+    sock.close()
+
+
+@pytest.mark.parametrize("command", [["resolution", "-o"], ["export", "-o"],
+                                     ["prisoners", "print", "-f", "md", "-o"]],
+                         ids=lambda c: c[0])
+def test_a_socket_is_refused(refused: Any, unix_socket: Path, command: list[str]) -> None:
+    assert "is a socket" in refused(*command, str(unix_socket))
+    assert stat.S_ISSOCK(unix_socket.lstat().st_mode)
+
+
+def test_a_parent_that_is_a_file(refused: Any, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    refused("resolution", "-o", str(tmp_path / "notes.txt" / "motion.md"))
+    refused("export", "-o", str(tmp_path / "notes.txt" / "pack.yaml"))
+
+
+def test_a_parent_that_does_not_exist(refused: Any, tmp_path: Path) -> None:
+    assert "does not exist" in refused("resolution", "-o", str(tmp_path / "no" / "m.md"))
+    assert "does not exist" in refused("export", "-o", str(tmp_path / "no" / "p.yaml"))
+
+
+def test_a_name_too_long(refused: Any, tmp_path: Path) -> None:
+    refused("resolution", "-o", str(tmp_path / ("m" * 300 + ".md")))
+    refused("export", "-o", str(tmp_path / ("p" * 300 + ".yaml")))
+
+
+def test_a_merge_over_a_fifo_in_the_directory_is_refused(refused: Any,
+                                                          tmp_path: Path) -> None:
+    out = tmp_path / "letters"
+    out.mkdir()
+    os.mkfifo(out / "001-lynn-boylan.md")
+    assert "not a regular file" in refused(*MERGE, "-o", str(out) + "/")
+    assert stat.S_ISFIFO((out / "001-lynn-boylan.md").lstat().st_mode)
+
+
+# --- written through, never replaced ------------------------------------------------
+
+def _read_fifo(path: Path, into: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        with open(path, "rb") as fh:
+            into.append(fh.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+@pytest.mark.parametrize("command,marker", [
+    (["resolution", "-f", "md", "-o"], b"This branch notes"),
+    (["export", "-o"], b"pack:"),
+    (["resolution", "-f", "pdf", "-o"], b"%PDF"),
+    ([*ANNOUNCE, "-f", "ics", "-o"], b"BEGIN:VCALENDAR"),
+])
+def test_a_fifo_is_written_through(cli: Any, ready: Path, tmp_path: Path, command: list[str],
+                                   marker: bytes) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = _read_fifo(fifo, got)
+    r = cli(*command, str(fifo))
+    reader.join(10)
+    assert r.exit_code == 0, r.stderr
+    assert got and marker in got[0]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still a FIFO, not a regular file
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+# --- standard output -------------------------------------------------------------------
+
+@pytest.mark.parametrize("command,marker", [
+    (["resolution", "-o", "-"], "This branch notes"),
+    (["export", "-o", "-"], "pack:"),
+    (["prisoners", "print", "-f", "md", "-o", "-"], "Roza Tuletaeva"),
+    ([*ANNOUNCE, "-o", "-"], "Picket"),
+    ([*MERGE, "-o", "-"], "Dear Lynn Boylan"),
+])
+def test_dash_is_standard_output(cli: Any, ready: Path, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch, command: list[str],
+                                 marker: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = dump(ready)
+    r = cli(*command)
+    assert r.exit_code == 0, r.stderr
+    assert marker in r.stdout
+    assert not (tmp_path / "-").exists()
+    if command[0] != "letter":  # a merge on stdout logs nothing either
+        assert dump(ready) == before
+
+
+def test_dash_takes_a_binary_format(cli: Any, ready: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli("resolution", "-f", "docx", "-o", "-")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout_bytes.startswith(b"PK")
+    assert not (tmp_path / "-").exists()
+
+
+# --- modes -----------------------------------------------------------------------------
+
+@pytest.fixture
+def umask077() -> Iterator[None]:
+    old = os.umask(0o077)
+    yield
+    os.umask(old)
+
+
+@pytest.mark.parametrize("command,name", [(["export", "-o"], "pack.yaml"),
+                                          (["resolution", "-o"], "motion.md"),
+                                          (["resolution", "-o"], "motion.docx")])
+def test_a_new_file_respects_the_umask(cli: Any, ready: Path, tmp_path: Path, umask077: None,
+                                       command: list[str], name: str) -> None:
+    r = cli(*command, str(tmp_path / name))
+    assert r.exit_code == 0, r.stderr
+    assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+
+
+def test_a_new_file_under_the_usual_umask(cli: Any, ready: Path, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        assert cli("export", "-o", str(tmp_path / "pack.yaml")).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "pack.yaml").stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o604])
+def test_an_existing_file_keeps_its_mode(cli: Any, ready: Path, tmp_path: Path,
+                                         mode: int) -> None:
+    target = tmp_path / "pack.yaml"
+    target.write_text("old")
+    target.chmod(mode)
+    assert cli("export", "-o", str(target)).exit_code == 0
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert target.read_text().startswith("pack:") or "pack:" in target.read_text()
+
+
+def test_a_merge_into_a_directory_keeps_existing_letters_modes(cli: Any, ready: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "letters"
+    out.mkdir()
+    (out / "001-lynn-boylan.md").write_text("old")
+    (out / "001-lynn-boylan.md").chmod(0o600)
+    r = cli(*MERGE, "-o", str(out) + "/")
+    assert r.exit_code == 0, r.stderr
+    assert stat.S_IMODE((out / "001-lynn-boylan.md").stat().st_mode) == 0o600
+    assert "Dear Lynn Boylan" in (out / "001-lynn-boylan.md").read_text()
+
+
+# --- a full disk ------------------------------------------------------------------------
+
+def _full_disk_after(monkeypatch: pytest.MonkeyPatch, allowed: int) -> None:
+    """os.write writes ``allowed`` bytes in all, then fails as a full disk does."""
+    real_write = os.write
+    left = [allowed]
+
+    def write(fd: int, data: Any) -> int:
+        if left[0] <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        n = real_write(fd, bytes(data[:left[0]]))
+        left[0] -= n
+        return n
+
+    monkeypatch.setattr(os, "write", write)
+
+
+@pytest.mark.parametrize("command,name", [(["export", "-o"], "pack.yaml"),
+                                          (["resolution", "-o"], "motion.md"),
+                                          (["prisoners", "print", "-o"], "sheet.md")])
+def test_a_full_disk_keeps_the_old_file(refused: Any, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch, command: list[str],
+                                        name: str) -> None:
+    target = tmp_path / name
+    target.write_text("the old file\n")
+    _full_disk_after(monkeypatch, 100)
+    line = refused(*command, str(target))
+    assert str(target) in line and "disk is full" in line
+    assert target.read_text() == "the old file\n"
+
+
+def test_a_full_disk_in_a_merge_leaves_nothing(refused: Any, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _full_disk_after(monkeypatch, 3000)
+    assert "disk is full" in refused(*MERGE, "-o", str(tmp_path / "letters") + "/")
+    assert not (tmp_path / "letters").exists()
+
+
+def test_a_full_disk_in_an_existing_directory_changes_nothing(
+        refused: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "letters"
+    out.mkdir()
+    (out / "001-lynn-boylan.md").write_text("old")
+    _full_disk_after(monkeypatch, 3000)
+    refused(*MERGE, "-o", str(out) + "/")
+    assert [p.name for p in out.iterdir()] == ["001-lynn-boylan.md"]
+
+
+def test_fsync_failing_keeps_the_old_file(refused: Any, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "pack.yaml"
+    target.write_text("old")
+
+    def fsync(fd: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert str(target) in refused("export", "-o", str(target))
+    assert target.read_text() == "old"
