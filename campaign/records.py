@@ -7,9 +7,10 @@ import pydantic at start-up. Every record must cite at least one source.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from campaign.dates import check_partial
 
@@ -35,8 +36,55 @@ Text = Annotated[str, Field(min_length=1)]
 SourceIds = Annotated[list[str], Field(min_length=1)]
 
 
+# The largest whole number the store (SQLite INTEGER) holds.
+MAX_NUMBER = 2**63 - 1
+# C0 and C1 control characters and DEL: an escape sequence in a name would drive the
+# terminal that lists it, and Word refuses the document that holds it. Free text may
+# keep its tabs and line breaks; a name, an id or an address line may not.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ONE_LINE = frozenset({"id", "name", "title", "publisher", "kind", "aliases", "email",
+                       "salutation", "given_name", "family_name", "honorific", "country",
+                       "group", "party", "phone", "role", "url", "ep_id", "according_to",
+                       "qualifier", "subject", "addressed_to", "sources", "document", "pack"})
+# One address, as the address part of an email header: no display name, no list, no
+# spaces, commas, semicolons, angle brackets, quotes or line breaks.
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def check_email(value: str) -> str:
+    """``value`` if it is exactly one plain address, else ValueError saying what is wrong."""
+    text = value.strip()
+    if _CONTROL.search(text) or any(c in text for c in ",;<> \t\"()[]\\"):
+        raise ValueError(f"{text!r} is not one email address: write a single address such "
+                         "as name@example.org (no names, spaces, commas, angle brackets or "
+                         "line breaks)")
+    if not _EMAIL.fullmatch(text) or ".." in text:
+        raise ValueError(f"'{text}' is not an email address (write name@example.org)")
+    return text
+
+
+def _control_character(field: str, value: str) -> str | None:
+    found = (_CONTROL if field in _ONE_LINE else _CONTROL_IN_TEXT).search(value)
+    if found is None:
+        return None
+    return f"U+{ord(found.group()):04X}"
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> Record:
+        """No record text carries a control character (free text may keep tabs and
+        line breaks); the error names the field, and the caller the record."""
+        for field, value in self:
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                if isinstance(item, str) and (code := _control_character(field, item)):
+                    raise ValueError(f"field '{field}' holds a control character ({code}); "
+                                     "remove it")
+        return self
 
 
 class Cited(Record):
@@ -111,6 +159,14 @@ class Figure(Cited):
     subject: Text
     number: int
     qualifier: str = ""
+
+    @field_validator("number")
+    @classmethod
+    def _number_in_range(cls, value: int) -> int:
+        if abs(value) > MAX_NUMBER:
+            raise ValueError(f"the number {value} is too large (at most {MAX_NUMBER:,})")
+        return value
+
     according_to: Text
     date: str | None = None
 
@@ -146,9 +202,7 @@ class Contact(Cited):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value and ("@" not in value or " " in value.strip()):
-            raise ValueError(f"'{value}' is not an email address")
-        return value or None
+        return check_email(value) if value else None
 
 
 class Pack(Record):

@@ -177,6 +177,11 @@ class CampaignGroup(TyperGroup):
             typer.echo(f"campaign: error: the output cannot be written in {exc.encoding}: "
                        "set PYTHONIOENCODING=utf-8, or write to a file with -o", err=True)
             raise typer.Exit(1) from None
+        except OverflowError:
+            # A number past what the store or the calendar holds (an id of 23 digits).
+            typer.echo("campaign: error: a number given is too large; give a smaller one",
+                       err=True)
+            raise typer.Exit(1) from None
         except MemoryError:
             typer.echo("campaign: error: out of memory; the input is too large", err=True)
             raise typer.Exit(1) from None
