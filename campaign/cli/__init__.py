@@ -156,7 +156,7 @@ class CampaignGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CampaignError as exc:
-            typer.echo(f"campaign: error: {exc}", err=True)
+            typer.echo(f"campaign: error: {_one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
@@ -189,11 +189,19 @@ class CampaignGroup(TyperGroup):
             if os.environ.get("CAMPAIGN_DEBUG"):
                 raise
             typer.echo(
-                f"campaign: internal error: {type(exc).__name__}: {exc} "
+                f"campaign: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
                 "(set CAMPAIGN_DEBUG=1 for details and please report it)",
                 err=True,
             )
             raise typer.Exit(1) from None
+
+
+def _one_line(message: str) -> str:
+    """A message as one line a terminal shows as it is: a name from a pack or an option
+    can carry an escape sequence or a line break."""
+    from campaign.output import printable
+
+    return " ".join(printable(message).split("\n"))
 
 
 app = typer.Typer(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from campaign.cli.common import FormatOpt, SourceOpt, store
-from campaign.output import Format, emit
+from campaign.output import Format, emit, say
 
 demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
 events_app = typer.Typer(help="Dated events: shootings, days of action, debates...",
@@ -37,12 +37,10 @@ def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(he
     """Show one demand with its sources and evidence."""
     d = store(ctx).demand(demand_id)
     if fmt is Format.table:
-        typer.echo(f"{d['id']}: {d['text']}")
+        say(f"{d['id']}: {d['text']}")
         if d["addressed_to"]:
-            typer.echo(f"  addressed to: {d['addressed_to']}")
-        typer.echo("  sources: " + ", ".join(d["sources"]))
-        for q in d["quotes"]:
-            typer.echo(f"  “{q}”")
+            say(f"  addressed to: {d['addressed_to']}")
+        say("  sources: " + ", ".join(d["sources"]), *(f"  “{q}”" for q in d["quotes"]))
         return
     emit(d if fmt is Format.json else [d], fmt, DEMAND_COLUMNS)
 

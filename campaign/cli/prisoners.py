@@ -16,7 +16,7 @@ from campaign.cli.common import (
     store,
     to_file,
 )
-from campaign.output import Format, emit
+from campaign.output import Format, emit, say
 
 app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
 
@@ -107,13 +107,12 @@ def show(ctx: typer.Context, name: NameArg, as_of_: AsOfOpt = None,
     if fmt is not Format.table:
         emit([p], fmt, COLUMNS)
         return
-    typer.echo(p["name"])
+    say(p["name"])
     if p["aliases"]:
-        typer.echo("  also written: " + ", ".join(p["aliases"]))
+        say("  also written: " + ", ".join(p["aliases"]))
     if p["description"]:
-        typer.echo("  " + p["description"])
-    typer.echo(f"  status: {p['status_text']}")
-    typer.echo("  sources: " + ", ".join(p["sources"]))
+        say("  " + p["description"])
+    say(f"  status: {p['status_text']}", "  sources: " + ", ".join(p["sources"]))
     _history(p, Format.table)
 
 
