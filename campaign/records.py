@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from campaign.dates import check_partial
 
@@ -74,17 +74,16 @@ def _control_character(field: str, value: str) -> str | None:
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @model_validator(mode="after")
-    def _no_control_characters(self) -> Record:
-        """No record text carries a control character (free text may keep tabs and
-        line breaks); the error names the field, and the caller the record."""
-        for field, value in self:
-            values = value if isinstance(value, list) else [value]
-            for item in values:
-                if isinstance(item, str) and (code := _control_character(field, item)):
-                    raise ValueError(f"field '{field}' holds a control character ({code}); "
-                                     "remove it")
-        return self
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        """No record text carries a control character (free text may keep tabs and line
+        breaks); the error names the field, and the caller the record."""
+        field = info.field_name or ""
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and (code := _control_character(field, item)):
+                raise ValueError(f"holds a control character ({code}); remove it")
+        return value
 
 
 class Cited(Record):

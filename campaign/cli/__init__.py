@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
+import re
 import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
@@ -152,6 +153,19 @@ class CampaignGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Refuse control characters in any argument, once for every command: an escape
+        sequence in a name would be stored and later drive a terminal or break a Word
+        document. Tabs and line breaks may stay (a description over two lines)."""
+        for arg in args:
+            bad = _CONTROL_ARG.search(arg)
+            if bad:
+                shown = _one_line(arg if len(arg) <= 40 else arg[:40] + "…")
+                typer.echo(f"campaign: error: the argument '{shown}' holds a control "
+                           f"character (U+{ord(bad.group()):04X}); remove it", err=True)
+                ctx.exit(2)
+        return list(super().parse_args(ctx, args))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -194,6 +208,9 @@ class CampaignGroup(TyperGroup):
                 err=True,
             )
             raise typer.Exit(1) from None
+
+
+_CONTROL_ARG = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _one_line(message: str) -> str:
