@@ -347,44 +347,62 @@ def clear_stale(folder: Path) -> list[str]:
     return removed
 
 
+# How much each kind of input file may hold: far above any real one (the bundled pack
+# is 70 KB, the EP's full list of MEPs 0.3 MB), far below what exhausts a laptop.
+PACK_LIMIT = 100_000_000
+CSV_LIMIT = 50_000_000
+MEP_LIST_LIMIT = 50_000_000
+NOTE_LIMIT = 1_000_000
+
+
+def check_input(path: str | Path, *, limit_bytes: int, what: str = "file") -> None:
+    """Refuse, before anything opens it, an input that is not a regular file or is larger
+    than ``limit_bytes``: ``/dev/zero`` would exhaust memory and a FIFO with no writer
+    would hang. For readers that open the file themselves; ``read_input`` does this too."""
+    name = os.fspath(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file", path=name, hint=f"check the name of the {what}") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"cannot read the {what} ({reason})", path=name) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"is a directory, not a {what}", path=name,
+                         hint="give the name of a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("is not a regular file (a device, a FIFO or a socket)",
+                         path=name, hint=f"save the {what} to a file and give its name")
+    if st.st_size > limit_bytes:
+        raise InputError(f"is too large for a {what} ({st.st_size:,} bytes; "
+                         f"at most {limit_bytes:,})", path=name)
+
+
 def read_input(path: str | Path, *, limit_bytes: int, what: str = "file",
                allow_stdin: bool = False) -> str:
     """The text of an input file: a regular file (or ``-`` for standard input where a
-    command documents it), at most ``limit_bytes``, in UTF-8.
+    command documents it), at most ``limit_bytes``, in UTF-8 (a BOM is dropped).
 
     A FIFO, a device or a directory is refused before it is opened (``/dev/zero``
     would exhaust memory, a FIFO with no writer would hang); the size is capped while
-    reading too, since a file can grow after it was looked at.
+    reading too, since a file can grow after it was looked at. Every failure is an
+    InputError naming the file (and the line, for bytes that are not UTF-8).
     """
     if allow_stdin and os.fspath(path) == STDOUT:
-        raw = sys.stdin.buffer.read(limit_bytes + 1) if hasattr(sys.stdin, "buffer") else \
-            sys.stdin.read(limit_bytes + 1).encode("utf-8")
+        stdin = sys.stdin
+        raw = stdin.buffer.read(limit_bytes + 1) if hasattr(stdin, "buffer") else \
+            stdin.read(limit_bytes + 1).encode("utf-8")
         name = "standard input"
     else:
         name = os.fspath(path)
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise InputError(f"no such {what}", path=name,
-                             hint="check the file name") from None
-        except OSError as exc:
-            raise InputError(f"cannot read the {what} ({exc.strerror})", path=name) from None
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"is a directory, not a {what}", path=name,
-                             hint="give the name of a file")
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError("is not a regular file (a device, a FIFO or a socket)",
-                             path=name, hint=f"save the {what} to a file and give its name")
-        if st.st_size > limit_bytes:
-            raise InputError(f"is too large for a {what} ({st.st_size:,} bytes; "
-                             f"at most {limit_bytes:,})", path=name)
+        check_input(path, limit_bytes=limit_bytes, what=what)
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                          | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             raise InputError(f"cannot read the {what} ({exc.strerror})", path=name) from None
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since it was looked at
                 raise InputError("is not a regular file", path=name)
             with os.fdopen(fd, "rb", closefd=False) as fh:
                 raw = fh.read(limit_bytes + 1)

@@ -40,8 +40,10 @@ def import_(
     ] = False,
 ) -> None:
     """Import a YAML pack: merge by id, or --replace everything."""
+    from campaign.files import PACK_LIMIT, check_input
     from campaign.pack import import_pack, read_pack
 
+    check_input(file, limit_bytes=PACK_LIMIT, what="pack")  # no /dev/zero, no FIFO
     pack = read_pack(file)
     counts = import_pack(store(ctx), pack, replace=replace)
     typer.echo("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
