@@ -353,3 +353,46 @@ def test_fsync_failing_keeps_the_old_file(refused: Any, tmp_path: Path,
     monkeypatch.setattr(os, "fsync", fsync)
     assert str(target) in refused("export", "-o", str(target))
     assert target.read_text() == "old"
+
+
+# --- input files ---------------------------------------------------------------------------
+
+READERS = [["import"], ["contacts", "import"], ["meps", "import"]]
+READER_IDS = ["import", "contacts-import", "meps-import"]
+
+
+@pytest.mark.parametrize("command", READERS, ids=READER_IDS)
+def test_a_fifo_as_input_is_refused_without_hanging(refused: Any, tmp_path: Path,
+                                                    command: list[str]) -> None:
+    fifo = tmp_path / "in.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: opening it would wait for ever
+    assert "not a regular file" in refused(*command, str(fifo))
+
+
+@pytest.mark.parametrize("command", READERS, ids=READER_IDS)
+def test_a_directory_as_input_is_refused(refused: Any, tmp_path: Path,
+                                         command: list[str]) -> None:
+    (tmp_path / "in").mkdir()
+    assert "is a directory" in refused(*command, str(tmp_path / "in"))
+
+
+@pytest.mark.parametrize("command", READERS, ids=READER_IDS)
+def test_an_enormous_input_is_refused_unread(refused: Any, tmp_path: Path,
+                                            command: list[str]) -> None:
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:  # sparse: 200 MB that take no disk
+        fh.truncate(200_000_000)
+    assert "too large" in refused(*command, str(big))
+
+
+def test_dev_zero_as_input_is_refused(refused: Any) -> None:
+    """/dev/zero is only opened for reading here, and not even that: it is refused by type."""
+    assert "not a regular file" in refused("import", "/dev/zero")
+    assert "not a regular file" in refused("contacts", "import", "/dev/zero")
+
+
+def test_a_csv_that_is_not_utf8_names_the_line(refused: Any, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes("name,kind,source\nJos\xe9,press,x\n".encode("latin-1"))
+    line = refused("contacts", "import", str(path))
+    assert "line 2" in line and "UTF-8" in line

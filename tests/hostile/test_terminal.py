@@ -176,3 +176,44 @@ def test_a_csv_with_escapes_is_refused_naming_the_line(cli: Any, ready: Path, tm
     line = error_line(cli("contacts", "import", str(path)))
     assert "line 3" in line and "name" in line and clean(line)
     assert dump(ready) == before
+
+
+# --- an output that cannot encode the text ----------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+@pytest.mark.parametrize("args", [
+    ["prisoners", "list"], ["prisoners", "show", "Roza Tuletaeva"], ["resolution"],
+    ["sources", "show", SOURCE, "--text"], ["timeline", "-f", "md"], ["export"],
+    ["prisoners", "list", "-f", "csv"], ["events", "upcoming", "--days", "3660"],
+], ids=lambda a: "-".join(a[:2]))
+def test_an_output_encoding_without_the_letters_degrades(ready: Path, args: list[str],
+                                                         encoding: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "LC_ALL": "C"}
+    env.pop("CAMPAIGN_DEBUG", None)
+    done = subprocess.run([sys.executable, "-m", "campaign", *args], env=env,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr and done.stderr == b""
+    # In the encoding asked for (escaped where it has no letter), or in UTF-8 where click
+    # judges an ASCII stream misconfigured and writes UTF-8 itself: never a failure.
+    try:
+        assert done.stdout.decode(encoding)
+    except UnicodeDecodeError:
+        assert done.stdout.decode("utf-8")
+
+
+def test_an_error_naming_cyrillic_in_ascii_is_one_line(ready: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run([sys.executable, "-m", "campaign", "prisoners", "show", "Жаңаөзен"],
+                          env=env, capture_output=True, timeout=60)
+    assert done.returncode == 1
+    lines = done.stderr.decode("utf-8").strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("campaign: error: ")
