@@ -267,3 +267,14 @@ def test_the_as_of_wording_boundary(days: int, expected: str) -> None:
     reported = dt.date(2011, 12, 16)
     assert status.wording("imprisoned", reported.isoformat(),
                           reported + dt.timedelta(days=days)) == expected
+
+
+def test_ci_runs_hypothesis_with_a_fixed_seed() -> None:
+    """The dates above are drawn the same way on every CI run (tests/conftest.py)."""
+    import os
+
+    from hypothesis import settings as current
+
+    assert current.get_profile("ci").derandomize is True
+    if os.environ.get("CI") and not os.environ.get("HYPOTHESIS_PROFILE"):
+        assert current.default.derandomize is True
