@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from campaign.dates import check_partial
+from campaign.emails import check_email
 
 CASE_KINDS = (
     "detained",
@@ -47,23 +48,6 @@ _ONE_LINE = frozenset({"id", "name", "title", "publisher", "kind", "aliases", "e
                        "salutation", "given_name", "family_name", "honorific", "country",
                        "group", "party", "phone", "role", "url", "ep_id", "according_to",
                        "qualifier", "subject", "addressed_to", "sources", "document", "pack"})
-# One address, as the address part of an email header: no display name, no list, no
-# spaces, commas, semicolons, angle brackets, quotes or line breaks.
-_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
-
-
-def check_email(value: str) -> str:
-    """``value`` if it is exactly one plain address, else ValueError saying what is wrong."""
-    text = value.strip()
-    if _CONTROL.search(text) or any(c in text for c in ",;<> \t\"()[]\\"):
-        raise ValueError(f"{text!r} is not one email address: write a single address such "
-                         "as name@example.org (no names, spaces, commas, angle brackets or "
-                         "line breaks)")
-    if not _EMAIL.fullmatch(text) or ".." in text:
-        raise ValueError(f"'{text}' is not an email address (write name@example.org)")
-    return text
-
-
 def _control_character(field: str, value: str) -> str | None:
     found = (_CONTROL if field in _ONE_LINE else _CONTROL_IN_TEXT).search(value)
     if found is None:

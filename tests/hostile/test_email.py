@@ -205,3 +205,25 @@ def test_word_text_keeps_ordinary_text() -> None:
     assert word_text("Жаңаөзен\tline\n“quoted” — 16 December") == \
         "Жаңаөзен\tline\n“quoted” — 16 December"
     assert word_text("a\x0bb\x1bc\x7fd\x9fe\ufffff") == "a?b?c?d?e?f"
+
+
+# --- the sender's address ------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", BAD[:8])
+def test_a_sender_email_is_one_address(cli: Any, ready: Path, tmp_path: Path,
+                                       error_line: Any, address: str) -> None:
+    before = dump(ready)
+    line = error_line(cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+                          "--sender-email", address, "-f", "eml",
+                          "-o", str(tmp_path / "drafts") + "/"), 2)
+    assert "--sender-email" in line
+    assert dump(ready) == before and not (tmp_path / "drafts").exists()
+
+
+@pytest.mark.parametrize("address", BAD[:4])
+def test_a_profile_email_is_one_address(cli: Any, ready: Path, error_line: Any,
+                                        address: str) -> None:
+    before = dump(ready)
+    assert "--email" in error_line(cli("profile", "set", "--name", "Jane Doe", "--email",
+                                       address), 2)
+    assert dump(ready) == before
