@@ -179,9 +179,9 @@ class CampaignGroup(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(1) from None
-        except Terminated:
+        except Terminated as exc:
             typer.echo("campaign: terminated; nothing was changed", err=True)
-            raise typer.Exit(143) from None
+            raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("campaign: interrupted; nothing was changed", err=True)
             raise typer.Exit(130) from None
@@ -296,16 +296,19 @@ def main() -> None:
 
 
 def _terminated(signum: int, frame: object) -> None:
-    raise Terminated()
+    raise Terminated(signum)
 
 
 def _on_sigterm() -> None:
-    """SIGTERM (a `kill`, a shutdown, a CI timeout) unwinds like Ctrl-C: the store rolls
-    back, temporary files and staging directories are removed, one line says so."""
+    """SIGTERM (a `kill`, a shutdown, a CI timeout) and SIGHUP (the terminal closed)
+    unwind like Ctrl-C: the store rolls back, temporary files and staging directories
+    are removed, one line says so, and the exit status is 128 + the signal's number."""
     import signal
 
-    with contextlib.suppress(ValueError, OSError):  # not the main thread: leave it be
-        signal.signal(signal.SIGTERM, _terminated)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            with contextlib.suppress(ValueError, OSError):  # not the main thread: leave it
+                signal.signal(getattr(signal, name), _terminated)
 
 
 def _lenient_streams() -> None:

@@ -86,7 +86,8 @@ def one_line(stderr: str, starts: str) -> None:
 
 
 @pytest.mark.parametrize("sig,code,word", [(signal.SIGTERM, 143, "terminated"),
-                                           (signal.SIGINT, 130, "interrupted")])
+                                           (signal.SIGINT, 130, "interrupted"),
+                                           (signal.SIGHUP, 129, "terminated")])
 def test_a_signal_during_a_merge_leaves_nothing(ready: Path, tmp_path: Path, sig: int,
                                                 code: int, word: str) -> None:
     before = dump(ready)
