@@ -106,7 +106,8 @@ def next_anniversary(event: dict[str, Any], as_of: dt.date) -> dict[str, Any] | 
     first = days[0]
     # Bounded: 29 February comes back within eight years, and past year 9999 there is
     # no next anniversary (a date already in a store from before the range was enforced).
-    for year in range(max(as_of.year, first.year + 1), min(as_of.year + 9, dt.MAXYEAR + 1)):
+    earliest = max(as_of.year, first.year + 1)
+    for year in range(earliest, min(earliest + 9, dt.MAXYEAR + 1)):
         try:
             on = first.replace(year=year)
         except ValueError:  # 29 February

@@ -278,3 +278,33 @@ def test_ci_runs_hypothesis_with_a_fixed_seed() -> None:
     assert current.get_profile("ci").derandomize is True
     if os.environ.get("CI") and not os.environ.get("HYPOTHESIS_PROFILE"):
         assert current.default.derandomize is True
+
+
+def _next_by_hand(first: dt.date, as_of: dt.date) -> dt.date | None:
+    """The next anniversary (after the event, on or after as_of), day by day."""
+    day = max(as_of, first + dt.timedelta(days=1))
+    for _ in range(366 * 9):
+        if (day.month, day.day) == (first.month, first.day):
+            return day
+        day += dt.timedelta(days=1)
+    return None
+
+
+@settings(max_examples=200)
+@given(first=st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2199, 12, 31)),
+       as_of=st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2199, 12, 31)))
+def test_next_anniversary_is_bounded_and_right(first: dt.date, as_of: dt.date) -> None:
+    from campaign.documents.resolution import next_anniversary
+
+    found = next_anniversary({"date": first.isoformat()}, as_of)
+    expected = _next_by_hand(first, as_of)
+    assert (found and found["date"]) == (expected and expected.isoformat())
+
+
+@pytest.mark.parametrize("stored", ["9999-12-31", "9999-02-28", "0001-02-29"[:7]])
+def test_next_anniversary_of_a_date_stored_at_the_calendars_end(stored: str) -> None:
+    from campaign.documents.resolution import next_anniversary
+
+    started = time.monotonic()
+    next_anniversary({"date": stored}, dt.date(2199, 12, 31))
+    assert time.monotonic() - started < 1
