@@ -151,6 +151,7 @@ def _write_stream(path: Path, data: bytes) -> None:
 
 
 def _new_mode(kind: int, requested: int | None = None) -> int:
+    """A new file's mode: what it asks for (default ``kind``), less the umask."""
     return _default_mode(kind if requested is None else requested)
 
 
@@ -170,13 +171,13 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
     parent = path.parent if str(path.parent) else Path(".")
     check_writable_dir(parent)
     clear_stale(parent)
+    owner: tuple[int, int] | None = None
+    final_mode = _new_mode(0o666, mode)
     if kind == "file":
-        try:
-            final_mode = stat.S_IMODE(os.stat(path).st_mode)
-        except OSError:
-            final_mode = _new_mode(0o666, mode)
-    else:
-        final_mode = _new_mode(0o666, mode)
+        with contextlib.suppress(OSError):
+            old = os.stat(path)
+            final_mode = stat.S_IMODE(old.st_mode)
+            owner = (old.st_uid, old.st_gid)
     try:
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.{os.getpid()}.",
                                    suffix=".tmp")
@@ -186,6 +187,9 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
         try:
             _write_all(fd, data)
             os.fsync(fd)
+            if owner is not None and hasattr(os, "fchown") and os.geteuid() == 0:
+                with contextlib.suppress(OSError):  # root writing a user's file keeps it theirs
+                    os.fchown(fd, *owner)
             os.fchmod(fd, final_mode)
         finally:
             os.close(fd)

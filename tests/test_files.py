@@ -286,3 +286,57 @@ def test_read_input_caps_standard_input(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(sys, "stdin", Stdin())
     with pytest.raises(InputError, match="standard input"):
         read_input("-", limit_bytes=10, allow_stdin=True)
+
+
+def test_a_character_device_is_a_stream_to_write_through() -> None:
+    from campaign.files import output_kind
+
+    assert output_kind(Path("/dev/null")) == "stream"  # only looked at, never written
+
+
+def test_a_block_device_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No block device is made or touched: os.stat says a file the test made is one."""
+    target = tmp_path / "disk"
+    target.write_text("x")
+    real_stat = os.stat
+
+    def fake_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        st = real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+        if os.fspath(path) == str(target):  # type: ignore[arg-type]
+            return os.stat_result((stat.S_IFBLK | 0o660, *st[1:]))
+        return st
+
+    monkeypatch.setattr(os, "stat", fake_stat)
+    with pytest.raises(OutputError, match="is a block device"):
+        write_atomic(target, b"y")
+    monkeypatch.undo()
+    assert target.read_text() == "x"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root writes to read-only directories")
+def test_a_read_only_directory_is_one_error(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="cannot write"):
+            write_atomic(folder / "m.md", b"x")
+        with pytest.raises(OutputError):
+            write_directory(folder / "letters", {"a.md": b"x"})
+    finally:
+        folder.chmod(0o700)
+    assert listing(folder) == []
+
+
+def test_a_users_file_written_over_by_root_stays_theirs(tmp_path: Path) -> None:
+    target = tmp_path / "pack.yaml"
+    target.write_text("old")
+    target.chmod(0o640)
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file away")
+    os.chown(target, 65534, 65534)
+    write_atomic(target, b"new")
+    st = target.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (65534, 65534, 0o640)
+    assert target.read_bytes() == b"new"
