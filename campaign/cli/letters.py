@@ -124,7 +124,9 @@ def letter(
     else:
         result = lib.commit(st, letters, plan, sender=sender_, force=force)
     if result.skipped:
-        who = ", ".join(ltr.recipient for ltr in result.skipped[:3])
+        from campaign.output import printable
+
+        who = printable(", ".join(ltr.recipient for ltr in result.skipped[:3]))
         more = f" and {len(result.skipped) - 3} more" if len(result.skipped) > 3 else ""
         typer.echo(f"campaign: warning: skipped {len(result.skipped)} letter(s) already drafted "
                    f"with the same text ({who}{more}); use --force to write them again",
