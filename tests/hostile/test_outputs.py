@@ -34,15 +34,20 @@ def dump(db: Path) -> list[str]:
         conn.close()
 
 
-def tree(root: Path) -> dict[str, tuple[int, bytes | None]]:
-    """Every path under ``root`` but the store's own files: (mode, contents)."""
-    found: dict[str, tuple[int, bytes | None]] = {}
+def tree(root: Path) -> dict[str, tuple[int, int, int, bytes | None]]:
+    """Every path under ``root`` but the store's own files: mode, size, mtime, contents
+    (of the files small enough to read)."""
+    found: dict[str, tuple[int, int, int, bytes | None]] = {}
     for path in sorted(root.rglob("*")):
         if path.name.startswith("store.db") or "cache" in path.parts:
             continue
         st = path.lstat()
-        data = path.read_bytes() if stat.S_ISREG(st.st_mode) else None
-        found[str(path.relative_to(root))] = (st.st_mode, data)
+        small = stat.S_ISREG(st.st_mode) and st.st_size < 1_000_000
+        if stat.S_ISDIR(st.st_mode):  # its mtime moves as temporary files come and go
+            found[str(path.relative_to(root))] = (st.st_mode, 0, 0, None)
+            continue
+        found[str(path.relative_to(root))] = (st.st_mode, st.st_size, st.st_mtime_ns,
+                                              path.read_bytes() if small else None)
     return found
 
 
