@@ -79,9 +79,49 @@ def _refuse_store(path: Path, st: os.stat_result | None) -> None:
                           "write the output to another file")
 
 
+# Paths that name one of the process's own open descriptors: /dev/stdout, /dev/fd/1,
+# /proc/self/fd/1. Replacing them would replace a symlink in /dev (as root); opening
+# them anew would start a redirected file again at its first byte.
+_STD_PATHS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_FD_PATH = re.compile(r"^/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)$")
+
+
+def _descriptor(path: Path) -> int | None:
+    """The open descriptor ``path`` names, following a few symlinks (/dev/stdout is one
+    to /proc/self/fd/1); None for an ordinary path."""
+    text = os.path.abspath(os.fspath(path))
+    for _ in range(8):
+        if text in _STD_PATHS:
+            return _STD_PATHS[text]
+        match = _FD_PATH.match(text)
+        if match:
+            return int(match.group(1))
+        if not os.path.islink(text):
+            return None
+        try:
+            text = os.path.join(os.path.dirname(text), os.readlink(text))
+        except OSError:
+            return None
+        text = os.path.normpath(text)
+    return None
+
+
 def output_kind(path: Path) -> str:
-    """'new', 'file' (a regular file to replace) or 'stream' (a FIFO or a character
-    device to write through); anything else is refused with an OutputError."""
+    """'new', 'file' (a regular file to replace), 'stream' (a FIFO or a character
+    device to write through) or 'descriptor' (/dev/stdout and the like: written
+    where the descriptor points); anything else is refused with an OutputError."""
+    fd = _descriptor(path)
+    if fd is not None:
+        try:
+            st_fd = os.fstat(fd)
+        except OSError:
+            raise OutputError(f"cannot write {path}: it names no open file",
+                              "give -o a file name") from None
+        _refuse_store(path, st_fd)
+        if stat.S_ISDIR(st_fd.st_mode) or fd == 0:
+            raise OutputError(f"cannot write {path}: it is not open for output",
+                              "give -o a file name")
+        return "descriptor"
     try:
         st: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
@@ -150,6 +190,21 @@ def _write_stream(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def _write_descriptor(path: Path, data: bytes) -> None:
+    """Write to the descriptor /dev/stdout (and the like) names, where it already points."""
+    fd = _descriptor(path)
+    assert fd is not None
+    if fd == 1:
+        write_stdout(data)
+        return
+    if fd == 2:
+        sys.stderr.flush()
+    try:
+        _write_all(fd, data)
+    except OSError as exc:
+        raise _why(path, exc) from None
+
+
 def _new_mode(kind: int, requested: int | None = None) -> int:
     """A new file's mode: what it asks for (default ``kind``), less the umask."""
     return _default_mode(kind if requested is None else requested)
@@ -168,6 +223,15 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
     if kind == "stream":
         _write_stream(path, data)
         return
+    if kind == "descriptor":
+        _write_descriptor(path, data)
+        return
+    if path.is_symlink():  # the file it points to is replaced; the link stays a link
+        path = Path(os.path.realpath(path))
+        kind = output_kind(path)
+        if kind == "stream":
+            _write_stream(path, data)
+            return
     parent = path.parent if str(path.parent) else Path(".")
     check_writable_dir(parent)
     clear_stale(parent)

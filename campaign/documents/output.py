@@ -46,7 +46,7 @@ def choose_format(output: str | None, fmt: DocFormat | None,
         )
     if output:  # refuse a bad target before the document is built, not after
         path = Path(output).expanduser()
-        if output_kind(path) != "stream":
+        if output_kind(path) not in ("stream", "descriptor"):
             check_writable_dir(path.parent if str(path.parent) else Path("."))
     return fmt
 

@@ -401,3 +401,42 @@ def test_a_csv_that_is_not_utf8_names_the_line(refused: Any, tmp_path: Path) -> 
     path.write_bytes("name,kind,source\nJos\xe9,press,x\n".encode("latin-1"))
     line = refused("contacts", "import", str(path))
     assert "line 2" in line and "UTF-8" in line
+
+
+# --- descriptors and symlinks ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_dev_stdout_is_written_where_it_points(cli: Any, ready: Path, name: str) -> None:
+    link_before = os.lstat("/dev/stdout")
+    r = cli("export", "-o", name)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("pack:")
+    after = os.lstat("/dev/stdout")
+    assert (after.st_mode, after.st_ino) == (link_before.st_mode, link_before.st_ino)
+
+
+def test_a_descriptor_onto_the_store_is_refused(refused: Any, ready: Path) -> None:
+    fd = os.open(ready, os.O_RDONLY)
+    try:
+        assert "the campaign's store" in refused("export", "-o", f"/proc/self/fd/{fd}")
+        assert "the campaign's store" in refused("resolution", "-f", "md", "-o", f"/dev/fd/{fd}")
+    finally:
+        os.close(fd)
+
+
+def test_a_descriptor_not_open_is_refused(refused: Any) -> None:
+    refused("export", "-o", "/dev/fd/987")
+
+
+def test_a_symlink_to_a_file_stays_a_link(cli: Any, ready: Path, tmp_path: Path) -> None:
+    real = tmp_path / "drafts" / "motion.md"
+    real.parent.mkdir()
+    real.write_text("old")
+    real.chmod(0o600)
+    link = tmp_path / "current.md"
+    link.symlink_to(real)
+    r = cli("resolution", "-o", str(link))
+    assert r.exit_code == 0, r.stderr
+    assert link.is_symlink() and "This branch notes" in real.read_text()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert sorted(p.name for p in real.parent.iterdir()) == ["motion.md"]
