@@ -15,6 +15,7 @@ from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as _click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
 from campaign import __version__
@@ -171,6 +172,17 @@ class CampaignGroup(TyperGroup):
             return super().invoke(ctx)
         except CampaignError as exc:
             typer.echo(f"campaign: error: {_one_line(str(exc))}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except _click_exceptions.NoArgsIsHelpError:
+            raise  # `campaign prisoners` alone: the group's help, as asked
+        except _click_exceptions.UsageError as exc:
+            # A bad option or argument of a command: one line, as every other error, and
+            # where to look, rather than click's usage block.
+            where = exc.ctx.command_path.split(" ", 1)[-1] if exc.ctx else ""
+            hint = f"see `campaign {where} --help`" if exc.ctx and " " in \
+                exc.ctx.command_path else "see `campaign --help`"
+            message = " ".join(_one_line(exc.format_message()).split()).rstrip(".")
+            typer.echo(f"campaign: error: {message}; {hint}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
