@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ESCAPES = {
     "osc-title": "\x1b]0;pwned\x07",
@@ -217,3 +219,42 @@ def test_an_error_naming_cyrillic_in_ascii_is_one_line(ready: Path) -> None:
     assert done.returncode == 1
     lines = done.stderr.decode("utf-8").strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("campaign: error: ")
+
+
+# --- any text at all, where a name or a value goes ------------------------------------------
+
+ANY_TEXT_COMMANDS = [
+    lambda s: ["prisoners", "show", s],
+    lambda s: ["prisoners", "update", s, "--status", "released", "--date", "2016",
+               "--source", SOURCE],
+    lambda s: ["sources", "show", s],
+    lambda s: ["demands", "show", s],
+    lambda s: ["resolution", "--branch", s, "--prisoner", s],
+    lambda s: ["resolution", "--as-of", s],
+    lambda s: ["announce", "--kind", "picket", "--date", s, "--place", "x", "--city", "y"],
+    lambda s: ["announce", "--kind", "picket", "--date", "2026-12-16", "--time", s,
+               "--timezone", s, "--place", "x", "--city", "y"],
+    lambda s: ["events", "upcoming", "--from", s],
+    lambda s: ["contacts", "add", s, "--kind", "press", "--email", s, "--source", SOURCE],
+    lambda s: ["profile", "set", "--name", s, "--email", s],
+    lambda s: ["export", "-o", s],
+    lambda s: ["resolution", "-o", s],
+    lambda s: ["import", s],
+    lambda s: ["contacts", "import", s],
+]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, len(ANY_TEXT_COMMANDS) - 1), text=st.text(max_size=30))
+def test_any_text_ends_in_a_result_or_one_line(cli: Any, ready: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, which: int,
+                                               text: str) -> None:
+    monkeypatch.chdir(tmp_path)  # any file a command writes lands in the test's directory
+    args = ANY_TEXT_COMMANDS[which](text)
+    r = cli(*args)
+    assert "internal error" not in r.stderr and "Traceback" not in r.output, (args, r.stderr)
+    if r.exit_code != 0:
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("campaign: error: "), (args, r.stderr)
+    assert clean(r.stderr)
