@@ -38,6 +38,11 @@ def slow_fsync(fd):
     real_fsync(fd)
 files._write_new = slow_write_new
 os.fsync = slow_fsync
+real_write_stream = files._write_stream
+def marked_write_stream(path, data):
+    open(os.environ["SIGNAL_TEST_MARKER"], "w").close()  # about to open the FIFO
+    real_write_stream(path, data)
+files._write_stream = marked_write_stream
 from campaign.cli import main
 sys.argv = ["campaign", *sys.argv[1:]]
 main()
@@ -63,8 +68,8 @@ def ready(cli, meps_db: Path) -> Path:  # type: ignore[no-untyped-def]
 
 
 def start(args: list[str], cwd: Path, *, slow: bool = True) -> subprocess.Popen[str]:
-    env = {**os.environ, "CAMPAIGN_DEBUG": ""}
-    env.pop("CAMPAIGN_DEBUG")
+    env = {**os.environ, "SIGNAL_TEST_MARKER": str(cwd / "marker")}
+    env.pop("CAMPAIGN_DEBUG", None)
     command = [sys.executable, "-c", SLOW, *args] if slow else \
         [sys.executable, "-m", "campaign", *args]
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -137,8 +142,9 @@ def test_sigterm_while_waiting_for_a_fifo_reader(ready: Path, tmp_path: Path) ->
     before = dump(ready)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    child = start(["resolution", "-f", "md", "-o", str(fifo)], tmp_path, slow=False)
-    time.sleep(1.5)  # start-up, the motion, then the open that waits for a reader
+    child = start(["resolution", "-f", "md", "-o", str(fifo)], tmp_path)
+    wait_for((tmp_path / "marker").exists, child)
+    time.sleep(0.3)  # into the open that waits for a reader
     child.send_signal(signal.SIGTERM)
     _, err = child.communicate(timeout=20)
     assert child.returncode == 143
