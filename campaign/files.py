@@ -3,11 +3,15 @@
 - A single file is written to a temporary file beside it and renamed into place,
   so a failure (a full disk, a kill) keeps the old file and leaves no temporary one.
 - ``-`` means standard output.
-- An existing path that is a FIFO or a character device (a terminal, ``/dev/null``,
-  ``/dev/stdout``) is written through, never replaced by a regular file; a directory
-  where a file is meant, a socket or a block device is refused.
-- Nothing is ever written over the campaign's store or its journal files: the CLI
-  registers the store with ``protect`` when it opens it.
+- An existing path that is a FIFO or a character device (a terminal, ``/dev/null``)
+  is written through, never replaced by a regular file; ``/dev/stdout``, ``/dev/fd/N``
+  and ``/proc/self/fd/N`` are written where the descriptor points; a symlink to a
+  file stays a link (its target is replaced); a directory where a file is meant, a
+  socket or a block device is refused.
+- Nothing is ever written over the campaign's store or its journal files, by any
+  path, hard link or descriptor: the CLI registers the store with ``protect`` when it
+  opens it.
+- A full disk is one line naming the file; the old file stays whole.
 - New files get the mode a plain ``open`` would (0666 less the umask); a file that
   is replaced keeps its mode, so a private 0600 export stays private.
 - Temporary files and staging directories carry the writer's process id in their
@@ -52,6 +56,7 @@ def unprotect(path: str | Path) -> None:
 
 
 def is_stdout(output: str | Path | None) -> bool:
+    """Whether ``-o`` asked for standard output (``-o -``)."""
     return output is not None and os.fspath(output) == STDOUT
 
 
