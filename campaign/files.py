@@ -55,6 +55,17 @@ def unprotect(path: str | Path) -> None:
     _protected.difference_update(real + suffix for suffix in ("", "-wal", "-shm", "-journal"))
 
 
+def expand_user(path: str) -> str:
+    """``~`` and ``~user`` expanded as a shell does; ``~nobody-here`` left as a name in
+    the current directory (made absolute, since pathlib drops a leading ``./`` and its
+    ``expanduser`` would then raise RuntimeError)."""
+    expanded = os.path.expanduser(path)
+    if not expanded.startswith("~"):
+        return expanded
+    absolute = os.path.abspath(expanded)
+    return absolute + os.sep if expanded.endswith(os.sep) else absolute  # "dir/" stays one
+
+
 def is_stdout(output: str | Path | None) -> bool:
     """Whether ``-o`` asked for standard output (``-o -``)."""
     return output is not None and os.fspath(output) == STDOUT

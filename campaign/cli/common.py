@@ -39,7 +39,8 @@ def store(ctx: typer.Context) -> Store:
     if "store" not in obj:
         from campaign import files
 
-        st = obj["store"] = Store(obj.get("db"))
+        db = obj.get("db")
+        st = obj["store"] = Store(files.expand_user(db) if db else None)
         files.protect(st.path)  # no -o may ever land on the store or its journals
         root.obj = obj
         root.call_on_close(st.close)

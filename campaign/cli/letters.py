@@ -84,6 +84,10 @@ def letter(
 
     if output == "-":  # standard output, as with every command's -o
         output = None
+    elif output:
+        from campaign.files import expand_user
+
+        output = expand_user(output)  # `-o ~nobody/` is a name, not a crash
     if sender_email:  # the From of every draft: one plain address, never a list
         from campaign.emails import check_email
         from campaign.errors import UsageError

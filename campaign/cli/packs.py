@@ -17,15 +17,12 @@ def export(
     ] = None,
 ) -> None:
     """Export the whole campaign as a YAML pack."""
-    from pathlib import Path
-
-    from campaign.files import write_atomic
+    from campaign.files import expand_user, write_atomic
     from campaign.pack import dump_pack, export_pack
 
     text = dump_pack(export_pack(store(ctx)))
     if output:  # a file, or through campaign.files's rules (``-``: stdout, no store)
-        write_atomic(Path(output).expanduser() if output != "-" else output,
-                     text.encode("utf-8"))
+        write_atomic(expand_user(output), text.encode("utf-8"))
     if to_file(output):
         typer.echo(f"wrote {output}", err=True)
     elif not output:

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from campaign.errors import UsageError
-from campaign.files import STDOUT, check_writable_dir, output_kind, write_atomic, write_stdout
+from campaign.files import (
+    STDOUT,
+    check_writable_dir,
+    expand_user,
+    output_kind,
+    write_atomic,
+    write_stdout,
+)
 from campaign.formats import BINARY, DocFormat
 
 
@@ -45,7 +52,7 @@ def choose_format(output: str | None, fmt: DocFormat | None,
             f"{fmt.value} is a binary format", f"give a file name: -o FILE.{fmt.value}"
         )
     if output:  # refuse a bad target before the document is built, not after
-        path = Path(output).expanduser()
+        path = Path(expand_user(output))
         if output_kind(path) not in ("stream", "descriptor"):
             check_writable_dir(path.parent if str(path.parent) else Path("."))
     return fmt
@@ -85,7 +92,7 @@ def deliver(data: bytes, output: str | None) -> None:
     if output == STDOUT:
         write_stdout(data)
     elif output:
-        write_atomic(Path(output).expanduser(), data)
+        write_atomic(expand_user(output), data)
     else:
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()

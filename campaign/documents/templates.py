@@ -27,10 +27,10 @@ def builtin_dir() -> Path:
 def search_path(user_dir: str | Path | None = None) -> list[Path]:
     dirs: list[Path] = []
     if user_dir:
-        dirs.append(Path(user_dir).expanduser())
+        dirs.append(Path(os.path.expanduser(user_dir)))
     env = os.environ.get("CAMPAIGN_TEMPLATES")
     if env:
-        dirs.extend(Path(p).expanduser() for p in env.split(os.pathsep) if p)
+        dirs.extend(Path(os.path.expanduser(p)) for p in env.split(os.pathsep) if p)
     for d in dirs:
         if not d.is_dir():
             raise TemplateError(f"the template directory {d} does not exist",
@@ -122,7 +122,7 @@ def cache_dir() -> Path | None:
     env = os.environ.get("CAMPAIGN_CACHE")
     if env is not None:
         return None if env.strip().casefold() in ("", "off", "0", "no") else \
-            Path(env).expanduser()
+            Path(os.path.expanduser(env))
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("campaign", appauthor=False)) / "templates"

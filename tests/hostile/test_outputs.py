@@ -440,3 +440,39 @@ def test_a_symlink_to_a_file_stays_a_link(cli: Any, ready: Path, tmp_path: Path)
     assert link.is_symlink() and "This branch notes" in real.read_text()
     assert stat.S_IMODE(real.stat().st_mode) == 0o600
     assert sorted(p.name for p in real.parent.iterdir()) == ["motion.md"]
+
+
+# --- a ~ that names no user ------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["export", "-o"], ["resolution", "-f", "md", "-o"],
+                                     [*MERGE, "-o"], ["prisoners", "print", "-f", "md", "-o"]],
+                         ids=lambda c: c[0])
+def test_a_tilde_that_names_no_user_is_a_name(cli: Any, ready: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             command: list[str]) -> None:
+    """`-o ~0` is a file called ~0 here (as a shell leaves it), never a crash."""
+    monkeypatch.chdir(tmp_path)
+    target = "~nobody-here-0/" if command[0] == "letter" else "~nobody-here-0"
+    r = cli(*command, target)
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "~nobody-here-0").exists()
+
+
+def test_a_tilde_is_the_home_directory(cli: Any, ready: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    assert cli("export", "-o", "~/pack.yaml").exit_code == 0
+    assert (tmp_path / "home" / "pack.yaml").read_text().startswith("pack:")
+
+
+@pytest.mark.parametrize("args", [["--db", "~nobody-here-0/x.db", "prisoners", "list"],
+                                  ["resolution", "--templates", "~nobody-here-0"],
+                                  ["templates", "copy", "resolution.md.j2", "~nobody-here-0"]],
+                         ids=["db", "templates", "templates-copy"])
+def test_other_paths_with_such_a_tilde(cli: Any, ready: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli(*args)
+    assert "internal error" not in r.stderr and "Traceback" not in r.output
+    assert r.exit_code == 0 or len(r.stderr.strip().splitlines()) == 1
