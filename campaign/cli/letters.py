@@ -80,14 +80,12 @@ def letter(
 ) -> None:
     """Draft a letter to each recipient: personal, addressed, cited, and logged."""
     from campaign.documents import letters as lib
+    from campaign.files import expand_user
     from campaign.formats import DocFormat
 
-    if output == "-":  # standard output, as with every command's -o
-        output = None
-    elif output:
-        from campaign.files import expand_user
-
-        output = expand_user(output)  # `-o ~nobody/` is a name, not a crash
+    # `-o -` is standard output, as with every command's -o; `~nobody` is a name.
+    output = None if output == "-" else (expand_user(output) if output else output)
+    note = expand_user(note) if note else note
     if sender_email:  # the From of every draft: one plain address, never a list
         from campaign.emails import check_email
         from campaign.errors import UsageError
