@@ -476,3 +476,31 @@ def test_other_paths_with_such_a_tilde(cli: Any, ready: Path, tmp_path: Path,
     r = cli(*args)
     assert "internal error" not in r.stderr and "Traceback" not in r.output
     assert r.exit_code == 0 or len(r.stderr.strip().splitlines()) == 1
+
+
+# --- a store that is not a file ----------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+@pytest.mark.parametrize("kind", ["fifo", "socket"])
+def test_a_store_that_is_not_a_regular_file(cli: Any, tmp_path: Path, error_line: Any,
+                                            monkeypatch: pytest.MonkeyPatch, how: str,
+                                            kind: str) -> None:
+    """SQLite would open it (a device: /dev/null) and write its journal beside it."""
+    path = tmp_path / "special.db"
+    sock = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    try:
+        if how == "option":
+            r = cli("--db", str(path), "prisoners", "list")
+        else:
+            monkeypatch.setenv("CAMPAIGN_DB", str(path))
+            r = cli("prisoners", "list")
+        assert "not a regular file" in error_line(r)
+    finally:
+        if sock:
+            sock.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "special" in p.name) == ["special.db"]
