@@ -7,12 +7,14 @@ one line on stderr and an exit code; nothing else prints tracebacks.
 from __future__ import annotations
 
 import contextlib
+import errno
 import inspect
+import io
 import os
 import re
 import sys
 from collections.abc import Iterator, MutableMapping
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer._click import exceptions as _click_exceptions
@@ -203,6 +205,14 @@ class CampaignGroup(TyperGroup):
             typer.echo(f"campaign: error: the output cannot be written in {exc.encoding}: "
                        "set PYTHONIOENCODING=utf-8, or write to a file with -o", err=True)
             raise typer.Exit(1) from None
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                _internal_error(exc)
+            # Standard output on a full disk (a file the shell opened): files of ours
+            # say so themselves, naming the file.
+            typer.echo(f"campaign: error: cannot write standard output: the disk is full "
+                       f"({exc.strerror})", err=True)
+            raise typer.Exit(1) from None
         except OverflowError:
             # A number past what the store or the calendar holds (an id of 23 digits).
             typer.echo("campaign: error: a number given is too large; give a smaller one",
@@ -212,14 +222,20 @@ class CampaignGroup(TyperGroup):
             typer.echo("campaign: error: out of memory; the input is too large", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:
-            if os.environ.get("CAMPAIGN_DEBUG"):
-                raise
-            typer.echo(
-                f"campaign: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
-                "(set CAMPAIGN_DEBUG=1 for details and please report it)",
-                err=True,
-            )
-            raise typer.Exit(1) from None
+            _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """A failure nobody foresaw: one line asking for a report (the traceback with
+    CAMPAIGN_DEBUG=1)."""
+    if os.environ.get("CAMPAIGN_DEBUG"):
+        raise exc
+    typer.echo(
+        f"campaign: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+        "(set CAMPAIGN_DEBUG=1 for details and please report it)",
+        err=True,
+    )
+    raise typer.Exit(1) from None
 
 
 _CONTROL_ARG = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -323,10 +339,35 @@ def _on_sigterm() -> None:
                 signal.signal(getattr(signal, name), _terminated)
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the shell closed it (``campaign ... >&-``): writing to it is
+    the one-line error every failure is; a command that writes only files runs as usual."""
+
+    @property
+    def buffer(self) -> _ClosedOutput:
+        return self
+
+    def write(self, text: Any) -> int:
+        from campaign.errors import OutputError
+
+        raise OutputError("standard output is closed", "redirect it, or write to a file with -o")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def _lenient_streams() -> None:
     """Output degrades rather than fails where the streams' encoding cannot say a
     character (PYTHONIOENCODING=ascii, a cp1252 console): ``\u0416`` for Ж, no
-    traceback. A UTF-8 stream is left as it is."""
+    traceback. A UTF-8 stream is left as it is. A closed stdout fails the command
+    that writes to it in one line; a closed stderr swallows what would go there."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "").replace("_", "-").casefold()
         if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
@@ -344,11 +385,16 @@ def hard_exit(code: object) -> None:
         print(code, file=sys.stderr)
         status = 1
     try:
-        sys.stdout.flush()
-    except (OSError, ValueError):
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError) as exc:
         # The reader went away before the last of the output (`... | head -1`), or
-        # stdout is closed: nothing more can be said there.
+        # stdout is closed: nothing more can be said there. A full disk is said.
         status = status or 1
-    with contextlib.suppress(OSError, ValueError):
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                print(f"campaign: error: cannot write standard output ({exc.strerror})",
+                      file=sys.stderr)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.flush()
     os._exit(status & 0xFF)  # as the OS keeps it: sys.exit(-1) is 255 too

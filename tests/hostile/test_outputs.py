@@ -504,3 +504,38 @@ def test_a_store_that_is_not_a_regular_file(cli: Any, tmp_path: Path, error_line
         if sock:
             sock.close()
     assert sorted(p.name for p in tmp_path.iterdir() if "special" in p.name) == ["special.db"]
+
+
+# --- standard output closed or full --------------------------------------------------------
+
+@pytest.mark.parametrize("args,code", [(["prisoners", "list"], 1), (["resolution", "-o", "-"], 1),
+                                       (["export"], 1), (["export", "-o", "pack.yaml"], 0)])
+def test_a_closed_standard_output(ready: Path, tmp_path: Path, args: list[str],
+                                  code: int) -> None:
+    """`campaign ... >&-`: one line if the command needed stdout; files are still written."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CAMPAIGN_DEBUG"}
+    done = subprocess.run([sys.executable, "-m", "campaign", *args], cwd=tmp_path, env=env,
+                          stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    if code:
+        assert done.stderr.strip().splitlines() == [
+            "campaign: error: standard output is closed; redirect it, or write to a file with -o"]
+    else:
+        assert (tmp_path / "pack.yaml").read_text().startswith("pack:")
+
+
+def test_standard_output_on_a_full_disk(cli: Any, ready: Path, error_line: Any,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shell's file for stdout fills up: one line, not an internal error."""
+    import campaign.output
+
+    def full(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(campaign.output, "to_table", full)
+    assert "the disk is full" in error_line(cli("prisoners", "list"))
