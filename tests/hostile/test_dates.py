@@ -75,6 +75,12 @@ def test_an_event_out_of_range(refused: Any, option: str, bad: str) -> None:
     assert RANGE in refused(*args)
 
 
+@pytest.mark.parametrize("bad", ["0000", "2200-01-01"])
+def test_a_demand_made_out_of_range(refused: Any, bad: str) -> None:
+    line = refused("demands", "add", "Free them all", "--source", SOURCE, "--made", bad)
+    assert "--made" in line and RANGE in line
+
+
 def test_a_source_out_of_range(refused: Any) -> None:
     assert RANGE in refused("sources", "add", "--title", "T", "--publisher", "P",
                             "--date", "0000")
