@@ -48,6 +48,16 @@ _ONE_LINE = frozenset({"id", "name", "title", "publisher", "kind", "aliases", "e
                        "salutation", "given_name", "family_name", "honorific", "country",
                        "group", "party", "phone", "role", "url", "ep_id", "according_to",
                        "qualifier", "subject", "addressed_to", "sources", "document", "pack"})
+def check_text(field: str, value: str) -> str:
+    """``value`` if it holds no control character that ``field`` may not (a name none, free
+    text only tabs and line breaks); else ValueError. For code that stores record text
+    without going through these models (the CLI's add commands)."""
+    code = _control_character(field, value)
+    if code:
+        raise ValueError(f"{field} holds a control character ({code}); remove it")
+    return value
+
+
 def _control_character(field: str, value: str) -> str | None:
     found = (_CONTROL if field in _ONE_LINE else _CONTROL_IN_TEXT).search(value)
     if found is None:

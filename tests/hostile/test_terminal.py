@@ -258,3 +258,18 @@ def test_any_text_ends_in_a_result_or_one_line(cli: Any, ready: Path, tmp_path: 
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("campaign: error: "), (args, r.stderr)
     assert clean(r.stderr)
+
+
+@pytest.mark.parametrize("field,value,ok", [
+    ("name", "Roza Tuletaeva", True), ("name", "Roza\nTuletaeva", False),
+    ("note", "two\nlines\tand a tab", True), ("note", "bell\x07", False),
+    ("title", "a\x9bb", False), ("description", "a\rb", True),
+])
+def test_check_text_for_callers_outside_the_models(field: str, value: str, ok: bool) -> None:
+    from campaign.records import check_text
+
+    if ok:
+        assert check_text(field, value) == value
+    else:
+        with pytest.raises(ValueError, match="control character"):
+            check_text(field, value)
