@@ -182,7 +182,7 @@ def test_a_time_that_happens_twice_is_taken(cli: Any, ready: Path) -> None:
 
 # --- a store written before the range was enforced -----------------------------------------
 
-@pytest.mark.parametrize("bad", ["0000", "0000-01-01", "9999-12-31", "9999-02-29"[:7]])
+@pytest.mark.parametrize("bad", ["0000", "0000-01-01", "9999-12-31", "9999-02"])
 def test_a_stored_date_out_of_range_still_reads(cli: Any, ready: Path, bad: str) -> None:
     conn = sqlite3.connect(ready)
     with conn:
@@ -307,7 +307,7 @@ def test_next_anniversary_is_bounded_and_right(first: dt.date, as_of: dt.date) -
     assert (found and found["date"]) == (expected and expected.isoformat())
 
 
-@pytest.mark.parametrize("stored", ["9999-12-31", "9999-02-28", "0001-02-29"[:7]])
+@pytest.mark.parametrize("stored", ["9999-12-31", "9999-02-28", "0001-02-28"])
 def test_next_anniversary_of_a_date_stored_at_the_calendars_end(stored: str) -> None:
     from campaign.documents.resolution import next_anniversary
 
