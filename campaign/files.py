@@ -206,6 +206,22 @@ def _write_stream(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def _check_link_owner(link: Path) -> None:
+    """Follow a symlink only if it is the user's or its directory owner's, as Linux's
+    protected_symlinks does in /tmp: a link another user planted in a shared directory
+    (``/tmp/motion.md -> ~/.bashrc``) must not aim a command's output at the user's files."""
+    if not hasattr(os, "getuid"):
+        return
+    try:
+        owner = os.lstat(link).st_uid
+        folder = os.stat(link.parent if str(link.parent) else Path(".")).st_uid
+    except OSError:
+        return
+    if owner not in (os.getuid(), folder):
+        raise OutputError(f"{link} is a symlink another user made",
+                          "write to a path of your own")
+
+
 def _write_descriptor(path: Path, data: bytes) -> None:
     """Write to the descriptor /dev/stdout (and the like) names, where it already points."""
     fd = _descriptor(path)
@@ -243,6 +259,7 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
         _write_descriptor(path, data)
         return
     if path.is_symlink():  # the file it points to is replaced; the link stays a link
+        _check_link_owner(path)
         path = Path(os.path.realpath(path))
         kind = output_kind(path)
         if kind == "stream":

@@ -539,3 +539,18 @@ def test_standard_output_on_a_full_disk(cli: Any, ready: Path, error_line: Any,
 
     monkeypatch.setattr(campaign.output, "to_table", full)
     assert "the disk is full" in error_line(cli("prisoners", "list"))
+
+
+def test_a_symlink_planted_by_another_user_is_not_followed(refused: Any, tmp_path: Path) -> None:
+    """A shared directory (mode 1777, not the user's) with a link another user planted."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    os.chown(shared, 65534, 65534)
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    link = shared / "motion.md"
+    link.symlink_to(precious)
+    os.lchown(link, 12345, 12345)  # neither the user nor the directory's owner
+    assert "another user" in refused("resolution", "-o", str(link))
+    assert precious.read_text() == "keep me" and link.is_symlink()
