@@ -237,8 +237,10 @@ ANY_TEXT_COMMANDS = [
     lambda s: ["events", "upcoming", "--from", s],
     lambda s: ["contacts", "add", s, "--kind", "press", "--email", s, "--source", SOURCE],
     lambda s: ["profile", "set", "--name", s, "--email", s],
-    lambda s: ["export", "-o", s],
-    lambda s: ["resolution", "-o", s],
+    # Output paths kept inside the test's directory (the command runs there): "/x" as
+    # root would write to /.
+    lambda s: ["export", "-o", "./" + s],
+    lambda s: ["resolution", "-o", "./" + s],
     lambda s: ["import", s],
     lambda s: ["contacts", "import", s],
 ]
