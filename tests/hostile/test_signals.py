@@ -32,7 +32,7 @@ import campaign.files as files
 real_write_new, real_fsync = files._write_new, os.fsync
 def slow_write_new(*args):
     real_write_new(*args)
-    time.sleep(0.4)
+    time.sleep(0.8)
 def slow_fsync(fd):
     time.sleep(3)
     real_fsync(fd)
