@@ -275,3 +275,17 @@ def test_check_text_for_callers_outside_the_models(field: str, value: str, ok: b
     else:
         with pytest.raises(ValueError, match="control character"):
             check_text(field, value)
+
+
+@pytest.mark.parametrize("args", [
+    ["prisoners", "add", "Evil\nName", "--source", SOURCE],
+    ["prisoners", "add", "Evil\tName", "--source", SOURCE],
+    ["prisoners", "add", "Someone New", "--alias", "Other\nName", "--source", SOURCE],
+    ["prisoners", "alias", "Roza Tuletaeva", "Roza\r\nT"],
+], ids=["newline", "tab", "alias-newline", "alias-crlf"])
+def test_a_name_on_two_lines_is_refused(cli: Any, ready: Path, error_line: Any,
+                                        args: list[str]) -> None:
+    before = dump(ready)
+    line = error_line(cli(*args))
+    assert "control character" in line and clean(line)
+    assert dump(ready) == before
