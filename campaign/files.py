@@ -60,7 +60,8 @@ def expand_user(path: str) -> str:
     the current directory (made absolute, since pathlib drops a leading ``./`` and its
     ``expanduser`` would then raise RuntimeError)."""
     expanded = os.path.expanduser(path)
-    if not expanded.startswith("~"):
+    parts = Path(expanded).parts  # "./~x" is "~x" to pathlib, and its expanduser raises
+    if not (parts and parts[0].startswith("~")):
         return expanded
     absolute = os.path.abspath(expanded)
     return absolute + os.sep if expanded.endswith(os.sep) else absolute  # "dir/" stays one

@@ -340,3 +340,14 @@ def test_a_users_file_written_over_by_root_stays_theirs(tmp_path: Path) -> None:
     st = target.stat()
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (65534, 65534, 0o640)
     assert target.read_bytes() == b"new"
+
+
+@pytest.mark.parametrize("given", ["~nobody-here-0", "./~nobody-here-0", "~nobody-here-0/x/",
+                                   ".//~nobody-here-0/x.md"])
+def test_expand_user_never_leaves_a_tilde_for_pathlib(given: str) -> None:
+    from campaign.files import expand_user
+
+    expanded = expand_user(given)
+    Path(expanded).expanduser()  # would raise RuntimeError on a leading ~nobody
+    assert expanded.endswith(given.rstrip("/").split("/")[-1] + ("/" if given.endswith("/")
+                                                                  else ""))
