@@ -243,12 +243,20 @@ ANY_TEXT_COMMANDS = [
     lambda s: ["resolution", "-o", "./" + s],
     lambda s: ["import", s],
     lambda s: ["contacts", "import", s],
+    lambda s: ["letter", "--to", "prisoner", "--prisoner", s, "--sender", "J",
+               "--note", "./" + s],
+    lambda s: ["letter", "--to", "mep", "--country", s, "--sender", "J", "-o", "./" + s],
+    lambda s: ["demands", "add", s, "--source", SOURCE, "--made", s],
+    lambda s: ["prisoners", "list", "--as-of", s, "-f", "csv"],
 ]
+SPECIAL_TEXT = ["-", "~", "~0", ".", "..", "x.pdf", "x.docx", "x/", "2199-12-31",
+                "1800-01-01", "2026-02-29", "x.eml", "x.ics"]
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=250, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(which=st.integers(0, len(ANY_TEXT_COMMANDS) - 1), text=st.text(max_size=30))
+@given(which=st.integers(0, len(ANY_TEXT_COMMANDS) - 1),
+       text=st.one_of(st.text(max_size=30), st.sampled_from(SPECIAL_TEXT)))
 def test_any_text_ends_in_a_result_or_one_line(cli: Any, ready: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch, which: int,
                                                text: str) -> None:
