@@ -8,13 +8,14 @@ campaign as a text file.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from campaign import data_path, names
 from campaign.errors import InputError
-from campaign.people import add_person, persons
+from campaign.people import EVENT_FIELDS, persons
 from campaign.store import Store
 
 BUNDLED = "kazakhstan"
@@ -30,29 +31,174 @@ def documents_dir() -> Path:
     return data_path("packs", "documents")
 
 
-def load_bundled(store: Store) -> None:
-    import_pack(store, read_pack(bundled_path()), replace=False)
+def document_problem(name: str) -> str | None:
+    """Why a source's ``document`` cannot be a file in the documents directory, or None."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if not name or "\x00" in name:
+        return "is not a file name"
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() or \
+            PureWindowsPath(name).drive:
+        return f"'{name}' is an absolute path; a document is named inside the documents directory"
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
+        return f"'{name}' leads out of the documents directory"
+    return None
+
+
+def document_path(name: str | None) -> Path | None:
+    """The document file a source names, if it lies inside the documents directory.
+
+    Checked again where it is read, whatever the store holds: a name with '..',
+    an absolute path or a symbolic link that points out of the directory gives
+    None, so no other file on the machine can be shown as a source's text.
+    """
+    if not name or document_problem(name):
+        return None
+    base = documents_dir().resolve()
+    try:
+        target = (base / name).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not target.is_relative_to(base) or not target.is_file():
+        return None
+    return target
 
 
 # -- reading -----------------------------------------------------------------
 
+# Bounds on what a pack may expand to. A pack is data typed or exported by
+# people: it has no reason to repeat itself through YAML aliases, and an alias
+# bomb (a few hundred bytes that expand to billions of nodes) must be refused
+# before anything is built from it.
+MAX_BYTES = 256 * 1024 * 1024
+MAX_ALIASES = 1_000
+MAX_ALIAS_NODES = 100_000  # nodes that aliases may add on top of those written out
+MAX_DEPTH = 64
+MAX_FREE_FORM = 64 * 1024  # characters of one contact's 'extra', as JSON
 
-def read_pack(path: str | Path) -> dict[str, Any]:
-    """Parse and validate a pack file; returns the validated pack as plain data."""
+
+def _loader() -> type[Any]:
+    """libyaml's C loader (safe) when PyYAML was built with it, else the Python one."""
     import yaml
 
-    path = Path(path)
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _bounded(root: Any, path: str) -> None:
+    """Walk the composed YAML as the data it stands for, counting what aliases add.
+
+    Aliases are shared nodes in the graph; walking it as a tree visits a shared
+    node once per use, which is what building the data costs. The walk stops at
+    the first bound it passes, so a bomb costs at most MAX_ALIAS_NODES steps.
+    A node met again on its own path is a recursive alias.
+    """
+    seen: set[int] = set()
+    aliases = 0
+    extra_nodes = 0
+    # (node, depth, entering); a node is on the path between its enter and exit.
+    stack: list[tuple[Any, int, bool]] = [(root, 1, True)]
+    on_path: set[int] = set()
+
+    def refuse(node: Any, problem: str, hint: str) -> InputError:
+        return InputError(problem, path=path, line=node.start_mark.line + 1, hint=hint)
+
+    while stack:
+        node, depth, entering = stack.pop()
+        key = id(node)
+        if not entering:
+            on_path.discard(key)
+            continue
+        if key in on_path:
+            raise refuse(node, "this YAML refers to itself (a recursive alias)",
+                         "write the data out instead of pointing back at it")
+        if key in seen:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise refuse(node, f"more than {MAX_ALIASES:,} YAML aliases",
+                             "write the data out instead of repeating it with aliases")
+        if depth > MAX_DEPTH:
+            raise refuse(node, f"nested more than {MAX_DEPTH} levels deep",
+                         "a pack's records are a few levels deep; flatten this value")
+        value = node.value
+        if not isinstance(value, list):
+            if key in seen:
+                extra_nodes += 1
+            seen.add(key)
+            continue
+        if key in seen:
+            extra_nodes += 1 + len(value)
+            if extra_nodes > MAX_ALIAS_NODES:
+                raise refuse(node, "YAML aliases expand this pack beyond "
+                             f"{MAX_ALIAS_NODES:,} extra values (an alias bomb?)",
+                             "write the data out instead of repeating it with aliases")
+        seen.add(key)
+        on_path.add(key)
+        stack.append((node, depth, False))
+        for item in value:
+            if isinstance(item, tuple):
+                stack.append((item[1], depth + 1, True))
+                stack.append((item[0], depth + 1, True))
+            else:
+                stack.append((item, depth + 1, True))
+
+
+def read_input(path: Path, limit: int) -> bytes:
+    """The bytes of an input file: a regular file of at most ``limit`` bytes.
+
+    A FIFO would hang the command and /dev/zero would fill the memory, so
+    anything but a regular file is refused before it is opened for reading.
+    """
+    import stat
+
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InputError("no such file", path=str(path), hint="check the path") from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=str(path), hint="save it as UTF-8") from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read it ({exc.strerror})", path=str(path)) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("is a directory, not a file", path=str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("is not a regular file", path=str(path),
+                             hint="save the data to a file and give its path")
+        if info.st_size > limit:
+            raise InputError(f"is larger than {limit // (1024 * 1024):,} MB", path=str(path),
+                             hint="split it into smaller files")
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = -1
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read it ({exc.strerror})", path=str(path)) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > limit:
+        raise InputError(f"is larger than {limit // (1024 * 1024):,} MB", path=str(path),
+                         hint="split it into smaller files")
+    return data
+
+
+def parse_yaml(path: Path) -> tuple[Any, Any]:
+    """(data, composed root) of a YAML file, parsed once and bounded; InputError if bad."""
+    import yaml
+
+    raw = read_input(path, MAX_BYTES)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", path=str(path), hint="save it as UTF-8") from None
+    loader = _loader()(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, None
+        _bounded(root, str(path))
+        data = loader.construct_document(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
@@ -60,6 +206,18 @@ def read_pack(path: str | Path) -> dict[str, Any]:
             f"{problem}", path=str(path), line=mark.line + 1 if mark else None,
             hint="fix the YAML syntax (indentation, quotes, colons)",
         ) from None
+    except RecursionError:
+        raise InputError("nested too deeply to read", path=str(path),
+                         hint="a pack's records are a few levels deep") from None
+    finally:
+        loader.dispose()
+    return data, root
+
+
+def read_pack(path: str | Path) -> dict[str, Any]:
+    """Parse and validate a pack file; returns the validated pack as plain data."""
+    path = Path(path)
+    data, root = parse_yaml(path)
     if not isinstance(data, dict):
         raise InputError("a pack is a YAML mapping with 'pack', 'title', 'sources', ...",
                          path=str(path), line=1)
@@ -138,10 +296,41 @@ def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
                             field=".".join(map(str, loc)),
                             hint="add it under 'sources' or correct the id",
                         )
+    for i, s in enumerate(pack["sources"]):
+        if s.get("document") is not None:
+            problem = document_problem(s["document"])
+            if problem:
+                raise InputError(problem, path=path, line=_line(root, ("sources", i, "document")),
+                                 field=f"sources.{i}.document",
+                                 hint="name a file inside the documents directory")
+    eps: dict[str, str] = {}
+    for i, c in enumerate(pack["contacts"]):
+        ep = c.get("ep_id")
+        if ep:
+            if ep in eps:
+                raise InputError(f"the EP id {ep} is also that of contact '{eps[ep]}'",
+                                 path=path, line=_line(root, ("contacts", i, "ep_id")),
+                                 field=f"contacts.{i}.ep_id",
+                                 hint="one MEP, one contact: keep one of the two records")
+            eps[ep] = c["id"]
+        if c["extra"]:
+            import json
+
+            if len(json.dumps(c["extra"], ensure_ascii=False)) > MAX_FREE_FORM:
+                raise InputError(
+                    f"is larger than {MAX_FREE_FORM // 1024} kB", path=path,
+                    line=_line(root, ("contacts", i, "extra")), field=f"contacts.{i}.extra",
+                    hint="'extra' holds a few details (an office, a building), not documents")
     owners: dict[str, str] = {}
     for i, p in enumerate(pack["persons"]):
         for n, name in enumerate([p["name"], *p["aliases"]]):
             key = names.normalise(name)
+            if not key:
+                where0: tuple[str | int, ...] = (
+                    ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1))
+                raise InputError(f"'{name}' has no letter or digit: it is not a name",
+                                 path=path, line=_line(root, where0),
+                                 field=".".join(map(str, where0)), hint="write the name out")
             if key in owners and owners[key] != p["id"]:
                 where: tuple[str | int, ...] = (
                     ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1)
@@ -156,45 +345,230 @@ def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
 
 # -- writing into a store ----------------------------------------------------
 
+# The store's meta keys that a pack carries. Other meta (the calendar SEQUENCE
+# numbers, the record that the bundled pack was loaded) belongs to the store
+# and survives an import, --replace included.
+PACK_META = ("pack", "title", "description", "campaign_url")
+BUNDLED_META = "bundled_pack"
 
-def import_pack(store: Store, pack: dict[str, Any], *, replace: bool) -> dict[str, int]:
-    """Load a validated pack; ``replace`` first empties the store's campaign facts."""
+
+def load_bundled(store: Store, name: str = BUNDLED) -> None:
+    """Merge the bundled campaign into ``store`` and record that it was loaded.
+
+    The record (meta ``bundled_pack``) is what keeps the CLI from loading it
+    again on first use, also after ``import --replace`` with a smaller pack.
+    """
+    pack = read_pack(bundled_path(name))
+    with store.transaction():
+        import_pack(store, pack, replace=False)
+        store.set_meta(BUNDLED_META, name)
+
+
+def first_use(store: Store) -> bool:
+    """Load the bundled campaign into a store that has never had anything; True if it did.
+
+    A store that already holds facts, or that records the bundled pack as
+    loaded once, is left alone. The check is repeated under the write lock, so
+    parallel first uses of one new store load the pack once.
+    """
+    if store.meta(BUNDLED_META) is not None or not store.is_empty():
+        return False
+    with store.transaction():
+        if store.meta(BUNDLED_META) is not None or not store.is_empty():
+            return False
+        load_bundled(store)
+    return True
+
+
+def import_pack(store: Store, pack: dict[str, Any], *, replace: bool,
+                path: str | None = None) -> dict[str, int]:
+    """Load a validated pack, all or nothing.
+
+    Merging (the default) adds the pack's records and updates those with the
+    same id; the store keeps its own title, description and web address, and
+    takes the pack's only where it has none. ``replace`` first empties the
+    store's campaign facts and takes the pack's title, description and address;
+    it keeps the outreach log, the contacts it refers to (with their citations
+    and the sources they cite), the store's profile and the calendar SEQUENCE
+    numbers, so calendars still see the next update as an update.
+    """
     with store.transaction():
         if replace:
             _clear(store)
-        for key in ("title", "description", "campaign_url"):
-            store.set_meta(key, pack.get(key))
-        store.set_meta("pack", pack["pack"])
-        for s in pack["sources"]:
-            store.add_source(s, replace=True)
-        for p in pack["persons"]:
-            add_person(store, p, replace=True)
-        for section, table in (("demands", "demands"), ("events", "events"),
-                               ("figures", "figures")):
-            for rec in pack[section]:
-                values = {k: v for k, v in rec.items() if k != "sources"}
-                store.add_cited(table, section[:-1], values, rec["sources"], replace=True)
-        for c in pack["contacts"]:
-            values = {k: v for k, v in c.items() if k != "sources"}
-            store.add_contact(values, c["sources"], replace=True)
+        for key in PACK_META:
+            if replace or not store.meta(key):
+                store.set_meta(key, pack.get(key))
+        _check_against_store(store, pack, path)
+        _upsert(store, "sources", "", pack["sources"])
+        _put_persons(store, pack["persons"], path)
+        for section in ("demands", "events", "figures"):
+            _upsert(store, section, section[:-1], pack[section])
+        contacts = [{("grp" if k == "group" else k): v for k, v in c.items()}
+                    for c in pack["contacts"]]
+        _upsert(store, "contacts", "contact", contacts)
     return {section: len(pack[section]) for section in SECTIONS}
 
 
+def _check_against_store(store: Store, pack: dict[str, Any], path: str | None) -> None:
+    """Clashes with records already in the store that the pack does not replace."""
+    by_ep = {ep: cid for cid, ep in store.conn.execute(
+        "SELECT id, ep_id FROM contacts WHERE ep_id IS NOT NULL")}
+    ep_of = {cid: ep for ep, cid in by_ep.items()}
+    for i, c in enumerate(pack["contacts"]):
+        ep = c.get("ep_id")
+        if ep and by_ep.get(ep, c["id"]) != c["id"]:
+            raise InputError(
+                f"contact '{c['id']}' has the EP id {ep}, which is that of the contact "
+                f"'{by_ep[ep]}' already in the store", path=path, field=f"contacts.{i}.ep_id",
+                hint="one MEP, one contact: use that contact's id, or leave ep_id out")
+        if c["id"] in ep_of and ep_of[c["id"]] != ep:
+            raise InputError(
+                f"the id '{c['id']}' is that of the MEP with EP id {ep_of[c['id']]} in the "
+                "store", path=path, field=f"contacts.{i}.id",
+                hint="give this contact an id of its own")
+
+
+def _upsert(store: Store, table: str, record_type: str, records: list[dict[str, Any]]) -> None:
+    """Insert or update ``records`` by id in one statement; their citations are replaced."""
+    if not records:
+        return
+    import json
+
+    columns = [k for k in records[0] if k not in ("sources", "events")]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+           f"({', '.join('?' for _ in columns)}) ON CONFLICT(id) DO UPDATE SET {updates}")
+    json_cols = {"quotes", "aliases", "extra"}
+    store.conn.executemany(sql, (
+        [json.dumps(r[c], ensure_ascii=False) if c in json_cols else r[c] for c in columns]
+        for r in records))
+    if record_type:
+        ids = [(record_type, str(r["id"])) for r in records]
+        store.conn.executemany(
+            "DELETE FROM citations WHERE record_type = ? AND record_id = ?", ids)
+        _cite_all(store, ((record_type, str(r["id"]), r["sources"]) for r in records))
+
+
+def _cite_all(store: Store, items: Any) -> None:
+    """Citations in bulk; the pack's sources were checked against its own list."""
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO citations (record_type, record_id, source_id, pos)"
+        " VALUES (?, ?, ?, ?)",
+        ((rtype, rid, sid, pos) for rtype, rid, sids in items
+         for pos, sid in enumerate(dict.fromkeys(sids))))
+
+
+def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None) -> None:
+    """Persons by id (a person in the pack replaces the one in the store), names, events."""
+    if not people:
+        return
+    import json
+    import sqlite3
+
+    conn = store.conn
+    ids = [(p["id"],) for p in people]
+    conn.executemany(
+        "DELETE FROM citations WHERE record_type = 'case_event' AND record_id IN "
+        "(SELECT CAST(id AS TEXT) FROM case_events WHERE person_id = ?)", ids)
+    conn.executemany("DELETE FROM citations WHERE record_type = 'person' AND record_id = ?",
+                     ids)
+    conn.executemany("DELETE FROM persons WHERE id = ?", ids)
+    conn.executemany(
+        "INSERT INTO persons (id, name, description, quotes) VALUES (?, ?, ?, ?)",
+        ((p["id"], p["name"], p.get("description"),
+          json.dumps(p.get("quotes", []), ensure_ascii=False)) for p in people))
+    name_rows = [(names.normalise(n), p["id"], n, int(k > 0))
+                 for p in people for k, n in enumerate([p["name"], *p.get("aliases", [])])]
+    try:
+        conn.executemany(
+            "INSERT INTO names (norm, person_id, name, is_alias) VALUES (?, ?, ?, ?)", name_rows)
+    except sqlite3.IntegrityError:
+        for norm, pid, name, _ in name_rows:
+            owner = conn.execute("SELECT person_id FROM names WHERE norm = ?",
+                                 (norm,)).fetchone()
+            if owner and owner[0] != pid or not norm:
+                raise InputError(
+                    f"the name '{name}' of person '{pid}' is already a name of "
+                    f"'{owner[0] if owner else '?'}' in the store", path=path,
+                    hint="one person, one record: use that person's id in the pack, or "
+                         "merge them with `campaign prisoners merge`") from None
+        raise
+    _cite_all(store, (("person", p["id"], p["sources"]) for p in people))
+    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM case_events").fetchone()[0]
+    rows, cites = [], []
+    eid = first
+    for p in people:
+        for e in p.get("events", []):
+            values = [e.get(k) for k in EVENT_FIELDS]
+            values[EVENT_FIELDS.index("date_basis")] = e.get("date_basis") or "event"
+            values[EVENT_FIELDS.index("quotes")] = json.dumps(e.get("quotes") or [],
+                                                              ensure_ascii=False)
+            rows.append((eid, p["id"], *values))
+            cites.append(("case_event", str(eid), e["sources"]))
+            eid += 1
+    conn.executemany(
+        f"INSERT INTO case_events (id, person_id, {', '.join(EVENT_FIELDS)}) VALUES "
+        f"(?, ?, {', '.join('?' for _ in EVENT_FIELDS)})", rows)
+    _cite_all(store, cites)
+
+
 def _clear(store: Store) -> None:
-    used = "SELECT contact_id FROM outreach"
+    """Empty the campaign's facts for --replace; keep the outreach log and what it needs."""
+    kept = "SELECT contact_id FROM outreach"
     for sql in (
-        "DELETE FROM citations",
+        f"DELETE FROM citations WHERE NOT (record_type = 'contact' AND record_id IN ({kept}))",
         "DELETE FROM case_events",
         "DELETE FROM names",
         "DELETE FROM persons",
         "DELETE FROM demands",
         "DELETE FROM events",
         "DELETE FROM figures",
-        f"DELETE FROM contacts WHERE id NOT IN ({used})",
-        "DELETE FROM sources",
-        "DELETE FROM meta",
+        f"DELETE FROM contacts WHERE id NOT IN ({kept})",
+        "DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM citations)",
     ):
         store.conn.execute(sql)
+    store.conn.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in PACK_META])
+
+
+def backup(store: Store) -> Path:
+    """A copy of the store as it is now, beside it, owner-only; returns its path.
+
+    Taken with SQLite's backup API, so a store in WAL mode is copied whole and
+    consistent. Made before ``import --replace`` so a mistaken replace can be undone.
+    """
+    import datetime as dt
+    import sqlite3
+
+    from campaign.errors import StoreError
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = store.path.with_name(f"{store.path.name}.before-replace-{stamp}")
+    target = base
+    n = 1
+    while True:
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+            break
+        except FileExistsError:
+            n += 1
+            target = base.with_name(f"{base.name}-{n}")
+        except OSError as exc:
+            raise StoreError(f"cannot make a backup of the store beside it ({exc.strerror})",
+                             "free some space or fix the directory's permissions; "
+                             "nothing was replaced") from None
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            store.conn.backup(copy)
+        finally:
+            copy.close()
+        os.chmod(target, 0o600)
+    except (sqlite3.Error, OSError) as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"cannot make a backup of the store beside it ({exc})",
+                         "free some space and try again; nothing was replaced") from None
+    return target
 
 
 # -- export ------------------------------------------------------------------
@@ -262,11 +636,10 @@ _WS = re.compile(r"\s+")
 def quote_problems(store: Store) -> list[tuple[str, str]]:
     """(record, quote) pairs whose quote is not in any cited source's document."""
     docs: dict[str, str] = {}
-    base = documents_dir()
     for s in store.sources():
-        doc = s.get("document")
-        if doc and (base / doc).is_file():
-            docs[s["id"]] = _WS.sub(" ", (base / doc).read_text(encoding="utf-8"))
+        doc = document_path(s.get("document"))
+        if doc is not None:
+            docs[s["id"]] = _WS.sub(" ", doc.read_text(encoding="utf-8", errors="replace"))
     problems = []
     for section, rows in _quoted_rows(store):
         for r in rows:

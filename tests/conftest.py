@@ -27,8 +27,11 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def _bundled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Load the bundled pack once per run; each test gets a copy (loading costs ~0.3 s)."""
+    from campaign.pack import load_bundled
+
     path = tmp_path_factory.mktemp("template") / "bundled.db"
     st = Store(path)
+    load_bundled(st)
     st.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     st.close()
     return path

@@ -171,6 +171,13 @@ class CampaignGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("CAMPAIGN_DEBUG"):
                 raise
+            if type(exc).__module__ == "sqlite3":  # a store read outside a transaction
+                from campaign.store import explain
+
+                root = ctx.find_root()
+                db = root.obj.get("db") if isinstance(root.obj, dict) else None
+                typer.echo(f"campaign: error: {explain(exc, db)}", err=True)
+                raise typer.Exit(1) from None
             typer.echo(
                 f"campaign: internal error: {type(exc).__name__}: {exc} "
                 "(set CAMPAIGN_DEBUG=1 for details and please report it)",

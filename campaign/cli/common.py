@@ -31,15 +31,29 @@ SourceOpt = Annotated[
 
 
 def store(ctx: typer.Context) -> Store:
-    """The command's store, opened once and closed when the command ends."""
+    """The command's store, opened once and closed when the command ends.
+
+    First use belongs here, not to the store: a store that has never held
+    anything gets the bundled Kazakhstan campaign, once (the store records
+    that it did, so `import --replace` with a small pack is not undone).
+    """
     from campaign.store import Store
 
     root = ctx.find_root()
     obj = root.obj if isinstance(root.obj, dict) else {}
     if "store" not in obj:
-        obj["store"] = Store(obj.get("db"))
+        st = Store(obj.get("db"))
+        try:
+            if st.meta("bundled_pack") is None and st.is_empty():
+                from campaign.pack import first_use
+
+                first_use(st)
+        except BaseException:
+            st.close()
+            raise
+        obj["store"] = st
         root.obj = obj
-        root.call_on_close(obj["store"].close)
+        root.call_on_close(st.close)
     return obj["store"]
 
 

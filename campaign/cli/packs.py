@@ -37,11 +37,19 @@ def import_(
         bool, typer.Option("--replace", help="Replace the store's facts instead of merging.")
     ] = False,
 ) -> None:
-    """Import a YAML pack: merge by id, or --replace everything."""
-    from campaign.pack import import_pack, read_pack
+    """Import a YAML pack: merge by id, or --replace everything (after a backup copy).
+
+    A merge keeps the store's title, description and web address (the pack's
+    fill in only what the store lacks); --replace takes the pack's.
+    """
+    from campaign.pack import backup, import_pack, read_pack
 
     pack = read_pack(file)
-    counts = import_pack(store(ctx), pack, replace=replace)
+    st = store(ctx)
+    if replace:
+        saved = backup(st)
+        typer.echo(f"saved a copy of the store as it was to {saved}", err=True)
+    counts = import_pack(st, pack, replace=replace, path=file)
     typer.echo("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 

@@ -64,7 +64,7 @@ def test_motion_structure_and_facts(cli) -> None:  # type: ignore[no-untyped-def
     assert re.search(r"Tuletaeva[^\n]*: imprisoned \(as reported", out)
     # the actions
     assert "Embassy of the Republic of Kazakhstan and to our MEPs, demanding:" in out
-    assert "Campaign Kazakhstan (campaignkazakhstan.org" in out
+    assert "Campaign Kazakhstan (https://campaignkazakhstan.org" in out
     assert "16 December 2026 (the 15th anniversary)" in out
     assert "regional and national bodies of Unite" in out
     assert "message of solidarity" in out
