@@ -460,6 +460,43 @@ class Store:
     def figures(self) -> list[dict[str, Any]]:
         return self.cited_rows("figures", "figure")
 
+    def remove(self, table: str, record_type: str, record_id: str) -> None:
+        """Remove a demand, event, figure, contact or source, with its citations.
+
+        Refused while something still refers to it (a source that records
+        cite, a contact in the outreach log), so the store stays consistent.
+        """
+        labels = {"demand": "demands", "event": "events", "figure": "figures",
+                  "contact": "contacts", "source": "sources"}
+        found = self.row(f"SELECT id FROM {table} WHERE id = ?", (record_id,))
+        if not found:
+            ids = [r["id"] for r in self.rows(f"SELECT id FROM {table}")]
+            near = _near(record_id, ids)
+            raise NotFoundError(record_type, record_id, near,
+                                hint=None if near else
+                                f"see `campaign {labels[record_type]} list`")
+        with self.transaction():
+            if record_type == "source":
+                users = self.conn.execute(
+                    "SELECT count(*) FROM citations WHERE source_id = ?", (record_id,)
+                ).fetchone()[0]
+                if users:
+                    raise ValidationError(
+                        f"source '{record_id}' is cited by {users:,} record(s)",
+                        f"see `campaign sources show {record_id}`; remove or correct those "
+                        "first")
+            if record_type == "contact":
+                logged = self.conn.execute(
+                    "SELECT count(*) FROM outreach WHERE contact_id = ?", (record_id,)
+                ).fetchone()[0]
+                if logged:
+                    raise ValidationError(
+                        f"contact '{record_id}' has {logged:,} entr"
+                        f"{'y' if logged == 1 else 'ies'} in the outreach log",
+                        "the log keeps who was written to, so the contact stays")
+            self.uncite(record_type, record_id)
+            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
+
     # -- contacts ----------------------------------------------------------
 
     def contacts(self, *, kind: str | None = None, country: str | None = None,
