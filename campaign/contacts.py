@@ -38,6 +38,12 @@ def add_contact(store: Store, values: dict[str, Any], sources: list[str]) -> str
     given_id = "id" in values
     values.setdefault("id", _id_from_name(values.get("name", "")))
     existing = next((c for c in store.contacts() if c["id"] == values["id"]), None)
+    if existing and existing.get("ep_id") and values.get("kind", "mep") != existing["kind"]:
+        raise UsageError(
+            f"'{existing['id']}' is the MEP {existing['name']} (EP id {existing['ep_id']}); "
+            f"it stays a contact of kind {existing['kind']}",
+            "give the new contact an --id of its own",
+        )
     if existing and not given_id and not _same_contact(existing, values):
         raise UsageError(
             f"a contact with the id '{existing['id']}' already exists "
