@@ -40,14 +40,14 @@ def add_contact(store: Store, values: dict[str, Any], sources: list[str]) -> str
     existing = next((c for c in store.contacts() if c["id"] == values["id"]), None)
     if existing and existing.get("ep_id") and values.get("kind", "mep") != existing["kind"]:
         raise UsageError(
-            f"'{existing['id']}' is the MEP {existing['name']} (EP id {existing['ep_id']}); "
-            f"it stays a contact of kind {existing['kind']}",
+            f"'{existing['id']}' is the MEP {_shown(existing['name'])} "
+            f"(EP id {existing['ep_id']}); it stays a contact of kind {existing['kind']}",
             "give the new contact an --id of its own",
         )
     if existing and not given_id and not _same_contact(existing, values):
         raise UsageError(
             f"a contact with the id '{existing['id']}' already exists "
-            f"({existing['name']}, {_describe(existing)})",
+            f"({_shown(existing['name'])}, {_describe(existing)})",
             f"to update it, give --id {existing['id']}; to add another, give it a new --id",
         )
     if existing:
@@ -73,9 +73,14 @@ def _id_from_name(name: str) -> str:
 
     key = names.normalise(name)
     if not key:
-        raise UsageError(f"the name '{name}' has no letter or digit to make an id from",
+        raise UsageError(f"the name '{_shown(name)}' has no letter or digit to make an id from",
                          "give the contact an id with --id")
     return key.replace(" ", "-")
+
+
+def _shown(text: str) -> str:
+    """User text for a one-line message: control characters written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _describe(contact: dict[str, Any]) -> str:
@@ -167,7 +172,7 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
         old = in_store.get(values["id"])
         if named_only and old and not _same_contact(old, values):
             raise InputError(
-                f"the id '{old['id']}' is already that of {old['name']} ({_describe(old)})",
+                f"the id '{old['id']}' is already that of {_shown(old['name'])} ({_describe(old)})",
                 path=str(path), line=n, field="id",
                 hint=f"to update that contact, put {old['id']} in the 'id' column; "
                      "to add another, give it a new id",

@@ -214,10 +214,11 @@ class Store:
             return False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            except FileExistsError:
+                return False  # a parallel first use created it a moment ago: use it
             os.close(fd)
-        except FileExistsError:
-            return False  # a parallel first use created it a moment ago: use it
         except OSError as exc:
             raise StoreError(
                 f"cannot create the store {self.path}: {exc.strerror}",
