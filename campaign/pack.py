@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,62 +86,69 @@ def _loader() -> type[Any]:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _bounded(root: Any, path: str) -> None:
-    """Walk the composed YAML as the data it stands for, counting what aliases add.
+class _Bounds:
+    """Walks composed YAML as the data it stands for, counting what aliases add.
 
     Aliases are shared nodes in the graph; walking it as a tree visits a shared
     node once per use, which is what building the data costs. The walk stops at
     the first bound it passes, so a bomb costs at most MAX_ALIAS_NODES steps.
-    A node met again on its own path is a recursive alias.
+    A node met again on its own path is a recursive alias. The counts run over
+    the whole file, record after record.
     """
-    seen: set[int] = set()
-    aliases = 0
-    extra_nodes = 0
-    # (node, depth, entering); a node is on the path between its enter and exit.
-    stack: list[tuple[Any, int, bool]] = [(root, 1, True)]
-    on_path: set[int] = set()
 
-    def refuse(node: Any, problem: str, hint: str) -> InputError:
-        return InputError(problem, path=path, line=node.start_mark.line + 1, hint=hint)
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.aliases = 0
+        self.extra_nodes = 0
+        self.anchored: set[int] = set()  # anchored nodes of earlier walks (kept alive)
 
-    while stack:
-        node, depth, entering = stack.pop()
-        key = id(node)
-        if not entering:
-            on_path.discard(key)
-            continue
-        if key in on_path:
-            raise refuse(node, "this YAML refers to itself (a recursive alias)",
-                         "write the data out instead of pointing back at it")
-        if key in seen:
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise refuse(node, f"more than {MAX_ALIASES:,} YAML aliases",
-                             "write the data out instead of repeating it with aliases")
-        if depth > MAX_DEPTH:
-            raise refuse(node, f"nested more than {MAX_DEPTH} levels deep",
-                         "a pack's records are a few levels deep; flatten this value")
-        value = node.value
-        if not isinstance(value, list):
-            if key in seen:
-                extra_nodes += 1
+    def _refuse(self, node: Any, problem: str, hint: str) -> InputError:
+        return InputError(problem, path=self.path, line=node.start_mark.line + 1, hint=hint)
+
+    def walk(self, root: Any, known: Iterable[Any] = (), depth: int = 1) -> None:
+        seen: set[int] = set(self.anchored)
+        # (node, depth, entering); a node is on the path between its enter and exit.
+        stack: list[tuple[Any, int, bool]] = [(root, depth, True)]
+        on_path: set[int] = set()
+        while stack:
+            node, level, entering = stack.pop()
+            key = id(node)
+            if not entering:
+                on_path.discard(key)
+                continue
+            if key in on_path:
+                raise self._refuse(node, "this YAML refers to itself (a recursive alias)",
+                                   "write the data out instead of pointing back at it")
+            again = key in seen
+            if again:
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    raise self._refuse(
+                        node, f"more than {MAX_ALIASES:,} YAML aliases",
+                        "write the data out instead of repeating it with aliases")
+            if level > MAX_DEPTH:
+                raise self._refuse(node, f"nested more than {MAX_DEPTH} levels deep",
+                                   "a pack's records are a few levels deep; flatten this value")
+            value = node.value
+            if again:
+                self.extra_nodes += 1 + (len(value) if isinstance(value, list) else 0)
+                if self.extra_nodes > MAX_ALIAS_NODES:
+                    raise self._refuse(
+                        node, "YAML aliases expand this pack beyond "
+                        f"{MAX_ALIAS_NODES:,} extra values (an alias bomb?)",
+                        "write the data out instead of repeating it with aliases")
             seen.add(key)
-            continue
-        if key in seen:
-            extra_nodes += 1 + len(value)
-            if extra_nodes > MAX_ALIAS_NODES:
-                raise refuse(node, "YAML aliases expand this pack beyond "
-                             f"{MAX_ALIAS_NODES:,} extra values (an alias bomb?)",
-                             "write the data out instead of repeating it with aliases")
-        seen.add(key)
-        on_path.add(key)
-        stack.append((node, depth, False))
-        for item in value:
-            if isinstance(item, tuple):
-                stack.append((item[1], depth + 1, True))
-                stack.append((item[0], depth + 1, True))
-            else:
-                stack.append((item, depth + 1, True))
+            if not isinstance(value, list):
+                continue
+            on_path.add(key)
+            stack.append((node, level, False))
+            for item in value:
+                if isinstance(item, tuple):
+                    stack.append((item[1], level + 1, True))
+                    stack.append((item[0], level + 1, True))
+                else:
+                    stack.append((item, level + 1, True))
+        self.anchored.update(id(n) for n in known if id(n) in seen)
 
 
 def read_input(path: Path, limit: int) -> bytes:
@@ -183,67 +191,240 @@ def read_input(path: Path, limit: int) -> bytes:
     return data
 
 
-def parse_yaml(path: Path) -> tuple[Any, Any]:
-    """(data, composed root) of a YAML file, parsed once and bounded; InputError if bad."""
+def _yaml_errors(path: str) -> Any:
+    """A context that turns PyYAML's errors (and a runaway recursion) into one InputError."""
+    import contextlib
+
     import yaml
 
-    raw = read_input(path, MAX_BYTES)
+    @contextlib.contextmanager
+    def guard() -> Iterator[None]:
+        try:
+            yield
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or "not valid YAML"
+            raise InputError(
+                f"{problem}", path=path, line=mark.line + 1 if mark else None,
+                hint="fix the YAML syntax (indentation, quotes, colons)",
+            ) from None
+        except RecursionError:
+            raise InputError("nested too deeply to read", path=path,
+                             hint="a pack's records are a few levels deep") from None
+
+    return guard()
+
+
+def _decode(raw: bytes, path: Path) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", path=str(path), hint="save it as UTF-8") from None
+
+
+def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, Any]:
+    """(data, composed root) of a whole YAML file, bounded; InputError if bad.
+
+    The whole node graph stays in memory (about 40 times the file): used for
+    small files, for odd shapes, and to find the line of an error.
+    """
+    if text is None:
+        text = _decode(read_input(path, MAX_BYTES), path)
+    bounds = _Bounds(str(path))
     loader = _loader()(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            return None, None
-        _bounded(root, str(path))
-        data = loader.construct_document(root)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(
-            f"{problem}", path=str(path), line=mark.line + 1 if mark else None,
-            hint="fix the YAML syntax (indentation, quotes, colons)",
-        ) from None
-    except RecursionError:
-        raise InputError("nested too deeply to read", path=str(path),
-                         hint="a pack's records are a few levels deep") from None
+        with _yaml_errors(str(path)):
+            root = loader.get_single_node()
+            if root is None:
+                return None, None
+            bounds.walk(root)
+            data = loader.construct_document(root)
     finally:
         loader.dispose()
     return data, root
 
 
+def _stream_loader() -> type[Any]:
+    """libyaml's parser under PyYAML's own composer: records composed one at a time.
+
+    yaml.CSafeLoader composes the whole document in C before building anything,
+    and its node graph (a node and two marks per value) is what costs the memory
+    and most of the time for a large pack. Composing in Python from the C
+    parser's events lets each record's nodes go as soon as it is built.
+    """
+    import yaml
+    from yaml.composer import Composer
+    from yaml.constructor import SafeConstructor
+    from yaml.resolver import Resolver
+
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML without libyaml: the pure-Python loader does the same
+        return yaml.SafeLoader
+
+    class StreamLoader(Composer, CParser, SafeConstructor, Resolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+
+    return StreamLoader
+
+
+def _record_models() -> dict[str, Any]:
+    """The record model of each section, as the Pack model declares it."""
+    import typing
+
+    from campaign.records import Pack
+
+    return {s: typing.get_args(Pack.model_fields[s].annotation)[0] for s in SECTIONS}
+
+
+class _Invalid(Exception):
+    """A pydantic error at a location in the pack, before its line is known."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.loc, self.message, self.hint = loc, message, hint
+
+
+def _pydantic_problem(exc: Any, prefix: tuple[Any, ...] = ()) -> _Invalid:
+    err = exc.errors()[0]
+    loc = prefix + tuple(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "is missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "is not a field of this record"
+    return _Invalid(loc, msg, "see the pack format in the README")
+
+
 def read_pack(path: str | Path) -> dict[str, Any]:
-    """Parse and validate a pack file; returns the validated pack as plain data."""
+    """Parse and validate a pack file; returns the validated pack as plain data.
+
+    Parsed once, record by record (see ``_stream_loader``), each record checked
+    against the bounds and validated as it comes, so a pack of tens of thousands
+    of records costs little more than reading it. An error's line is looked up
+    afterwards, by parsing the file again whole: only a failed import pays for it.
+    """
     path = Path(path)
-    data, root = parse_yaml(path)
-    if not isinstance(data, dict):
-        raise InputError("a pack is a YAML mapping with 'pack', 'title', 'sources', ...",
-                         path=str(path), line=1)
-    return validate(data, root, str(path))
+    text = _decode(read_input(path, MAX_BYTES), path)
+    try:
+        try:
+            pack = _read_streaming(text, str(path))
+        except _Whole:
+            data, root = parse_yaml(path, text)
+            if not isinstance(data, dict):
+                raise InputError("a pack is a YAML mapping with 'pack', 'title', 'sources', ...",
+                                 path=str(path), line=1) from None
+            pack = validate_data(data)
+        _check_references(pack)
+    except _Invalid as bad:
+        raise InputError(bad.message, path=str(path), line=_line_of(path, text, bad.loc),
+                         field=".".join(str(p) for p in bad.loc) or None,
+                         hint=bad.hint) from None
+    return pack
 
 
-def validate(data: dict[str, Any], root: Any, path: str) -> dict[str, Any]:
+class _Whole(Exception):
+    """The pack's top level is not a plain mapping: read it the whole way instead."""
+
+
+def _read_streaming(text: str, path: str) -> dict[str, Any]:
+    import yaml
+    from pydantic import ValidationError as PydanticError
+
+    from campaign.records import Pack
+
+    models = _record_models()
+    bounds = _Bounds(path)
+    loader = _stream_loader()(text)
+    top: dict[str, Any] = {}
+    sections: dict[str, list[dict[str, Any]]] = {}
+    try:
+        with _yaml_errors(path):
+            loader.get_event()  # stream start
+            if loader.check_event(yaml.StreamEndEvent):
+                raise _Whole
+            loader.get_event()  # document start
+            if not loader.check_event(yaml.MappingStartEvent):
+                raise _Whole
+            start = loader.get_event()
+            if start.anchor is not None:
+                raise _Whole
+            while not loader.check_event(yaml.MappingEndEvent):
+                key_node = loader.compose_node(None, None)
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key == "<<" or not isinstance(key, str):
+                    raise _Whole
+                if key in SECTIONS and loader.check_event(yaml.SequenceStartEvent):
+                    seq = loader.get_event()
+                    if seq.anchor is not None:
+                        raise _Whole
+                    out: list[dict[str, Any]] = []
+                    model = models[key]
+                    while not loader.check_event(yaml.SequenceEndEvent):
+                        node = loader.compose_node(None, None)
+                        bounds.walk(node, known=loader.anchors.values())
+                        record = loader.construct_document(node)
+                        try:
+                            out.append(model.model_validate(record).model_dump())
+                        except PydanticError as exc:
+                            raise _pydantic_problem(exc, (key, len(out))) from None
+                    loader.get_event()
+                    sections[key] = out
+                else:
+                    node = loader.compose_node(None, None)
+                    bounds.walk(node, known=loader.anchors.values())
+                    top[key] = loader.construct_document(node)
+                    sections.pop(key, None)
+            loader.get_event()
+            loader.get_event()  # document end
+            if not loader.check_event(yaml.StreamEndEvent):
+                raise InputError("holds more than one YAML document", path=path,
+                                 hint="a pack is one document: remove the '---' lines")
+    finally:
+        loader.dispose()
+    try:
+        head = Pack.model_validate({**top, **dict.fromkeys(sections, [])}).model_dump()
+    except PydanticError as exc:
+        raise _pydantic_problem(exc) from None
+    head.update(sections)
+    return head
+
+
+def _line_of(path: Path, text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the value at ``loc``, from the file parsed whole (errors only)."""
+    try:
+        _, root = parse_yaml(path, text)
+    except InputError:
+        return None
+    return _line(root, loc) if root is not None else None
+
+
+def validate_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A pack's plain data validated whole: the model's dump, or _Invalid."""
     from pydantic import ValidationError as PydanticError
 
     from campaign.records import Pack
 
     try:
-        pack = Pack.model_validate(data)
+        return Pack.model_validate(data).model_dump()
     except PydanticError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "is missing"
-        elif err["type"] == "extra_forbidden":
-            msg = "is not a field of this record"
-        raise InputError(msg, path=path, line=_line(root, loc), field=field,
-                         hint="see the pack format in the README") from None
-    out = pack.model_dump()
-    _check_references(out, root, path)
+        raise _pydantic_problem(exc) from None
+
+
+def validate(data: dict[str, Any], root: Any, path: str) -> dict[str, Any]:
+    """Validate parsed pack data (with its composed ``root`` for lines); InputError if bad."""
+    try:
+        out = validate_data(data)
+        _check_references(out)
+    except _Invalid as bad:
+        raise InputError(bad.message, path=path,
+                         line=_line(root, bad.loc) if root is not None else None,
+                         field=".".join(str(p) for p in bad.loc) or None,
+                         hint=bad.hint) from None
     return out
 
 
@@ -271,16 +452,18 @@ def _line(node: Any, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
-    """Rules pydantic cannot see: unique ids and names, sources that exist."""
+def _check_references(pack: dict[str, Any]) -> None:
+    """Rules pydantic cannot see: unique ids, names and EP ids, sources that exist,
+    documents inside the documents directory, bounded free-form fields."""
+    import json
+
     source_ids = {s["id"] for s in pack["sources"]}
     for section in SECTIONS:
         seen: set[str] = set()
         for i, rec in enumerate(pack[section]):
             if rec["id"] in seen:
-                raise InputError(f"id '{rec['id']}' is used twice", path=path,
-                                 line=_line(root, (section, i, "id")), field=f"{section}.{i}.id",
-                                 hint="give each record its own id")
+                raise _Invalid((section, i, "id"), f"id '{rec['id']}' is used twice",
+                               "give each record its own id")
             seen.add(rec["id"])
             if section == "sources":
                 continue
@@ -291,55 +474,39 @@ def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
             for loc, ids in cited:
                 for sid in ids:
                     if sid not in source_ids:
-                        raise InputError(
-                            f"cites unknown source '{sid}'", path=path, line=_line(root, loc),
-                            field=".".join(map(str, loc)),
-                            hint="add it under 'sources' or correct the id",
-                        )
+                        raise _Invalid(loc, f"cites unknown source '{sid}'",
+                                       "add it under 'sources' or correct the id")
     for i, s in enumerate(pack["sources"]):
         if s.get("document") is not None:
             problem = document_problem(s["document"])
             if problem:
-                raise InputError(problem, path=path, line=_line(root, ("sources", i, "document")),
-                                 field=f"sources.{i}.document",
-                                 hint="name a file inside the documents directory")
+                raise _Invalid(("sources", i, "document"), problem,
+                               "name a file inside the documents directory")
     eps: dict[str, str] = {}
     for i, c in enumerate(pack["contacts"]):
         ep = c.get("ep_id")
         if ep:
             if ep in eps:
-                raise InputError(f"the EP id {ep} is also that of contact '{eps[ep]}'",
-                                 path=path, line=_line(root, ("contacts", i, "ep_id")),
-                                 field=f"contacts.{i}.ep_id",
-                                 hint="one MEP, one contact: keep one of the two records")
+                raise _Invalid(("contacts", i, "ep_id"),
+                               f"the EP id {ep} is also that of contact '{eps[ep]}'",
+                               "one MEP, one contact: keep one of the two records")
             eps[ep] = c["id"]
-        if c["extra"]:
-            import json
-
-            if len(json.dumps(c["extra"], ensure_ascii=False)) > MAX_FREE_FORM:
-                raise InputError(
-                    f"is larger than {MAX_FREE_FORM // 1024} kB", path=path,
-                    line=_line(root, ("contacts", i, "extra")), field=f"contacts.{i}.extra",
-                    hint="'extra' holds a few details (an office, a building), not documents")
+        if c["extra"] and len(json.dumps(c["extra"], ensure_ascii=False)) > MAX_FREE_FORM:
+            raise _Invalid(("contacts", i, "extra"), f"is larger than {MAX_FREE_FORM // 1024} kB",
+                           "'extra' holds a few details (an office, a building), not documents")
     owners: dict[str, str] = {}
     for i, p in enumerate(pack["persons"]):
         for n, name in enumerate([p["name"], *p["aliases"]]):
             key = names.normalise(name)
+            where: tuple[str | int, ...] = (
+                ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1))
             if not key:
-                where0: tuple[str | int, ...] = (
-                    ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1))
-                raise InputError(f"'{name}' has no letter or digit: it is not a name",
-                                 path=path, line=_line(root, where0),
-                                 field=".".join(map(str, where0)), hint="write the name out")
+                raise _Invalid(where, f"'{name}' has no letter or digit: it is not a name",
+                               "write the name out")
             if key in owners and owners[key] != p["id"]:
-                where: tuple[str | int, ...] = (
-                    ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1)
-                )
-                raise InputError(
-                    f"the name '{name}' is also a name of '{owners[key]}'", path=path,
-                    line=_line(root, where), field=".".join(map(str, where)),
-                    hint="one person, one record: keep the spelling as an alias of one of them",
-                )
+                raise _Invalid(
+                    where, f"the name '{name}' is also a name of '{owners[key]}'",
+                    "one person, one record: keep the spelling as an alias of one of them")
             owners[key] = p["id"]
 
 
@@ -589,45 +756,98 @@ def _clean(record: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]
     return out
 
 
-def export_pack(store: Store) -> dict[str, Any]:
-    pack: dict[str, Any] = {
+def _head(store: Store) -> dict[str, Any]:
+    return _clean({
         "pack": store.meta("pack") or "campaign",
         "title": store.meta("title") or "Campaign",
         "description": store.meta("description"),
         "campaign_url": store.meta("campaign_url"),
-    }
-    pack = _clean(pack)
-    pack["sources"] = [_clean(s) for s in store.sources()]
-    pack["persons"] = []
+    })
+
+
+def _persons_out(store: Store) -> Iterator[dict[str, Any]]:
     order = {r[0]: r[1] for r in store.conn.execute("SELECT id, rowid FROM persons")}
     everyone = sorted(persons(store), key=lambda p: order[p["id"]])
     person_cites = store.citations("person")
     for p in everyone:
         events = [_clean(e, drop=("id",)) for e in
                   sorted(p["events"], key=lambda e: e["id"])]
-        pack["persons"].append(_clean({
+        yield _clean({
             "id": p["id"], "name": p["name"], "aliases": p["aliases"],
             "description": p["description"], "sources": person_cites.get(p["id"], []),
             "quotes": p["quotes"], "events": events,
-        }))
-    pack["demands"] = [_clean(d) for d in store.demands()]
-    events = store.cited_rows("events", "event")
-    for e in events:
+        })
+
+
+def _events_out(store: Store) -> Iterator[dict[str, Any]]:
+    for e in store.cited_rows("events", "event"):
         e["planned"] = bool(e["planned"])
-    pack["events"] = [_clean(e) for e in events]
-    pack["figures"] = [_clean(f) for f in store.figures()]
-    contacts = store.cited_rows("contacts", "contact")
-    for c in contacts:
+        yield _clean(e)
+
+
+def _contacts_out(store: Store) -> Iterator[dict[str, Any]]:
+    cites = store.citations("contact")
+    for c in store.rows("SELECT * FROM contacts ORDER BY rowid"):
+        c["sources"] = cites.get(str(c["id"]), [])
         c["group"] = c.pop("grp")
         c["historical"] = bool(c["historical"])
-    pack["contacts"] = [_clean(c) for c in contacts]
+        yield _clean(c)
+
+
+def _sections_out(store: Store) -> Iterator[tuple[str, Iterable[dict[str, Any]]]]:
+    yield "sources", (_clean(s) for s in store.sources())
+    yield "persons", _persons_out(store)
+    yield "demands", (_clean(d) for d in store.demands())
+    yield "events", _events_out(store)
+    yield "figures", (_clean(f) for f in store.figures())
+    yield "contacts", _contacts_out(store)
+
+
+def export_pack(store: Store) -> dict[str, Any]:
+    """The whole campaign as one pack (plain data); see ``iter_pack_yaml`` to stream it."""
+    pack = _head(store)
+    for section, rows in _sections_out(store):
+        pack[section] = list(rows)
     return pack
 
 
+def iter_pack_yaml(store: Store) -> Iterator[str]:
+    """The campaign as pack YAML, a record at a time: the same text as
+    ``dump_pack(export_pack(store))`` without the whole document in memory."""
+    return _yaml_chunks(_head(store).items(), _sections_out(store))
+
+
 def dump_pack(pack: dict[str, Any]) -> str:
+    head = [(k, v) for k, v in pack.items() if k not in SECTIONS]
+    sections = [(k, v) for k, v in pack.items() if k in SECTIONS]
+    return "".join(_yaml_chunks(head, sections))
+
+
+def _yaml_chunks(head: Iterable[tuple[str, Any]],
+                 sections: Iterable[tuple[str, Iterable[dict[str, Any]]]]) -> Iterator[str]:
+    """Block YAML written a top-level key, then a record, at a time (libyaml's emitter).
+
+    A top-level block sequence under a key is written without indentation, so
+    each record dumped alone as a one-item list is exactly its part of the whole.
+    """
     import yaml
 
-    return yaml.safe_dump(pack, allow_unicode=True, sort_keys=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    def dump(value: Any) -> str:
+        return yaml.dump(value, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
+
+    for key, value in head:
+        yield dump({key: value})
+    for key, rows in sections:
+        empty = True
+        for row in rows:
+            if empty:
+                yield f"{key}:\n"
+                empty = False
+            yield dump([row])
+        if empty:
+            yield f"{key}: []\n"
 
 
 _WS = re.compile(r"\s+")

@@ -20,14 +20,15 @@ def export(
     from pathlib import Path
 
     from campaign.files import write_atomic
-    from campaign.pack import dump_pack, export_pack
+    from campaign.pack import iter_pack_yaml
 
-    text = dump_pack(export_pack(store(ctx)))
+    chunks = iter_pack_yaml(store(ctx))
     if output:
-        write_atomic(Path(output), text.encode("utf-8"))
+        write_atomic(Path(output), "".join(chunks).encode("utf-8"))
         typer.echo(f"wrote {output}", err=True)
     else:
-        typer.echo(text, nl=False)
+        for chunk in chunks:
+            typer.echo(chunk, nl=False)
 
 
 def import_(
