@@ -110,6 +110,18 @@ def _busy(exc: BaseException) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+def _disk_full(path: Path | str | None) -> bool:
+    """Whether the store's file system has (almost) no space left: SQLite reports a
+    full disk met while growing its shared-memory file as a plain I/O error."""
+    if not path:
+        return False
+    try:
+        info = os.statvfs(Path(path).expanduser().parent)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 1024 * 1024
+
+
 def explain(exc: BaseException, path: Path | str | None = None) -> StoreError:
     """One line for a failure of SQLite, saying what the user can do about it.
 
@@ -127,7 +139,8 @@ def explain(exc: BaseException, path: Path | str | None = None) -> StoreError:
     if "readonly" in low or "read-only" in low or code.startswith("SQLITE_READONLY"):
         return StoreError(f"cannot write to {where}: it is read-only",
                           "check the permissions of the file and of its directory")
-    if "disk is full" in low or code.startswith("SQLITE_FULL"):
+    if "disk is full" in low or code.startswith("SQLITE_FULL") or \
+            (code.startswith("SQLITE_IOERR") or "disk i/o" in low) and _disk_full(path):
         return StoreError(f"cannot write to {where}: the disk is full",
                           "free some space and run the command again; nothing was changed")
     if "unable to open" in low or code.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -312,3 +313,72 @@ def test_sources_add_bare_domain_becomes_https(cli, db_path) -> None:
                "--url", "example.org/a", "--id", "s-x").exit_code == 0
     assert json.loads(cli("sources", "show", "s-x", "-f", "json").stdout)["url"] == \
         "https://example.org/a"
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 2 MB tmpfs (root only, where mounting is allowed), unmounted after."""
+    import os
+    import subprocess
+
+    where = tmp_path / "tiny"
+    where.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)],
+        capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here; the monkeypatched full-disk tests cover it")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _fill(disk: Path, leave: int) -> Path:
+    import os
+
+    filler = disk / "filler"
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    filler.write_bytes(b"\0" * max(0, free - leave))
+    return filler
+
+
+def _big_pack(tmp_path: Path) -> Path:
+    lines = ["pack: t", "title: T", "sources:",
+             "  - {id: s1, title: t, publisher: p, published: '2012'}", "contacts:"]
+    lines += [f"  - {{id: c{n}, name: C {n}, kind: press, role: '{'r' * 300}', "
+              "sources: [s1]}" for n in range(3000)]
+    pack = tmp_path / "big.yaml"
+    pack.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return pack
+
+
+def test_real_full_disk_import(cli, error_line, db_path, tmp_path, tiny_disk,
+                               monkeypatch) -> None:
+    import shutil
+
+    db = tiny_disk / "store.db"
+    shutil.copyfile(db_path, db)
+    monkeypatch.setenv("CAMPAIGN_DB", str(db))
+    before = export(db)
+    filler = _fill(tiny_disk, 64 * 1024)
+    line = error_line(cli("import", str(_big_pack(tmp_path))))
+    assert "disk is full" in line and "rollback" not in line and MOVE_ASIDE not in line
+    filler.unlink()
+    assert export(db) == before
+
+
+def test_real_full_disk_replace_makes_no_backup_and_replaces_nothing(
+    cli, error_line, db_path, tmp_path, tiny_disk, monkeypatch
+) -> None:
+    import shutil
+
+    db = tiny_disk / "store.db"
+    shutil.copyfile(db_path, db)
+    monkeypatch.setenv("CAMPAIGN_DB", str(db))
+    before = export(db)
+    filler = _fill(tiny_disk, 16 * 1024)
+    line = error_line(cli("import", str(_big_pack(tmp_path)), "--replace"))
+    assert "nothing was replaced" in line or "disk is full" in line
+    assert not list(tiny_disk.glob("store.db.before-replace-*"))
+    filler.unlink()
+    assert export(db) == before
