@@ -19,6 +19,9 @@ from campaign.pack import dump_pack, export_pack
 from campaign.store import Store
 
 SRC = "greens-efa-2012-03-07"
+# Names as a user could type them; control characters in arguments are refused
+# for every command by the CLI itself (tests/hostile/test_terminal.py's surface).
+NAMES = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=16)
 
 
 def state(db: Path) -> tuple[str, list[str]]:
@@ -208,7 +211,7 @@ def test_add_cannot_turn_an_mep_into_another_kind(cli, error_line, meps_db) -> N
 
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(a=st.text(min_size=1, max_size=20), b=st.text(min_size=1, max_size=20))
+@given(a=NAMES, b=NAMES)
 def test_two_different_contacts_never_become_one(cli, db_path, a: str, b: str) -> None:
     """Two adds of different contacts: two records, or a refusal; never one record."""
     import shutil
@@ -217,8 +220,8 @@ def test_two_different_contacts_never_become_one(cli, db_path, a: str, b: str) -
     shutil.copy2(db_path, fresh)
     os.environ["CAMPAIGN_DB"] = str(fresh)
     try:
-        r1 = cli("contacts", "add", a, "--kind", "press", "--country", "Ireland", "-s", SRC)
-        r2 = cli("contacts", "add", b, "--kind", "union", "--country", "France", "-s", SRC)
+        r1 = cli("contacts", "add", "--kind", "press", "--country", "Ireland", "-s", SRC, "--", a)
+        r2 = cli("contacts", "add", "--kind", "union", "--country", "France", "-s", SRC, "--", b)
         for r in (r1, r2):
             assert "Traceback" not in r.output
             if r.exit_code:
@@ -229,4 +232,31 @@ def test_two_different_contacts_never_become_one(cli, db_path, a: str, b: str) -
     finally:
         os.environ["CAMPAIGN_DB"] = str(db_path)
         for p in fresh.parent.glob("h.db*"):
+            p.unlink()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=NAMES, b=NAMES)
+def test_two_people_added_get_two_records_or_one_line(cli, db_path, a: str, b: str) -> None:
+    """`prisoners add` with any two names: two people with distinct ids, or one-line refusals."""
+    import shutil
+
+    fresh = db_path.with_name("p.db")
+    shutil.copy2(db_path, fresh)
+    os.environ["CAMPAIGN_DB"] = str(fresh)
+    try:
+        results = [cli("prisoners", "add", "-s", SRC, "--", name) for name in (a, b)]
+        for r in results:
+            assert "Traceback" not in r.output and "internal error" not in r.stderr
+            if r.exit_code:
+                assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+        st_ = Store(fresh)
+        n = st_.conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+        ids = {x[0] for x in st_.conn.execute("SELECT id FROM persons")}
+        st_.close()
+        assert len(ids) == n
+    finally:
+        os.environ["CAMPAIGN_DB"] = str(db_path)
+        for p in fresh.parent.glob("p.db*"):
             p.unlink()
