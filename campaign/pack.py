@@ -786,8 +786,14 @@ def _events_out(store: Store) -> Iterator[dict[str, Any]]:
 
 
 def _contacts_out(store: Store) -> Iterator[dict[str, Any]]:
+    import json
+
     cites = store.citations("contact")
-    for c in store.rows("SELECT * FROM contacts ORDER BY rowid"):
+    # A cursor, not a list: an export of 100,000 contacts holds one at a time.
+    for row in store.conn.execute("SELECT * FROM contacts ORDER BY rowid"):
+        c = dict(row)
+        for key in ("quotes", "aliases", "extra"):
+            c[key] = json.loads(c[key])
         c["sources"] = cites.get(str(c["id"]), [])
         c["group"] = c.pop("grp")
         c["historical"] = bool(c["historical"])
