@@ -397,3 +397,21 @@ def test_generated_packs_load_whole_or_are_refused_with_file_and_field(
     except InputError as exc:
         assert "\n" not in str(exc)
         assert dump_pack(export_pack(empty_store)) == before
+
+
+def test_alias_bomb_spread_over_records(cli, error_line, db_path, tmp_path) -> None:
+    """Anchors in one record, the expansion in later ones: counted over the whole file."""
+    text = HEAD + "demands:\n  - {id: d0, text: t, sources: [s1], quotes: &q0 [" + \
+        ", ".join(["x"] * 300) + "]}\n" + "".join(
+            f"  - {{id: d{n}, text: t, sources: [s1], quotes: *q0}}\n" for n in range(1, 800))
+    refused(cli, error_line, db_path, write(tmp_path, text), "alias")
+
+
+def test_aliases_across_records_load(tmp_path) -> None:
+    text = HEAD + "demands:\n  - {id: d1, text: &t Free them, sources: [s1]}\n" \
+        "  - {id: d2, text: *t, sources: [s1]}\n"
+    assert [d["text"] for d in read_pack(write(tmp_path, text))["demands"]] == ["Free them"] * 2
+
+
+def test_two_documents_are_refused(cli, error_line, db_path, tmp_path) -> None:
+    refused(cli, error_line, db_path, write(tmp_path, HEAD + "---\npack: u\n"), "document")
