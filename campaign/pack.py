@@ -599,21 +599,27 @@ def _upsert(store: Store, table: str, record_type: str, records: list[dict[str, 
     """Insert or update ``records`` by id in one statement; their citations are replaced."""
     if not records:
         return
-    import json
 
     columns = [k for k in records[0] if k not in ("sources", "events")]
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
            f"({', '.join('?' for _ in columns)}) ON CONFLICT(id) DO UPDATE SET {updates}")
-    json_cols = {"quotes", "aliases", "extra"}
-    store.conn.executemany(sql, (
-        [json.dumps(r[c], ensure_ascii=False) if c in json_cols else r[c] for c in columns]
-        for r in records))
+    store.conn.executemany(sql, (_row(r, columns) for r in records))
     if record_type:
         ids = [(record_type, str(r["id"])) for r in records]
         store.conn.executemany(
             "DELETE FROM citations WHERE record_type = ? AND record_id = ?", ids)
         _cite_all(store, ((record_type, str(r["id"]), r["sources"]) for r in records))
+
+
+def _row(record: dict[str, Any], columns: list[str]) -> list[Any]:
+    """A record's values for ``columns``, JSON columns (as the store lists them) encoded."""
+    import json
+
+    from campaign.store import _JSON_COLUMNS
+
+    return [json.dumps(record[c], ensure_ascii=False) if c in _JSON_COLUMNS else record[c]
+            for c in columns]
 
 
 def _cite_all(store: Store, items: Any) -> None:
@@ -629,7 +635,6 @@ def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None) -
     """Persons by id (a person in the pack replaces the one in the store), names, events."""
     if not people:
         return
-    import json
     import sqlite3
 
     conn = store.conn
@@ -640,10 +645,11 @@ def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None) -
     conn.executemany("DELETE FROM citations WHERE record_type = 'person' AND record_id = ?",
                      ids)
     conn.executemany("DELETE FROM persons WHERE id = ?", ids)
+    # Every field of the person model but its names, events and citations is a column.
+    columns = [k for k in people[0] if k not in ("aliases", "sources", "events")]
     conn.executemany(
-        "INSERT INTO persons (id, name, description, quotes) VALUES (?, ?, ?, ?)",
-        ((p["id"], p["name"], p.get("description"),
-          json.dumps(p.get("quotes", []), ensure_ascii=False)) for p in people))
+        f"INSERT INTO persons ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        (_row(p, columns) for p in people))
     name_rows = [(names.normalise(n), p["id"], n, int(k > 0))
                  for p in people for k, n in enumerate([p["name"], *p.get("aliases", [])])]
     try:
@@ -664,13 +670,12 @@ def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None) -
     first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM case_events").fetchone()[0]
     rows, cites = [], []
     eid = first
+    fields = list(EVENT_FIELDS)
     for p in people:
         for e in p.get("events", []):
-            values = [e.get(k) for k in EVENT_FIELDS]
-            values[EVENT_FIELDS.index("date_basis")] = e.get("date_basis") or "event"
-            values[EVENT_FIELDS.index("quotes")] = json.dumps(e.get("quotes") or [],
-                                                              ensure_ascii=False)
-            rows.append((eid, p["id"], *values))
+            e = {**e, "date_basis": e.get("date_basis") or "event",
+                 "quotes": e.get("quotes") or []}
+            rows.append((eid, p["id"], *_row({k: e.get(k) for k in fields}, fields)))
             cites.append(("case_event", str(eid), e["sources"]))
             eid += 1
     conn.executemany(
@@ -774,7 +779,8 @@ def _persons_out(store: Store) -> Iterator[dict[str, Any]]:
                   sorted(p["events"], key=lambda e: e["id"])]
         yield _clean({
             "id": p["id"], "name": p["name"], "aliases": p["aliases"],
-            "description": p["description"], "sources": person_cites.get(p["id"], []),
+            "description": p["description"], "role": p.get("role"),
+            "sources": person_cites.get(p["id"], []),
             "quotes": p["quotes"], "events": events,
         })
 
