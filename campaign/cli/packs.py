@@ -47,10 +47,15 @@ def import_(
 
     pack = read_pack(file)
     st = store(ctx)
-    if replace:
-        saved = backup(st)
+    saved = backup(st) if replace else None
+    try:
+        counts = import_pack(st, pack, replace=replace, path=file)
+    except BaseException:
+        if saved is not None:  # nothing was replaced: the copy would only be clutter
+            saved.unlink(missing_ok=True)
+        raise
+    if saved is not None:
         typer.echo(f"saved a copy of the store as it was to {saved}", err=True)
-    counts = import_pack(st, pack, replace=replace, path=file)
     typer.echo("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 

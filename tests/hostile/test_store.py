@@ -153,7 +153,9 @@ def test_full_disk_replace_keeps_the_store(cli, error_line, db_path, tmp_path,
     _full_disk(monkeypatch)
     r = cli("import", str(pack), "--replace")
     assert r.exit_code == 1 and "Traceback" not in r.output
-    assert "disk is full" in r.stderr.strip().splitlines()[-1]
+    line = error_line(r)
+    assert "disk is full" in line
+    assert not list(db_path.parent.glob(f"{db_path.name}.before-replace-*"))
     monkeypatch.undo()
     assert export(db_path) == before
 
