@@ -491,9 +491,18 @@ def _check_references(pack: dict[str, Any]) -> None:
                                f"the EP id {ep} is also that of contact '{eps[ep]}'",
                                "one MEP, one contact: keep one of the two records")
             eps[ep] = c["id"]
-        if c["extra"] and len(json.dumps(c["extra"], ensure_ascii=False)) > MAX_FREE_FORM:
-            raise _Invalid(("contacts", i, "extra"), f"is larger than {MAX_FREE_FORM // 1024} kB",
-                           "'extra' holds a few details (an office, a building), not documents")
+        if c["extra"]:
+            try:
+                size = len(json.dumps(c["extra"], ensure_ascii=False, allow_nan=False))
+            except (TypeError, ValueError):
+                raise _Invalid(("contacts", i, "extra"),
+                               "holds a value that is not text, a number, true or false",
+                               "quote dates and other values: '2012-01-01'") from None
+            if size > MAX_FREE_FORM:
+                raise _Invalid(("contacts", i, "extra"),
+                               f"is larger than {MAX_FREE_FORM // 1024} kB",
+                               "'extra' holds a few details (an office, a building), "
+                               "not documents")
     owners: dict[str, str] = {}
     for i, p in enumerate(pack["persons"]):
         for n, name in enumerate([p["name"], *p["aliases"]]):

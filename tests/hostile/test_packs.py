@@ -415,3 +415,10 @@ def test_aliases_across_records_load(tmp_path) -> None:
 
 def test_two_documents_are_refused(cli, error_line, db_path, tmp_path) -> None:
     refused(cli, error_line, db_path, write(tmp_path, HEAD + "---\npack: u\n"), "document")
+
+
+@pytest.mark.parametrize("extra", ["{since: 2012-01-01}", "{b: !!binary aGVsbG8=}",
+                                   "{n: .nan}", "{s: !!set {a, b}}", "{t: 2012-01-01 10:00:00}"])
+def test_extra_values_that_are_not_json(cli, error_line, db_path, tmp_path, extra: str) -> None:
+    refused(cli, error_line, db_path, write(tmp_path, contact(extra)), "contacts.0.extra",
+            "line")
