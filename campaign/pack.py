@@ -512,6 +512,10 @@ def _check_references(pack: dict[str, Any]) -> None:
             if not key:
                 raise _Invalid(where, f"'{name}' has no letter or digit: it is not a name",
                                "write the name out")
+            if key in owners and owners[key] == p["id"]:
+                raise _Invalid(where, f"'{name}' is already a name of this person",
+                               "remove the repeated spelling (case, accents and punctuation "
+                               "do not count)")
             if key in owners and owners[key] != p["id"]:
                 raise _Invalid(
                     where, f"the name '{name}' is also a name of '{owners[key]}'",

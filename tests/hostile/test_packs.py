@@ -422,3 +422,19 @@ def test_two_documents_are_refused(cli, error_line, db_path, tmp_path) -> None:
 def test_extra_values_that_are_not_json(cli, error_line, db_path, tmp_path, extra: str) -> None:
     refused(cli, error_line, db_path, write(tmp_path, contact(extra)), "contacts.0.extra",
             "line")
+
+
+def test_alias_repeating_the_name(cli, error_line, db_path, tmp_path) -> None:
+    text = HEAD + "persons:\n  - {id: p, name: Ann Example, aliases: ['ANN EXAMPLE.'], " \
+        "sources: [s1]}\n"
+    refused(cli, error_line, db_path, write(tmp_path, text), "persons.0.aliases.0",
+            "already a name of this person")
+
+
+def test_person_id_used_twice_across_a_merge(cli, db_path, tmp_path) -> None:
+    """A person in the pack with a store person's id replaces that person, names and all."""
+    text = HEAD + "persons:\n  - {id: roza-tuletaeva, name: Roza Tuletaeva, " \
+        "aliases: [Rosa Tuletayeva], sources: [s1]}\n"
+    assert cli("import", str(write(tmp_path, text))).exit_code == 0
+    p = json.loads(cli("prisoners", "show", "Rosa Tuletayeva", "-f", "json").stdout)
+    assert p["id"] == "roza-tuletaeva" and p["events"] == []
