@@ -224,6 +224,11 @@ class Store:
         if self.path.exists():
             if self.path.is_dir():
                 raise StoreError(f"{self.path} is a directory", "give --db a file name")
+            if not self.path.is_file():
+                # A FIFO would hang SQLite's first read; a device (/dev/null) would
+                # take the data and leave journals beside it.
+                raise StoreError(f"{self.path} is not a regular file",
+                                 "give --db the name of a store file")
             return False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -384,3 +384,24 @@ def test_real_full_disk_replace_makes_no_backup_and_replaces_nothing(
     assert not list(tiny_disk.glob("store.db.before-replace-*"))
     filler.unlink()
     assert export(db) == before
+
+
+def test_store_that_is_a_fifo_is_refused_without_hanging(cli, error_line, tmp_path,
+                                                          monkeypatch) -> None:
+    import os
+
+    fifo = tmp_path / "store.db"
+    os.mkfifo(fifo)
+    monkeypatch.setenv("CAMPAIGN_DB", str(fifo))
+    assert "not a regular file" in error_line(cli("prisoners", "list"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.db"]
+
+
+def test_store_through_a_symlink_to_a_fifo(cli, error_line, tmp_path, monkeypatch) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "link.db").symlink_to(fifo)
+    monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "link.db"))
+    assert "not a regular file" in error_line(cli("sources", "list"))
