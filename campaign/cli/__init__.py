@@ -172,11 +172,11 @@ class CampaignGroup(TyperGroup):
             if os.environ.get("CAMPAIGN_DEBUG"):
                 raise
             if type(exc).__module__ == "sqlite3":  # a store read outside a transaction
-                from campaign.store import explain
+                from campaign.store import default_path, explain
 
                 root = ctx.find_root()
                 db = root.obj.get("db") if isinstance(root.obj, dict) else None
-                typer.echo(f"campaign: error: {explain(exc, db)}", err=True)
+                typer.echo(f"campaign: error: {explain(exc, db or default_path())}", err=True)
                 raise typer.Exit(1) from None
             typer.echo(
                 f"campaign: internal error: {type(exc).__name__}: {exc} "
