@@ -170,6 +170,12 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
             )
         line_of_id[values["id"]] = n
         old = in_store.get(values["id"])
+        if old and old.get("ep_id"):
+            raise InputError(
+                f"the id '{old['id']}' is that of the MEP {_shown(old['name'])} "
+                f"(EP id {old['ep_id']})", path=str(path), line=n, field="id",
+                hint="MEPs come from the EP (`campaign meps import`); give this row "
+                     "another id")
         if named_only and old and not _same_contact(old, values):
             raise InputError(
                 f"the id '{old['id']}' is already that of {_shown(old['name'])} ({_describe(old)})",

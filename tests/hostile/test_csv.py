@@ -260,3 +260,8 @@ def test_two_people_added_get_two_records_or_one_line(cli, db_path, a: str, b: s
         os.environ["CAMPAIGN_DB"] = str(db_path)
         for p in fresh.parent.glob("p.db*"):
             p.unlink()
+
+
+def test_csv_row_with_an_meps_id_is_refused(cli, error_line, meps_db, tmp_path) -> None:
+    path = csv_file(tmp_path, f"id,name,kind,source\nmep-124984,Someone,press,{SRC}\n")
+    refused(cli, error_line, meps_db, ["contacts", "import", str(path)], "line 2", "EP id")
