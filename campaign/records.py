@@ -58,7 +58,10 @@ def _date(value: str | None) -> str | None:
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _BARE_DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:[/?#]\S*)?$")
-_NOT_IN_URL = re.compile(r"[\s<>\"'`\[\]()\\{}|^]")
+# Whitespace, quotes, angle and square brackets, backslashes and braces never
+# belong in an address a source gives; they are how a Markdown or HTML link
+# would be smuggled in. Parentheses may stay (Wikipedia's addresses have them).
+_NOT_IN_URL = re.compile(r"[\s<>\"'`\[\]\\{}|^]")
 
 
 def web_address(value: str | None) -> str | None:
