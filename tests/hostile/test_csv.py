@@ -265,3 +265,10 @@ def test_two_people_added_get_two_records_or_one_line(cli, db_path, a: str, b: s
 def test_csv_row_with_an_meps_id_is_refused(cli, error_line, meps_db, tmp_path) -> None:
     path = csv_file(tmp_path, f"id,name,kind,source\nmep-124984,Someone,press,{SRC}\n")
     refused(cli, error_line, meps_db, ["contacts", "import", str(path)], "line 2", "EP id")
+
+
+def test_importing_the_store_as_csv(cli, error_line, db_path) -> None:
+    before = state(db_path)
+    line = error_line(cli("contacts", "import", str(db_path), "-s", SRC))
+    assert "UTF-8" in line or "CSV" in line or "column" in line
+    assert state(db_path) == before

@@ -438,3 +438,10 @@ def test_person_id_used_twice_across_a_merge(cli, db_path, tmp_path) -> None:
     assert cli("import", str(write(tmp_path, text))).exit_code == 0
     p = json.loads(cli("prisoners", "show", "Rosa Tuletayeva", "-f", "json").stdout)
     assert p["id"] == "roza-tuletaeva" and p["events"] == []
+
+
+def test_importing_the_store_itself(cli, error_line, db_path) -> None:
+    before = db_path.read_bytes()
+    line = error_line(cli("import", str(db_path)))
+    assert "UTF-8" in line or "mapping" in line or "YAML" in line
+    assert db_path.read_bytes() == before
