@@ -188,7 +188,37 @@ class Store:
         self._depth = 0
         self._create_file()
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS)
+            self._open(read_only=False)
+        except sqlite3.OperationalError as exc:
+            # A store on a read-only file system (or in a directory only others may
+            # write) cannot get the shared-memory file WAL mode reads through; SQLite
+            # can still read it when asked for read-only access, so reading commands
+            # work and writing ones say why they cannot.
+            if "unable to open" not in str(exc) or os.access(self.path.parent, os.W_OK):
+                raise explain(exc, self.path) from None
+            try:
+                self._open(read_only=True)
+            except sqlite3.Error as again:
+                raise explain(again, self.path) from None
+
+    def _open(self, *, read_only: bool) -> None:
+        """Connect, and bring a writable store's schema up to date."""
+        if read_only:
+            from urllib.parse import quote
+
+            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+            if os.statvfs(self.path.parent).f_flag & os.ST_RDONLY:
+                # Read-only media: no one can change the file under us, and without
+                # this SQLite will not read a WAL store whose -shm it cannot create.
+                uri += "&immutable=1"
+            target: str | Path = uri
+        else:
+            target = self.path
+        try:
+            self.conn = sqlite3.connect(target, isolation_level=None, timeout=BUSY_SECONDS,
+                                        uri=read_only)
+        except sqlite3.OperationalError:
+            raise
         except sqlite3.Error as exc:
             raise explain(exc, self.path) from None
         try:
@@ -196,10 +226,18 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if version < SCHEMA_VERSION:
+                if read_only:
+                    raise StoreError(
+                        f"{self.path} is read-only and needs an upgrade to schema "
+                        f"{SCHEMA_VERSION} before this campaign can use it",
+                        "copy it somewhere writable, or make its directory writable")
                 self._set_wal()
                 self._migrate()
             elif version > SCHEMA_VERSION:
                 self._too_new(version)
+        except sqlite3.OperationalError:
+            self.conn.close()
+            raise
         except sqlite3.Error as exc:
             self.conn.close()
             raise explain(exc, self.path) from None

@@ -42,7 +42,9 @@ def read_only(monkeypatch: pytest.MonkeyPatch) -> None:
     real = sqlite3.connect
 
     def connect(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return real(f"file:{path}?mode=ro", *args, uri=True, **kwargs)
+        kwargs.pop("uri", None)
+        target = str(path) if str(path).startswith("file:") else f"file:{path}?mode=ro"
+        return real(target, *args, uri=True, **kwargs)
 
     monkeypatch.setattr(campaign.store.sqlite3, "connect", connect)
 
@@ -405,3 +407,41 @@ def test_store_through_a_symlink_to_a_fifo(cli, error_line, tmp_path, monkeypatc
     (tmp_path / "link.db").symlink_to(fifo)
     monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "link.db"))
     assert "not a regular file" in error_line(cli("sources", "list"))
+
+
+@pytest.fixture
+def read_only_disk(tmp_path: Path, db_path: Path) -> Iterator[Path]:
+    """A copy of the store on a real read-only file system (a tmpfs remounted ro)."""
+    import os
+    import shutil
+    import subprocess
+
+    where = tmp_path / "ro"
+    where.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)],
+        capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here; the mode=ro tests cover it")
+    try:
+        shutil.copyfile(db_path, where / "store.db")
+        subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+        yield where / "store.db"
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_store_on_read_only_media_reads_and_refuses_writes(cli, error_line, read_only_disk,
+                                                           monkeypatch) -> None:
+    monkeypatch.setenv("CAMPAIGN_DB", str(read_only_disk))
+    before = read_only_disk.read_bytes()
+    r = cli("prisoners", "list", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert len(json.loads(r.stdout)) > 20
+    line = error_line(cli("contacts", "add", "A B", "--kind", "press", "-s", SRC))
+    assert "read-only" in line and MOVE_ASIDE not in line
+    assert read_only_disk.read_bytes() == before
+
+
+def test_new_store_on_read_only_media(cli, error_line, read_only_disk, monkeypatch) -> None:
+    monkeypatch.setenv("CAMPAIGN_DB", str(read_only_disk.with_name("new.db")))
+    assert "cannot create the store" in error_line(cli("sources", "list"))
