@@ -373,7 +373,7 @@ _packs = st.fixed_dictionaries(
                                     "contacts")})
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(pack=_packs)
 def test_generated_packs_load_whole_or_are_refused_with_file_and_field(
@@ -390,6 +390,7 @@ def test_generated_packs_load_whole_or_are_refused_with_file_and_field(
         data = read_pack(path)
     except InputError as exc:
         assert str(path) in str(exc) and "\n" not in str(exc)
+        assert exc.line is not None or exc.field is not None, str(exc)
         assert dump_pack(export_pack(empty_store)) == before
         return
     try:
