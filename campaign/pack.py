@@ -391,7 +391,59 @@ def _read_streaming(text: str, path: str) -> dict[str, Any]:
     except PydanticError as exc:
         raise _pydantic_problem(exc) from None
     head.update(sections)
+    _pack_rules(head)
     return head
+
+
+def _pack_rules(pack: dict[str, Any]) -> None:
+    """The Pack model's own checks across sections (its "after" model validators),
+    run on the records validated one by one: the same rules as a whole validation,
+    without validating every record a second time."""
+    from pydantic import ValidationError as PydanticError
+
+    from campaign.records import Pack
+
+    validators = [d for d in Pack.__pydantic_decorators__.model_validators.values()
+                  if d.info.mode == "after"]
+    if not validators:
+        return
+    models = _record_models()
+    whole = Pack.model_construct(**{k: v for k, v in pack.items() if k not in SECTIONS})
+    for section in SECTIONS:
+        # Records rebuilt as models without validation: they were validated above.
+        setattr(whole, section, [_construct(models[section], r) for r in pack[section]])
+    for d in validators:
+        try:
+            d.func(whole)
+        except (ValueError, AssertionError) as exc:
+            raise _Invalid((), str(exc), "see the pack format in the README") from None
+        except PydanticError as exc:
+            raise _pydantic_problem(exc) from None
+
+
+def _construct(model: Any, data: Any) -> Any:
+    """A model (and the models inside it) from already-validated data, without checks."""
+    import typing
+
+    if not isinstance(data, dict):
+        return data
+    values = {}
+    for name, field in model.model_fields.items():
+        if name not in data:
+            continue
+        value = data[name]
+        inner = [a for a in typing.get_args(field.annotation) or (field.annotation,)
+                 if isinstance(a, type) and hasattr(a, "model_fields")]
+        if not inner:  # list[Model]
+            args = typing.get_args(field.annotation)
+            inner = [a for arg in args for a in (typing.get_args(arg) or (arg,))
+                     if isinstance(a, type) and hasattr(a, "model_fields")]
+        if inner and isinstance(value, dict):
+            value = _construct(inner[0], value)
+        elif inner and isinstance(value, list):
+            value = [_construct(inner[0], v) for v in value]
+        values[name] = value
+    return model.model_construct(**values)
 
 
 def _line_of(path: Path, text: str, loc: tuple[Any, ...]) -> int | None:
@@ -878,13 +930,34 @@ def _yaml_chunks(head: Iterable[tuple[str, Any]],
 _WS = re.compile(r"\s+")
 
 
-def quote_problems(store: Store) -> list[tuple[str, str]]:
-    """(record, quote) pairs whose quote is not in any cited source's document."""
+def _documents(store: Store) -> dict[str, str]:
+    """source id -> whitespace-normalised text, for the sources whose text the package carries."""
     docs: dict[str, str] = {}
     for s in store.sources():
         doc = document_path(s.get("document"))
         if doc is not None:
             docs[s["id"]] = _WS.sub(" ", doc.read_text(encoding="utf-8", errors="replace"))
+    return docs
+
+
+def citation_problems(store: Store) -> list[tuple[str, str]]:
+    """(record, source id) pairs where the record cites a source whose text the package
+    carries but which contains none of the record's quotes: a citation must be backed by
+    the source's own words. Records without quotes (added by hand) are not checked."""
+    docs = _documents(store)
+    problems = []
+    for section, rows in _quoted_rows(store):
+        for r in rows:
+            quotes = [_WS.sub(" ", q) for q in r["quotes"]]
+            for sid in r["sources"] if quotes else ():
+                if sid in docs and not any(q in docs[sid] for q in quotes):
+                    problems.append((f"{section} {r['id']}", sid))
+    return problems
+
+
+def quote_problems(store: Store) -> list[tuple[str, str]]:
+    """(record, quote) pairs whose quote is not in any cited source's document."""
+    docs = _documents(store)
     problems = []
     for section, rows in _quoted_rows(store):
         for r in rows:
@@ -948,5 +1021,8 @@ def check(store: Store) -> list[dict[str, str]]:
                     break
     for record, quote in quote_problems(store):
         add("error", record, f"quote not found in its sources: \"{quote[:60]}\"")
+    for record, sid in citation_problems(store):
+        add("error", record, f"cites '{sid}', but none of its quotes is in that source; "
+                             "add a verbatim quote from it or drop the citation")
     return findings
 

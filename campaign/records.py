@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from campaign.dates import check_partial
 
@@ -113,6 +113,9 @@ class Source(Record):
 class CaseEvent(Cited):
     kind: Literal[CASE_KINDS]  # type: ignore[valid-type]
     date: PartialDate
+    # What happened, as a past-tense clause a document can use after the name:
+    # "was sentenced to six years in prison by Aktau City Court".
+    summary: str | None = None
     date_basis: Literal["event", "report"] = "event"
     place: str | None = None
     charge: str | None = None
@@ -124,18 +127,51 @@ class CaseEvent(Cited):
     _check = field_validator("date", mode="before")(lambda v: _date(v))
 
 
+PERSON_ROLES = (
+    "strike leader",
+    "oil worker",
+    "lawyer",
+    "journalist",
+    "opposition politician",
+    "trade unionist",
+    "human-rights defender",
+    "activist",
+    "other",
+)
+
+
 class Person(Cited):
     id: Text
     name: Text
     aliases: list[str] = Field(default_factory=list)
     description: str | None = None
+    # The part the person played, from PERSON_ROLES: documents choose whom to name by it.
+    role: Literal[PERSON_ROLES] | None = None  # type: ignore[valid-type]
     events: list[CaseEvent] = Field(default_factory=list)
+
+
+class Concerns(Record):
+    """What a demand is about: people (it lapses when all are released or dead) or a
+    process such as a trial, negotiations or a law (it lapses when no recent source backs it)."""
+
+    persons: list[str] = Field(default_factory=list)
+    process: str | None = None
 
 
 class Demand(Cited):
     id: Text
     text: Text
     addressed_to: str | None = None
+    # When and by whom the demand was first made (default: its earliest source).
+    made: str | None = None
+    made_by: str | None = None
+    made_in: str | None = None  # the source (id) in which the demand was made
+    concerns: Concerns | None = None
+    # The demand as an infinitive phrase without "to"; "{persons}" stands for the
+    # people concerned who are still held as of the document's date.
+    ask: str | None = None
+
+    _check = field_validator("made", mode="before")(lambda v: _date(v))
 
 
 class Event(Cited):
@@ -146,6 +182,8 @@ class Event(Cited):
     title: Text
     place: str | None = None
     planned: bool = False
+    # What happened, as a past-tense clause: "police opened fire on striking oil workers".
+    summary: str | None = None
 
     _check = field_validator("date", "end_date", mode="before")(lambda v: _date(v))
 
@@ -216,3 +254,18 @@ class Pack(Record):
     contacts: list[Contact] = Field(default_factory=list)
 
     _url = field_validator("campaign_url", mode="before")(lambda v: web_address(v))
+
+    @model_validator(mode="after")
+    def _demands_concern_known_people(self) -> Pack:
+        """A demand about people names them by id: an unknown id would keep it 'current'
+        for ever, since no release of theirs could ever be reported."""
+        ids = {p.id for p in self.persons}
+        for d in self.demands:
+            if d.made_in is not None and d.made_in not in d.sources:
+                raise ValueError(f"demand '{d.id}' is made_in '{d.made_in}', which it does "
+                                 "not cite; add it to its sources")
+            for pid in (d.concerns.persons if d.concerns else []):
+                if pid not in ids:
+                    raise ValueError(f"demand '{d.id}' concerns '{pid}', who is not one of "
+                                     "the pack's persons")
+        return self

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import FormatOpt, SourceOpt, store
+from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
 from campaign.output import Format, emit
 
 demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
@@ -17,6 +17,13 @@ figures_app = typer.Typer(help="Figures, each with its qualifier and its source.
 
 DEMAND_COLUMNS = [("id", "id"), ("text", "demand"), ("addressed_to", "addressed to"),
                   ("sources", "sources")]
+DEMAND_LIST_COLUMNS = [("id", "id"), ("made_text", "made"), ("current_text", "current"),
+                       ("text", "demand"), ("addressed_to", "addressed to"),
+                       ("sources", "sources")]
+LapseOpt = Annotated[int, typer.Option(
+    "--lapse-years", min=0,
+    help="A demand about a process (a trial, talks, a law) lapses when its newest source "
+         "is this many years older than the date.")]
 EVENT_COLUMNS = [("date", "date"), ("kind", "kind"), ("title", "title"), ("place", "place"),
                  ("sources", "sources")]
 FIGURE_COLUMNS = [("subject", "what"), ("qualifier", "qualifier"), ("number", "number"),
@@ -26,21 +33,61 @@ TIMELINE_COLUMNS = [("date", "date"), ("type", "type"), ("what", "what"), ("wher
 
 
 @demands_app.command("list")
-def demands_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """List the demands."""
-    emit(store(ctx).demands(), fmt, DEMAND_COLUMNS, title="Demands")
+def demands_list(ctx: typer.Context, as_of_: AsOfOpt = None, lapse_years: LapseOpt = 3,
+                 fmt: FormatOpt = Format.table) -> None:
+    """List the demands: when each was made and whether it is current as of a date.
+
+    A demand lapses when everyone it concerns is reported released or dead,
+    or, for a process, when no source less than --lapse-years old supports it.
+    """
+    from campaign import dates
+    from campaign.selection import all_demands
+
+    day = as_of(as_of_)
+    rows = all_demands(store(ctx), as_of=day, lapse_years=lapse_years)
+    for d in rows:
+        d["made_text"] = dates.human(d["made"]) if d["made"] else ""
+        d["current_text"] = "yes" if d["current"] else f"no: {d['lapsed_because']}"
+    emit(rows, fmt, DEMAND_LIST_COLUMNS,
+         title=f"Demands as of {dates.human(day.isoformat())}")
+
+
+@demands_app.command("renew")
+def demands_renew(
+    ctx: typer.Context,
+    demand_id: Annotated[str, typer.Argument(help="Demand id.")],
+    source: Annotated[str, typer.Option("--source", "-s",
+                                        help="A source that shows the demand still stands.")],
+) -> None:
+    """Record that a demand still stands, citing a newer source."""
+    from campaign.selection import renew_demand, renewal_source
+
+    st = store(ctx)
+    with st.transaction():
+        src = renew_demand(st, demand_id, source)
+    typer.echo(renewal_source({"id": demand_id}, src))
 
 
 @demands_app.command("show")
 def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(help="Demand id.")],
                  fmt: FormatOpt = Format.table) -> None:
     """Show one demand with its sources and evidence."""
-    d = store(ctx).demand(demand_id)
+    from campaign import dates
+    from campaign.selection import all_demands
+
+    st = store(ctx)
+    st.demand(demand_id)  # an unknown id fails here, with suggestions
+    d = next(x for x in all_demands(st, as_of=dates.today()) if x["id"] == demand_id)
     if fmt is Format.table:
-        typer.echo(f"{d['id']}: {d['text']}")
+        typer.echo(f"{d['id']}: {d['record_text']}")
         if d["addressed_to"]:
             typer.echo(f"  addressed to: {d['addressed_to']}")
-        typer.echo("  sources: " + ", ".join(d["sources"]))
+        if d["made"]:
+            typer.echo(f"  made: {dates.human(d['made'])}" +
+                       (f" by {d['made_by']}" if d["made_by"] else ""))
+        typer.echo("  current today: " + ("yes" if d["current"] else
+                                          f"no ({d['lapsed_because']})"))
+        typer.echo("  sources: " + ", ".join(st.demand(demand_id)["sources"]))
         for q in d["quotes"]:
             typer.echo(f"  “{q}”")
         return
@@ -54,6 +101,21 @@ def demands_add(
     source: SourceOpt,
     addressed_to: Annotated[str | None, typer.Option(help="Who it is addressed to.")] = None,
     demand_id: Annotated[str | None, typer.Option("--id", help="Id (default: from text).")] = None,
+    made: Annotated[str | None, typer.Option(
+        "--made", help="When it was first made (default: its source's date).")] = None,
+    made_by: Annotated[str | None, typer.Option(
+        "--made-by", help="Who made it, e.g. 'the Greens/EFA group in the European "
+                          "Parliament'.")] = None,
+    made_in: Annotated[str | None, typer.Option(
+        "--made-in", help="The source (one of --source) in which it was made.")] = None,
+    concerns: Annotated[list[str] | None, typer.Option(
+        "--concerns", help="A person it is about (repeatable): it lapses when all are "
+                           "reported released or dead.")] = None,
+    process: Annotated[str | None, typer.Option(
+        "--process", help="The trial, talks or law it is about: it lapses when no recent "
+                          "source supports it.")] = None,
+    ask: Annotated[str | None, typer.Option(
+        "--ask", help="The demand as a phrase without 'to', e.g. 'release {persons}'.")] = None,
 ) -> None:
     """Add a demand (cite at least one --source)."""
     from campaign.facts import add_demand
@@ -61,7 +123,8 @@ def demands_add(
     st = store(ctx)
     with st.transaction():
         did = add_demand(st, text=text, addressed_to=addressed_to, sources=source,
-                         demand_id=demand_id)
+                         demand_id=demand_id, made=made, made_by=made_by, made_in=made_in,
+                         persons=concerns or [], process=process, ask=ask)
     typer.echo(f"added demand {did}")
 
 
