@@ -17,7 +17,6 @@ from campaign.store import Store
 CSV_FIELDS = ("id", "name", "kind", "country", "group", "party", "email", "postal_address",
               "phone", "salutation", "role", "url", "source")
 REQUIRED = ("name", "kind")
-MAX_CSV_BYTES = 64 * 1024 * 1024
 
 
 def _validated(values: dict[str, Any], sources: list[str]) -> dict[str, Any]:
@@ -112,14 +111,10 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
 
     from pydantic import ValidationError as PydanticError
 
-    from campaign.pack import read_input
+    from campaign.files import CSV_LIMIT, read_input
 
     path = Path(path)
-    raw = read_input(path, MAX_CSV_BYTES)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=str(path), hint="save the CSV as UTF-8") from None
+    text = read_input(path, limit_bytes=CSV_LIMIT, what="CSV file")
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h or "" for h in reader.fieldnames or []]

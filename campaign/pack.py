@@ -72,7 +72,6 @@ def document_path(name: str | None) -> Path | None:
 # people: it has no reason to repeat itself through YAML aliases, and an alias
 # bomb (a few hundred bytes that expand to billions of nodes) must be refused
 # before anything is built from it.
-MAX_BYTES = 256 * 1024 * 1024
 MAX_ALIASES = 1_000
 MAX_ALIAS_NODES = 100_000  # nodes that aliases may add on top of those written out
 MAX_DEPTH = 64
@@ -151,46 +150,6 @@ class _Bounds:
         self.anchored.update(id(n) for n in known if id(n) in seen)
 
 
-def read_input(path: Path, limit: int) -> bytes:
-    """The bytes of an input file: a regular file of at most ``limit`` bytes.
-
-    A FIFO would hang the command and /dev/zero would fill the memory, so
-    anything but a regular file is refused before it is opened for reading.
-    """
-    import stat
-
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path), hint="check the path") from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read it ({exc.strerror})", path=str(path)) from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a directory, not a file", path=str(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("is not a regular file", path=str(path),
-                             hint="save the data to a file and give its path")
-        if info.st_size > limit:
-            raise InputError(f"is larger than {limit // (1024 * 1024):,} MB", path=str(path),
-                             hint="split it into smaller files")
-        with os.fdopen(fd, "rb", closefd=True) as fh:
-            fd = -1
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read it ({exc.strerror})", path=str(path)) from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    if len(data) > limit:
-        raise InputError(f"is larger than {limit // (1024 * 1024):,} MB", path=str(path),
-                         hint="split it into smaller files")
-    return data
-
-
 def _yaml_errors(path: str) -> Any:
     """A context that turns PyYAML's errors (and a runaway recursion) into one InputError."""
     import contextlib
@@ -215,11 +174,12 @@ def _yaml_errors(path: str) -> Any:
     return guard()
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=str(path), hint="save it as UTF-8") from None
+def _read_text(path: Path) -> str:
+    """The pack file's text, by campaign.files's rules for every input file: a regular
+    file (no FIFO, no /dev/zero), at most PACK_LIMIT bytes, UTF-8."""
+    from campaign.files import PACK_LIMIT, read_input
+
+    return read_input(path, limit_bytes=PACK_LIMIT, what="pack")
 
 
 def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, Any]:
@@ -229,7 +189,7 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, Any]:
     small files, for odd shapes, and to find the line of an error.
     """
     if text is None:
-        text = _decode(read_input(path, MAX_BYTES), path)
+        text = _read_text(path)
     bounds = _Bounds(str(path))
     loader = _loader()(text)
     try:
@@ -309,7 +269,7 @@ def read_pack(path: str | Path) -> dict[str, Any]:
     afterwards, by parsing the file again whole: only a failed import pays for it.
     """
     path = Path(path)
-    text = _decode(read_input(path, MAX_BYTES), path)
+    text = _read_text(path)
     try:
         try:
             pack = _read_streaming(text, str(path))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import FormatOpt, store
+from campaign.cli.common import FormatOpt, store, to_file
 from campaign.output import Format, emit
 
 
@@ -17,16 +17,15 @@ def export(
     ] = None,
 ) -> None:
     """Export the whole campaign as a YAML pack."""
-    from pathlib import Path
-
-    from campaign.files import write_atomic
+    from campaign.files import expand_user, write_atomic
     from campaign.pack import iter_pack_yaml
 
-    chunks = iter_pack_yaml(store(ctx))
-    if output:
-        write_atomic(Path(output), "".join(chunks).encode("utf-8"))
+    chunks = iter_pack_yaml(store(ctx))  # a record at a time, never the whole in memory
+    if output:  # a file, or through campaign.files's rules (``-``: stdout, no store)
+        write_atomic(expand_user(output), "".join(chunks).encode("utf-8"))
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)
-    else:
+    elif not output:
         for chunk in chunks:
             typer.echo(chunk, nl=False)
 
@@ -43,8 +42,10 @@ def import_(
     A merge keeps the store's title, description and web address (the pack's
     fill in only what the store lacks); --replace takes the pack's.
     """
+    from campaign.files import PACK_LIMIT, check_input
     from campaign.pack import backup, import_pack, read_pack
 
+    check_input(file, limit_bytes=PACK_LIMIT, what="pack")  # no /dev/zero, no FIFO
     pack = read_pack(file)
     st = store(ctx)
     saved = backup(st) if replace else None

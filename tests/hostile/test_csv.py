@@ -118,12 +118,12 @@ def test_directory_is_refused(cli, error_line, db_path, tmp_path) -> None:
 
 
 def test_too_large_csv(cli, error_line, db_path, tmp_path, monkeypatch) -> None:
-    import campaign.contacts
+    import campaign.files
 
-    monkeypatch.setattr(campaign.contacts, "MAX_CSV_BYTES", 1024 * 1024)
+    monkeypatch.setattr(campaign.files, "CSV_LIMIT", 1024 * 1024)
     path = csv_file(tmp_path, "name,kind\n" + "A,press\n" * 140_000)
     refused(cli, error_line, db_path, ["contacts", "import", str(path), "-s", SRC],
-            "larger than 1 MB")
+            "too large")
 
 
 def test_not_utf8(cli, error_line, db_path, tmp_path) -> None:

@@ -158,11 +158,11 @@ def test_directory_is_refused(cli, error_line, db_path, tmp_path) -> None:
 
 
 def test_too_large_is_refused(cli, error_line, db_path, tmp_path, monkeypatch) -> None:
-    import campaign.pack
+    import campaign.files
 
-    monkeypatch.setattr(campaign.pack, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(campaign.files, "PACK_LIMIT", 1024 * 1024)
     path = write(tmp_path, HEAD + "# " + "x" * (1024 * 1024 + 10) + "\n")
-    refused(cli, error_line, db_path, path, "larger than 1 MB")
+    refused(cli, error_line, db_path, path, "too large")
 
 
 def test_not_utf8_is_refused(cli, error_line, db_path, tmp_path) -> None:
