@@ -446,3 +446,12 @@ def test_importing_the_store_itself(cli, error_line, db_path) -> None:
     line = error_line(cli("import", str(db_path)))
     assert "UTF-8" in line or "mapping" in line or "YAML" in line
     assert db_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("date", ["0000", "1799-12-31", "2200", "9999-12-17"])
+def test_dates_outside_1800_to_2199_are_refused(cli, error_line, db_path, tmp_path,
+                                                date: str) -> None:
+    text = HEAD + f"persons:\n  - id: p\n    name: Ann Example\n    sources: [s1]\n" \
+        f"    events:\n      - {{kind: arrested, date: '{date}', sources: [s1]}}\n"
+    refused(cli, error_line, db_path, write(tmp_path, text), "persons.0.events.0.date",
+            "1800", "line 13")
