@@ -90,3 +90,13 @@ def import_(
     with st.transaction():
         n = import_csv(st, file, source)
     typer.echo(f"imported {n} contacts from {file}")
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    contact_id: Annotated[str, typer.Argument(help="The contact's id (`contacts list -f json`).")],
+) -> None:
+    """Remove a contact, with its citations (refused if the outreach log names it)."""
+    store(ctx).remove("contacts", "contact", contact_id)
+    typer.echo(f"removed contact {contact_id}")
