@@ -82,11 +82,23 @@ CREATE TABLE outreach (
 CREATE TABLE profile (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# Demands that know their date (when made, by whom, what they concern, the ask as a
+# phrase); the wording documents need: a role per person, a clause per event.
+_V_DEMAND_DATES = """
+ALTER TABLE demands ADD COLUMN made TEXT;
+ALTER TABLE demands ADD COLUMN made_by TEXT;
+ALTER TABLE demands ADD COLUMN concerns TEXT NOT NULL DEFAULT 'null';
+ALTER TABLE demands ADD COLUMN ask TEXT;
+ALTER TABLE persons ADD COLUMN role TEXT;
+ALTER TABLE events ADD COLUMN summary TEXT;
+ALTER TABLE case_events ADD COLUMN summary TEXT;
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_JSON_COLUMNS = {"quotes", "aliases", "extra"}
+_JSON_COLUMNS = {"quotes", "aliases", "extra", "concerns"}
 
 
 def default_path() -> Path:
