@@ -48,7 +48,7 @@ X_URL_LENGTH = 23
 MAX_PEOPLE = 8
 SHORT_NAMES = 3
 # Optional parts of a short post, dropped in this order until it fits.
-SHORT_OPTIONAL = ("names", "cta", "occasion", "weekday")
+SHORT_OPTIONAL = ("names", "occasion_date", "cta", "occasion", "weekday")
 QUOTE_PLACEHOLDER = "[QUOTE FROM ORGANISER]"
 CONTACT_PLACEHOLDER = "[PRESS CONTACT: name, telephone, email]"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -248,16 +248,9 @@ def _death_toll(store: Store, locality: str | None) -> dict[str, Any] | None:
 
 def _select_people(store: Store, wanted: Sequence[str], as_of: dt.date,
                    max_people: int) -> tuple[list[dict[str, Any]], int]:
-    try:
-        from campaign.selection import select_people
-    except ImportError:  # pragma: no cover - until the shared selection lands
-        from campaign.people import select
+    from campaign.selection import select_people
 
-        everyone = select(store, list(wanted), as_of, () if wanted else ("imprisoned", "died"))
-        return everyone[:max_people], max(len(everyone) - max_people, 0)
-    people, others = select_people(store, as_of=as_of, wanted=list(wanted),
-                                   max_people=max_people)
-    return list(people), int(others if isinstance(others, int) else len(others))
+    return select_people(store, as_of=as_of, wanted=list(wanted), max_people=max_people)
 
 
 def _person(p: dict[str, Any]) -> dict[str, Any]:
@@ -286,25 +279,18 @@ def _groups(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _select_demands(store: Store, wanted: Sequence[str], as_of: dt.date,
                     warnings: list[str]) -> list[dict[str, Any]]:
-    try:
-        from campaign.selection import select_demands
-    except ImportError:  # pragma: no cover - until the shared selection lands
-        picked = [store.demand(d) for d in dict.fromkeys(wanted)] if wanted else \
-            store.demands()[:3]
-        return [{"text": md(d["text"]), "history": False, "addressed_to": md(d.get("addressed_to")),
-                 "sources": list(d["sources"])} for d in picked]
-    chosen = select_demands(store, as_of=as_of, wanted=list(wanted))
+    """The shared selection's demands: current ones as asks, a lapsed one chosen by id
+    worded as history (with a warning)."""
+    from campaign.selection import lapsed_warning, select_demands
+
     out = []
-    for d in chosen:
-        history = not d.get("current", True)
-        if history and d.get("id") in wanted:
-            why = d.get("lapsed_because") or "it is no longer current"
-            warnings.append(f"demand '{d['id']}' is no longer current ({why}); "
-                            "it is worded as history")
-        text = d.get("history") if history else d.get("ask") or d.get("text")
-        out.append({"text": md(text or d.get("text")), "history": history,
-                    "addressed_to": md(d.get("addressed_to")),
-                    "sources": list(d.get("sources", []))})
+    for d in select_demands(store, as_of=as_of, wanted=list(wanted)):
+        history = not d["current"]
+        if history:
+            warnings.append(lapsed_warning(d))
+        out.append({"text": md(d["history"] if history and d.get("history") else d["text"]),
+                    "history": history, "addressed_to": md(d.get("addressed_to")),
+                    "sources": list(d["sources"])})
     return out
 
 
@@ -435,12 +421,16 @@ def fit_short(render: Callable[[dict[str, Any]], str], ctx: dict[str, Any],
               limit: int = SHORT_LIMIT) -> tuple[str, dict[str, Any]]:
     """Render a short post within ``limit`` characters as X counts them.
 
-    The optional parts go first (names, call to action, occasion, weekday);
+    The optional parts go first (names, the date of the commemorated event, the
+    call to action, the occasion, the weekday);
     the what, when, where, organiser and contact stay. If those alone are too
     long, the user is told which of their own texts to shorten.
     """
     ctx = copy.deepcopy(ctx)
     text = render(ctx)
+    while ctx["held"] and x_length(plain(text)) > limit:  # fewer names first, one by one
+        ctx["held"] = ctx["held"][:-1]
+        text = render(ctx)
     for part in SHORT_OPTIONAL:
         if x_length(plain(text)) <= limit:
             return text, ctx
