@@ -245,6 +245,33 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     return [d for d in shaped if d["current"]]
 
 
+def all_demands(store: Store, *, as_of: dt.date,
+                lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
+    """Every demand, shaped as in ``select_demands``, current or not (for `demands list`)."""
+    known = {s["id"]: s for s in store.sources()}
+    return [_shape(store, d, as_of, lapse_years, known) for d in store.demands()]
+
+
+def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]:
+    """Record that a demand still stands: ``source_id`` now supports it, and its
+    publication date restarts the lapse clock. Returns the source."""
+    from campaign.errors import ValidationError
+
+    demand = store.demand(demand_id)
+    source = store.source(source_id)
+    if source_id in demand["sources"]:
+        raise ValidationError(f"demand '{demand_id}' already cites '{source_id}'",
+                              "renew it with a newer source")
+    store.cite("demand", demand_id, [source_id])
+    return source
+
+
+def renewal_source(demand: Mapping[str, Any], source: Mapping[str, Any]) -> str:
+    """One line for `demands renew`."""
+    return (f"demand '{demand['id']}' renewed by '{source['id']}' "
+            f"(published {dates.human(source['published'])})")
+
+
 def lapsed_warning(demand: Mapping[str, Any]) -> str:
     """One line for stderr when a chosen demand is no longer current."""
     return (f"demand '{demand['id']}' is no longer current ({demand['lapsed_because']}); "
