@@ -110,6 +110,7 @@ def _anniversary(event: dict[str, Any], day: dt.date, index: int, on: dt.date) -
         "id": event["id"],
         "kind": event["kind"],
         "title": event["title"],
+        "summary": event.get("summary"),
         "place": event.get("place"),
         "locality": locality(event.get("place")),
         "date": event["date"],

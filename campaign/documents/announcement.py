@@ -255,7 +255,10 @@ def _select_people(store: Store, wanted: Sequence[str], as_of: dt.date,
 
 def _person(p: dict[str, Any]) -> dict[str, Any]:
     status_date = p.get("status_date")
+    how = [e.get("summary") for e in p.get("events", [])
+           if e.get("kind") == "died" and e.get("date") == status_date and e.get("summary")]
     return {
+        "died_how": md(how[-1]) if p.get("status") == "died" and how else None,
         "name": md(p["name"]),
         "role": md(p.get("role")),
         "status": p.get("status"),
@@ -266,11 +269,14 @@ def _person(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _groups(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """People in groups of one status and month of report, in the selection's order."""
-    groups: dict[tuple[Any, Any], dict[str, Any]] = {}
+    """People in groups of one role, status and month of report, in the selection's order:
+    "the strike leaders A, B and C, reported imprisoned in January 2014", not one line each."""
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for p in people:
-        key = (p["status"], p["reported_text"])
-        g = groups.setdefault(key, {"status": p["status"], "reported_text": p["reported_text"],
+        key = (p["role"], p["status"], p["reported_text"], p["died_how"] or "")
+        g = groups.setdefault(key, {"role": p["role"], "status": p["status"],
+                                    "died_how": p["died_how"],
+                                    "reported_text": p["reported_text"],
                                     "people": [], "sources": []})
         g["people"].append(p)
         g["sources"] = list(dict.fromkeys([*g["sources"], *p["sources"]]))

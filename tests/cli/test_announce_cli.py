@@ -257,3 +257,17 @@ def test_unknown_kind_and_format(cli: Any) -> None:
     assert r.exit_code == 2
     r = cli(*SAMPLE, "-o", "x.docx")
     assert r.exit_code == 2 and "cannot be written as docx" in r.stderr
+
+
+def test_readme_short_post_is_what_the_command_prints(cli: Any) -> None:
+    """The README shows the short post as it now comes out: keep the two together."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = next(line for line in readme.splitlines()
+                 if line.startswith("Picket on the 15th anniversary"))
+    r = cli("announce", "--kind", "picket", "--date", "2026-12-16", "--time", "12:00",
+            "--end", "14:00", "--timezone", "Europe/London", "--place", "Embassy of Kazakhstan",
+            "--city", "London", "--organiser", "Unite London Region",
+            "--contact", "https://example.org/zhanaozen-15", "--length", "short",
+            "--as-of", "2026-12-01")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == shown

@@ -61,7 +61,9 @@ def check_citations(markdown: str) -> None:
 @pytest.mark.parametrize("length", ["short", "medium", "long"])
 def test_fifteenth_anniversary(store: Store, length: str) -> None:
     md = text(store, "2026-12-16", length)
-    assert "the 15th anniversary of the Zhanaozen massacre of 16 December 2011" in md
+    assert "the 15th anniversary of the Zhanaozen massacre" in md
+    assert ("of 16 December 2011" in md) if length != "medium" else \
+        ("On 16–17 December 2011 police opened fire on striking oil workers" in md)
     assert "Wednesday 16 December 2026, 12:00" in md
     assert "Embassy of Kazakhstan, London" in md
 
@@ -69,12 +71,12 @@ def test_fifteenth_anniversary(store: Store, length: str) -> None:
 @pytest.mark.parametrize("length", ["short", "medium", "long"])
 def test_tenth_anniversary(store: Store, length: str) -> None:
     md = text(store, "2021-12-16", length, as_of=dt.date(2021, 12, 1))
-    assert "the 10th anniversary of the Zhanaozen massacre of 16 December 2011" in md
+    assert "the 10th anniversary of the Zhanaozen massacre" in md
     assert "15th" not in md
 
 
 def test_second_day_of_the_shootings(store: Store) -> None:
-    md = text(store, "2027-12-17")
+    md = text(store, "2027-12-17", "long")
     assert "the 16th anniversary of the Zhanaozen massacre of 16–17 December 2011" in md
 
 
