@@ -463,3 +463,27 @@ def test_sample_context_is_plain_data(store: Store) -> None:
     assert ctx["primary"]["massacre"] and ctx["sources"]
     assert not any(k.startswith("_") for k in ctx["when"])
     assert not any(k.startswith("_") for k in ctx)
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2027, 12, 31)),
+       hour=st.integers(0, 23), minute=st.sampled_from([0, 15, 30, 45]),
+       zone=st.sampled_from(["Europe/London", "Europe/Dublin", "America/New_York",
+                             "Australia/Lord_Howe", "Asia/Almaty"]))
+def test_a_time_is_refused_exactly_when_the_clocks_skip_it(day: dt.date, hour: int,
+                                                            minute: int, zone: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    wall = dt.datetime.combine(day, dt.time(hour, minute))
+    # PEP 495: in a gap the earlier reading (fold=0) has the smaller offset, in a repeated
+    # hour the larger; outside both they agree.
+    before = wall.replace(tzinfo=ZoneInfo(zone), fold=0).utcoffset()
+    after = wall.replace(tzinfo=ZoneInfo(zone), fold=1).utcoffset()
+    assert before is not None and after is not None
+    skipped = before < after
+    try:
+        times = ann.when(day.isoformat(), f"{hour:02d}:{minute:02d}", timezone=zone)
+    except UsageError as exc:
+        assert skipped and "does not exist" in str(exc)
+        return
+    assert not skipped and times["_start"].replace(tzinfo=None) == wall
