@@ -217,7 +217,8 @@ def _anniversary(a: dict[str, Any]) -> dict[str, Any]:
             "massacre": str(a["kind"]).casefold() in ("shooting", "massacre")}
 
 
-def _death_toll(store: Store, locality: str | None) -> dict[str, Any] | None:
+def _death_toll(store: Store, locality: str | None,
+                visible: set[str]) -> dict[str, Any] | None:
     """The lowest and highest figures given for the same thing about the key event.
 
     Each keeps its qualifier and who gives it ("official reports gave at least
@@ -229,7 +230,8 @@ def _death_toll(store: Store, locality: str | None) -> dict[str, Any] | None:
     loc = locality.casefold()
     groups: dict[str, list[dict[str, Any]]] = {}
     for f in store.figures():
-        if loc in f["subject"].casefold():
+        f = {**f, "sources": [s for s in f["sources"] if s in visible]}
+        if f["sources"] and loc in f["subject"].casefold():
             groups.setdefault(f["subject"], []).append(f)
     if not groups:
         return None
@@ -343,6 +345,16 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
     primary = _anniversary(found[0]) if found else None
     key = anniversaries.key_event(store)
     event = _occasion_event(found[0]) if found else _occasion_event(key) if key else None
+    # A document dated `issued` cites only what was published by then; a fact no such
+    # source gives is left out rather than cited to a later one.
+    from campaign.selection import published_by
+
+    visible = published_by(store.sources(), issued)
+    locality = event["locality"] if event else None
+    if event is not None:
+        event["sources"] = [s for s in event["sources"] if s in visible]
+        if not event["sources"]:
+            event = None
     people, others = _select_people(store, prisoners, issued, max_people)
     shown = [_person(p) for p in people]
     chosen = _select_demands(store, demands, issued, warnings)
@@ -372,7 +384,7 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         "past": day < issued,
         "primary": primary,
         "event": event,
-        "toll": _death_toll(store, event["locality"] if event else None),
+        "toll": _death_toll(store, locality, visible),
         "people": shown,
         "held": [p for p in shown if p["held"]][:SHORT_NAMES],
         "groups": _groups(shown),

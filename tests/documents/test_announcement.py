@@ -487,3 +487,14 @@ def test_a_time_is_refused_exactly_when_the_clocks_skip_it(day: dt.date, hour: i
         assert skipped and "does not exist" in str(exc)
         return
     assert not skipped and times["_start"].replace(tzinfo=None) == wall
+
+
+@pytest.mark.parametrize("length", ["medium", "long"])
+def test_as_of_a_date_cites_only_what_was_published_by_then(store: Store, length: str) -> None:
+    published = {s["id"]: s["published"] for s in store.sources()}
+    a = announce(store, "2012-12-16", length, as_of=dt.date(2012, 6, 1))
+    assert a.context["sources"]
+    for s in a.context["sources"]:
+        assert ann.dates.start(published[s["id"]]) <= dt.date(2012, 6, 1), s["id"]
+    assert "January 2014" not in a.markdown
+    check_citations(a.markdown)
