@@ -174,6 +174,7 @@ def _paragraph(doc: Any, text: str = "", *, size: float, bold: bool = False,
     fmt.keep_together = True
     fmt.keep_with_next = keep_next
     fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    fmt.line_spacing = 1.0
     if align == "center":
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     return p
