@@ -198,6 +198,22 @@ def _rule_above(paragraph: Any) -> None:
         "w:pPrChange")
 
 
+def _field(paragraph: Any, code: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that the reader's word processor fills in."""
+    from docx.oxml.ns import qn
+
+    simple = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): code})
+    run = simple.makeelement(qn("w:r"), {})
+    props = run.makeelement(qn("w:rPr"), {})
+    props.append(props.makeelement(qn("w:sz"), {qn("w:val"): "18"}))  # 9 pt, as the footer
+    run.append(props)
+    text = run.makeelement(qn("w:t"), {})
+    text.text = "1"
+    run.append(text)
+    simple.append(run)
+    paragraph._p.append(simple)
+
+
 def _columns(section: Any, count: int, space_twips: int) -> None:
     from docx.oxml.ns import qn
 
@@ -238,7 +254,10 @@ def picket_to_docx(data: dict[str, Any]) -> bytes:
     first.top_margin, first.bottom_margin = Cm(1.4), Cm(1.6)
     footer = first.footer.paragraphs[0]
     footer.text = (f"As last reported, on the dates given · sheet prepared on "
-                   f"{data['as_of_text']}")
+                   f"{data['as_of_text']} · page ")
+    _field(footer, "PAGE")
+    footer.add_run(" / ")
+    _field(footer, "NUMPAGES")
     footer.alignment = 1
     for run in footer.runs:
         run.font.size = Pt(9)
