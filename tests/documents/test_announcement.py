@@ -202,6 +202,12 @@ def test_demands_chosen_and_lapsed_ones_worded_as_history(store: Store) -> None:
                           "source dates from March 2012, more than 3 years before 1 December "
                           "2026); it is worded as history"]
     check_citations(a.markdown)
+    assert "## What we demand" not in a.markdown  # history is not presented as a demand
+    mixed = text(store, "2026-12-16", demands=["release-political-prisoners",
+                                               "international-inquiry"])
+    asks, _, earlier = mixed.partition("Earlier demands, which time has overtaken:")
+    assert "Release all political prisoners" in asks.split("## What we demand")[1]
+    assert "In March 2012" in earlier and "In March 2012" not in asks
     # as of 2013 the same demand is current, and asked for as such
     early = announce(store, "2013-12-16", demands=["international-inquiry"],
                      as_of=dt.date(2013, 12, 1))
