@@ -332,6 +332,10 @@ def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     wanted_statuses = DEFAULT_STATUSES if statuses is None else tuple(statuses)
     taken = {p["id"] for p in named}
     pool = [p for p in everyone if p["id"] not in taken and p["status"] in wanted_statuses]
+    # Ties keep the pack's order (strike leaders as the sources list them), not the alphabet.
+    order = {pid: n for n, (pid,) in enumerate(
+        store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
+    pool.sort(key=lambda p: order.get(p["id"], 0))
     pool.sort(key=lambda p: _newest_first(p.get("status_date")))
     pool.sort(key=_rank)
     room = max(0, max_people - len(named))
