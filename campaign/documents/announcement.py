@@ -339,8 +339,10 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         warnings.append(f"{dates.human(day.isoformat())} is in the past "
                         f"(the announcement is dated {dates.human(issued.isoformat())})")
     quote = _clean(quote)
-    if quote and length == "short":
-        warnings.append("--quote is not used in a short post; it goes in --length long")
+    if quote and length != "long":
+        where = "short post" if length == "short" else "medium text"
+        warnings.append(f"--quote is not used in a {where}; "
+                        "it goes in the press release (--length long)")
     found = anniversaries.on_date(store, day, commemorated_only=True)
     primary = _anniversary(found[0]) if found else None
     key = anniversaries.key_event(store)

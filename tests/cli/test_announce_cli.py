@@ -60,7 +60,7 @@ def test_warnings_are_one_line_each_and_the_document_is_still_made(cli: Any) -> 
     r = cli(*SAMPLE, "--length", "short", "--quote", "Never again", "--as-of", "2026-12-01")
     assert r.exit_code == 0
     assert r.stderr == "campaign: warning: --quote is not used in a short post; it goes in " \
-                       "--length long\n"
+                       "the press release (--length long)\n"
     r = cli(*SAMPLE, "--length", "long", "--as-of", "2026-12-01")
     assert r.exit_code == 0 and "[QUOTE FROM ORGANISER]" in r.stdout
     assert r.stderr.splitlines() == [

@@ -283,7 +283,12 @@ def test_press_release_placeholders_warn(store: Store) -> None:
 def test_quote_on_a_short_post_warns(store: Store) -> None:
     a = announce(store, "2026-12-16", "short", quote="Never again")
     assert "Never again" not in a.markdown
-    assert a.warnings == ["--quote is not used in a short post; it goes in --length long"]
+    assert a.warnings == ["--quote is not used in a short post; it goes in the press release "
+                          "(--length long)"]
+    a = announce(store, "2026-12-16", "medium", quote="Never again")
+    assert "Never again" not in a.markdown
+    assert a.warnings == ["--quote is not used in a medium text; it goes in the press release "
+                          "(--length long)"]
 
 
 @pytest.mark.parametrize(("kind", "words"), [
