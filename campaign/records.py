@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from campaign.dates import check_partial
 
@@ -121,6 +121,7 @@ class Demand(Cited):
     # When and by whom the demand was first made (default: its earliest source).
     made: str | None = None
     made_by: str | None = None
+    made_in: str | None = None  # the source (id) in which the demand was made
     concerns: Concerns | None = None
     # The demand as an infinitive phrase without "to"; "{persons}" stands for the
     # people concerned who are still held as of the document's date.
@@ -199,3 +200,18 @@ class Pack(Record):
     events: list[Event] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _demands_concern_known_people(self) -> Pack:
+        """A demand about people names them by id: an unknown id would keep it 'current'
+        for ever, since no release of theirs could ever be reported."""
+        ids = {p.id for p in self.persons}
+        for d in self.demands:
+            if d.made_in is not None and d.made_in not in d.sources:
+                raise ValueError(f"demand '{d.id}' is made_in '{d.made_in}', which it does "
+                                 "not cite; add it to its sources")
+            for pid in (d.concerns.persons if d.concerns else []):
+                if pid not in ids:
+                    raise ValueError(f"demand '{d.id}' concerns '{pid}', who is not one of "
+                                     "the pack's persons")
+        return self
