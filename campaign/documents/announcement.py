@@ -296,9 +296,11 @@ def _select_demands(store: Store, wanted: Sequence[str], as_of: dt.date,
         history = not d["current"]
         if history:
             warnings.append(lapsed_warning(d))
+        # history ("In March 2012 X called on ...") is cited to the source it was made in
+        cited = [d["made_in"]] if history and d.get("made_in") else list(d["sources"])
         out.append({"text": md(d["history"] if history and d.get("history") else d["text"]),
                     "history": history, "addressed_to": md(d.get("addressed_to")),
-                    "sources": list(d["sources"])})
+                    "sources": cited})
     return out
 
 

@@ -203,6 +203,9 @@ def test_demands_chosen_and_lapsed_ones_worded_as_history(store: Store) -> None:
                           "2026); it is worded as history"]
     check_citations(a.markdown)
     assert "## What we demand" not in a.markdown  # history is not presented as a demand
+    made_in = [x for x in a.context["sources"] if x["id"] == "greens-efa-2012-03-07"]
+    assert made_in and f"of ill-treatment and torture of detainees [{made_in[0]['number']}]." \
+        in a.markdown  # cited to the source it was made in, alone
     mixed = text(store, "2026-12-16", demands=["release-political-prisoners",
                                                "international-inquiry"])
     asks, _, earlier = mixed.partition("Earlier demands, which time has overtaken:")
