@@ -106,12 +106,27 @@ def _addressee(addressed_to: str | None) -> str | None:
     return _ADDRESSEES.get(addressed_to.casefold(), addressed_to)
 
 
-def _person_states(store: Store, ids: Sequence[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
+def _person_states(store: Store, ids: Sequence[str], as_of: dt.date,
+                   everyone: Mapping[str, dict[str, Any]] | None = None,
+                   ) -> dict[str, dict[str, Any]]:
+    """The people a demand concerns, with their status as of the date; ``everyone`` (read
+    once for a whole selection) saves reading the store per demand."""
     if not ids:
         return {}
+    if everyone is None:
+        from campaign.people import persons
+
+        everyone = {p["id"]: p for p in persons(store, as_of)}
+    return {pid: everyone[pid] for pid in ids if pid in everyone}
+
+
+def _everyone(store: Store, demands: Sequence[Mapping[str, Any]],
+              as_of: dt.date) -> dict[str, dict[str, Any]] | None:
+    if not any(_concerns(d)["persons"] for d in demands):
+        return None
     from campaign.people import persons
 
-    return {p["id"]: p for p in persons(store, as_of) if p["id"] in ids}
+    return {p["id"]: p for p in persons(store, as_of)}
 
 
 def _made(demand: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> tuple[
@@ -184,9 +199,9 @@ def _sentence(phrase: str) -> str:
 
 def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: int,
            known: Mapping[str, Mapping[str, Any]], max_names: int | None = None,
-           ) -> dict[str, Any]:
+           people: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     concerns = _concerns(demand)
-    states = _person_states(store, concerns["persons"], as_of)
+    states = _person_states(store, concerns["persons"], as_of, people)
     current, why = _is_current(store, demand, as_of, lapse_years, known, states)
     made, made_by = _made(demand, known)
     ask = demand.get("ask") or _ask_from_text(demand["text"])
@@ -252,7 +267,8 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     known = {s["id"]: s for s in store.sources()}
     if wanted:
         chosen = [store.demand(d) for d in dict.fromkeys(wanted)]  # unknown ids fail first
-        out = [_shape(store, d, as_of, lapse_years, known, max_names) for d in chosen]
+        people = _everyone(store, chosen, as_of)
+        out = [_shape(store, d, as_of, lapse_years, known, max_names, people) for d in chosen]
         for d in out:
             if d["made"] and dates.start(d["made"]) > as_of:
                 raise UsageError(
@@ -261,7 +277,9 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
                     "choose a later --as-of or another demand",
                 )
         return out
-    shaped = [_shape(store, d, as_of, lapse_years, known, max_names) for d in store.demands()]
+    every = store.demands()
+    people = _everyone(store, every, as_of)
+    shaped = [_shape(store, d, as_of, lapse_years, known, max_names, people) for d in every]
     return [d for d in shaped if d["current"]]
 
 
@@ -269,7 +287,9 @@ def all_demands(store: Store, *, as_of: dt.date,
                 lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
     """Every demand, shaped as in ``select_demands``, current or not (for `demands list`)."""
     known = {s["id"]: s for s in store.sources()}
-    return [_shape(store, d, as_of, lapse_years, known) for d in store.demands()]
+    every = store.demands()
+    people = _everyone(store, every, as_of)
+    return [_shape(store, d, as_of, lapse_years, known, people=people) for d in every]
 
 
 def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]:

@@ -455,3 +455,23 @@ def test_campaign_address_with_a_scheme_is_still_found_in_its_source(store) -> N
         store.set_meta("campaign_url", "https://www.campaignkazakhstan.org/")
     ctx = resolution_context(store, as_of=dt.date(2026, 11, 23))
     assert ctx["campaign"] and ctx["campaign"]["given"] == "March 2012"
+
+
+def test_a_day_of_action_only_when_a_source_says_one_is_called(cli) -> None:  # type: ignore[no-untyped-def]
+    before = cli("resolution", "--as-of", "2026-11-23").stdout.split("resolves:")[1]
+    assert "day of action" not in before and "To mark the 15th anniversary" in before
+    assert cli("sources", "add", "--id", "call-2026", "--title", "Call for a day of action",
+               "--publisher", "Campaign Kazakhstan", "--date", "2026-11-01").exit_code == 0
+    r = cli("events", "add", "International day of action for the Zhanaozen prisoners",
+            "--date", "2026-12-16", "--kind", "day-of-action", "--source", "call-2026")
+    assert r.exit_code == 0, r.stderr
+    from campaign.store import Store
+
+    with Store() as st, st.transaction():
+        st.conn.execute("UPDATE events SET planned = 1 WHERE kind = 'day-of-action' "
+                        "AND date = '2026-12-16'")
+    after = cli("resolution", "--as-of", "2026-11-23").stdout
+    resolves = after.split("resolves:")[1]
+    assert re.search(r"To support the International day of action for the Zhanaozen prisoners "
+                     r"on 16 December 2026 \[\d\]\.", resolves)
+    assert "Call for a day of action. Campaign Kazakhstan, 1 November 2026." in after
