@@ -80,8 +80,20 @@ def letter(
 ) -> None:
     """Draft a letter to each recipient: personal, addressed, cited, and logged."""
     from campaign.documents import letters as lib
+    from campaign.files import expand_user
     from campaign.formats import DocFormat
 
+    # `-o -` is standard output, as with every command's -o; `~nobody` is a name.
+    output = None if output == "-" else (expand_user(output) if output else output)
+    note = expand_user(note) if note else note
+    if sender_email:  # the From of every draft: one plain address, never a list
+        from campaign.emails import check_email
+        from campaign.errors import UsageError
+
+        try:
+            check_email(sender_email)
+        except ValueError as exc:
+            raise UsageError(f"--sender-email: {exc}") from None
     st = store(ctx)
     sender_ = lib.sender_from(st, sender, sender_address, sender_org, sender_email)
     note_text = lib.read_note(note)
@@ -114,7 +126,9 @@ def letter(
     else:
         result = lib.commit(st, letters, plan, sender=sender_, force=force)
     if result.skipped:
-        who = ", ".join(ltr.recipient for ltr in result.skipped[:3])
+        from campaign.output import printable
+
+        who = printable(", ".join(ltr.recipient for ltr in result.skipped[:3]))
         more = f" and {len(result.skipped) - 3} more" if len(result.skipped) > 3 else ""
         typer.echo(f"campaign: warning: skipped {len(result.skipped)} letter(s) already drafted "
                    f"with the same text ({who}{more}); use --force to write them again",

@@ -15,6 +15,7 @@ and LibreOffice substitutes the metric-compatible Liberation Sans, which does to
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from campaign.formats.pdf import markdown_blocks
@@ -74,13 +75,24 @@ def _number(paragraph: Any, num_id: int) -> None:
     num_pr.get_or_add_numId().val = num_id
 
 
+# What XML 1.0 (and so Word) cannot hold: C0 controls but tab and line breaks, DEL and the
+# C1 controls (allowed by XML, refused by Word), lone surrogates, U+FFFE and U+FFFF.
+# python-docx raises on the first and Word reports the second as a corrupt file.
+_NOT_FOR_WORD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def word_text(text: str) -> str:
+    """``text`` as Word can hold it: each character it cannot, a visible ``?``."""
+    return _NOT_FOR_WORD.sub("?", text)
+
+
 def _add_runs(paragraph: Any, runs: list[dict[str, Any]], small: bool) -> None:
     from docx.shared import Pt
 
     for r in runs:
         parts = r["text"].split("\n")
         for i, part in enumerate(parts):
-            run = paragraph.add_run(part)
+            run = paragraph.add_run(word_text(part))
             run.bold = r["bold"] or None
             run.italic = r["italic"] or None
             if r.get("mono"):
@@ -102,7 +114,7 @@ def markdown_to_docx(markdown: str, *, title: str, lang: str = "en") -> bytes:
         section.page_height, section.page_width = Cm(29.7), Cm(21.0)
         section.left_margin = section.right_margin = Cm(2.3)
         section.top_margin = section.bottom_margin = Cm(2.0)
-    doc.core_properties.title = title
+    doc.core_properties.title = word_text(title)
     doc.core_properties.language = lang
     nums: dict[int, int] = {}
     for b in markdown_blocks(markdown):
@@ -164,7 +176,7 @@ def _paragraph(doc: Any, text: str = "", *, size: float, bold: bool = False,
 
     p = doc.add_paragraph(style=style)
     if text:
-        run = p.add_run(text)
+        run = p.add_run(word_text(text))
         run.font.size = Pt(size)
         run.bold = bold
         run.italic = italic or None
@@ -245,7 +257,7 @@ def picket_to_docx(data: dict[str, Any]) -> bytes:
 
     doc = Document()
     _fonts(doc)
-    title = data.get("title") or "Political prisoners"
+    title = word_text(data.get("title") or "Political prisoners")
     doc.core_properties.title = title
     doc.core_properties.language = "en"
     first = doc.sections[0]
@@ -253,8 +265,8 @@ def picket_to_docx(data: dict[str, Any]) -> bytes:
     first.left_margin = first.right_margin = Cm(1.5)
     first.top_margin, first.bottom_margin = Cm(1.4), Cm(1.6)
     footer = first.footer.paragraphs[0]
-    footer.text = (f"As last reported, on the dates given · sheet prepared on "
-                   f"{data['as_of_text']} · page ")
+    footer.text = word_text(f"As last reported, on the dates given · sheet prepared on "
+                            f"{data['as_of_text']} · page ")
     _field(footer, "PAGE")
     footer.add_run(" / ")
     _field(footer, "NUMPAGES")
@@ -325,7 +337,7 @@ def placards_to_docx(data: dict[str, Any]) -> bytes:
 
     doc = Document()
     _fonts(doc)
-    doc.core_properties.title = data.get("title") or "Placards"
+    doc.core_properties.title = word_text(data.get("title") or "Placards")
     doc.core_properties.language = "en"
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE

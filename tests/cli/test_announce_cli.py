@@ -218,7 +218,7 @@ def test_upcoming(cli: Any) -> None:
     (["--date", "2026-12-16", "--demand", "international-inquirey"], 1,
      "did you mean 'international-inquiry'"),
     (["--date", "2026-03-29", "--time", "01:30", "--timezone", "Europe/London"], 2,
-     "01:30 on 2026-03-29 does not exist in Europe/London"),
+     "--time 01:30 does not exist on 29 March 2026 in Europe/London"),
     (["--date", "2026-12-16", "--length", "short", "--place", "x" * 300], 2,
      "shorten --place"),
     (["--date", "2026-12-16", "--prisoner", "Nobody Atall"], 1, "no person called"),

@@ -318,9 +318,9 @@ def test_each_kind_has_its_own_call_to_action(store: Store, kind: str, words: st
     ({"date": "2026-12-16", "timezone": "../../etc/passwd"}, "unknown time zone"),
     ({"date": "2026-12-16", "kind": "riot"}, "unknown kind"),
     ({"date": "2026-03-29", "time": "01:30", "timezone": "Europe/London"},
-     "--time: 01:30 on 2026-03-29 does not exist in Europe/London"),
+     "--time 01:30 does not exist on 29 March 2026 in Europe/London"),
     ({"date": "2026-03-29", "time": "00:30", "end": "01:15", "timezone": "Europe/London"},
-     "--end: 01:15 on 2026-03-29 does not exist"),
+     "--end 01:15 does not exist on 29 March 2026"),
 ])
 def test_bad_input(store: Store, options: dict, message: str) -> None:
     with pytest.raises(UsageError, match=re.escape(message)):
@@ -417,9 +417,9 @@ CONTACTS = st.one_of(st.none(), st.just("07000 000000"), st.just("https://exampl
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     day=st.one_of(
-        st.integers(min_value=2012, max_value=2300).flatmap(
+        st.integers(min_value=2012, max_value=2199).flatmap(
             lambda y: st.sampled_from([dt.date(y, 12, 16), dt.date(y, 12, 17)])),
-        st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2300, 12, 31)),
+        st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2199, 12, 31)),
     ),
     kind=st.sampled_from(ann.KINDS),
     place=PLACES,

@@ -304,3 +304,25 @@ def test_typst_markup_in_a_name_is_text_on_a_placard(cli, tmp_path: Path) -> Non
     text = " ".join(reader.pages[0].extract_text().split())
     for word in odd.upper().split():
         assert word in text
+
+
+def test_placards_with_control_characters_in_a_name(cli, db_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Characters Word cannot hold (planted in an old store) become '?', never a crash."""
+    import sqlite3
+
+    from docx import Document
+
+    assert cli("prisoners", "list").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE persons SET name = 'Roza\x0b\x9bTuletaeva' "
+                     "WHERE name = 'Roza Tuletaeva'")
+    conn.close()
+    for ext in ("docx", "pdf"):
+        out = tmp_path / f"placard.{ext}"
+        r = cli("prisoners", "print", "--placard", "--name", "Rosa Tuletaeva", *AS_OF,
+                "-o", str(out))
+        assert r.exit_code == 0, r.stderr
+    texts = [p.text for p in Document(str(tmp_path / "placard.docx")).paragraphs]
+    assert texts[:3] == ["FREE", "ROZA", "?TULETAEVA"]  # \x0b splits words; \x9b is '?'
+    assert not any(c in t for t in texts for c in "\x0b\x9b")
