@@ -40,6 +40,15 @@ KIND_RANK = {
     "visit": 6,
 }
 OTHER_RANK = 9
+# What a campaign marks the anniversary of: what was done to people (shootings and
+# deaths, arrests, sentences) and what they did (strikes). Not the paperwork around
+# it: a tabled motion, a statement or a hearing has no anniversary worth a picket.
+COMMEMORATED = frozenset({
+    "shooting", "massacre", "killing", "death", "died",
+    "arrest", "arrested", "detained", "detention",
+    "sentence", "sentenced", "conviction",
+    "strike",
+})
 # A span longer than this is a period, not a multi-day event; it has no day anniversaries.
 MAX_SPAN_DAYS = 31
 MAX_WINDOW_DAYS = 3660
@@ -47,6 +56,11 @@ MAX_WINDOW_DAYS = 3660
 
 def rank(event: dict[str, Any]) -> int:
     return KIND_RANK.get(str(event.get("kind", "")).casefold(), OTHER_RANK)
+
+
+def commemorated(event: dict[str, Any]) -> bool:
+    """Whether an event's anniversary is worth marking (see COMMEMORATED)."""
+    return str(event.get("kind", "")).casefold() in COMMEMORATED
 
 
 def locality(place: str | None) -> str | None:
@@ -96,6 +110,7 @@ def _anniversary(event: dict[str, Any], day: dt.date, index: int, on: dt.date) -
         "id": event["id"],
         "kind": event["kind"],
         "title": event["title"],
+        "summary": event.get("summary"),
         "place": event.get("place"),
         "locality": locality(event.get("place")),
         "date": event["date"],
@@ -134,11 +149,16 @@ def _sort_key(a: dict[str, Any]) -> tuple[Any, ...]:
     return (a["on"], a["rank"], a["day"], a["id"])
 
 
-def on_date(store: Store, day: dt.date) -> list[dict[str, Any]]:
-    """The anniversaries that fall on ``day``, most prominent first."""
+def on_date(store: Store, day: dt.date, *,
+            commemorated_only: bool = False) -> list[dict[str, Any]]:
+    """The anniversaries that fall on ``day``, most prominent first.
+
+    ``commemorated_only`` keeps the events worth marking (see COMMEMORATED):
+    what a document announces as "the Nth anniversary of ...".
+    """
     found = [
         _anniversary(e, d, i, on)
-        for e in store.events(planned=False)
+        for e in store.events(planned=False) if not commemorated_only or commemorated(e)
         for d, i, on in _occurrences(e, day, day)
     ]
     return sorted(found, key=_sort_key)

@@ -45,11 +45,16 @@ def announce(
     organiser: Annotated[str | None, typer.Option("--organiser", help="Who calls it.")] = None,
     contact: Annotated[str | None, typer.Option(
         "--contact", help="The organiser's public contact line, printed as given.")] = None,
+    quote: Annotated[str | None, typer.Option(
+        "--quote", help="The organiser's quote for a press release (--length long).")] = None,
     demand: Annotated[list[str] | None, typer.Option(
-        "--demand", help="Demand id (repeatable; default: the first three).")] = None,
+        "--demand", help="Demand id (repeatable; default: the current demands). A demand "
+                         "no longer current is worded as history, with a warning.")] = None,
     prisoner: Annotated[list[str] | None, typer.Option(
         "--prisoner",
-        help="Name to list (repeatable; default: those reported imprisoned).")] = None,
+        help="Name to list (repeatable; default: chosen by role and latest report).")] = None,
+    max_people: Annotated[int, typer.Option(
+        "--max-people", min=0, help="Name at most N people; the rest are counted.")] = 8,
     length: Annotated[Length, typer.Option(
         "--length", help="short (a 280-character post), medium (email, leaflet), long "
                          "(press release).")] = Length.medium,
@@ -75,13 +80,16 @@ def announce(
     ann = doc.announce(
         st, user_dir=templates, kind=kind.value, date=date, time=time, end=end,
         timezone=timezone, place=place, city=city, organiser=organiser, contact=contact,
-        demands=demand or [], prisoners=prisoner or [], length=length.value, as_of=status_date,
+        quote=quote, demands=demand or [], prisoners=prisoner or [], max_people=max_people,
+        length=length.value, as_of=status_date, today=dates.today(),
     )
+    for warning in ann.warnings:
+        typer.echo(f"campaign: warning: {warning}", err=True)
     saved = None
     with st.transaction():
         if save:
-            saved = doc.save(st, ann, organiser=ann.context["organiser"],
-                             city=ann.context["city"], today=dates.today())
+            saved = doc.save(st, ann, organiser=ann.context["_organiser"],
+                             city=ann.context["_city"], today=dates.today())
         if chosen is DocFormat.ics:
             from campaign.formats.ics import calendar
             from campaign.formats.text import to_text
@@ -89,7 +97,7 @@ def announce(
             data = calendar(st, kind=ann.kind, date=ann.date, start=ann.start, end=ann.end,
                             summary=ann.title, location=ann.location,
                             description=to_text(ann.markdown).strip(),
-                            city=ann.context["city"], place=ann.context["place"])
+                            city=ann.context["_city"], place=ann.context["_place"])
         else:
             data = convert(ann.markdown, chosen, title=ann.title)
         deliver(data, output)

@@ -255,18 +255,30 @@ def print_(
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write to FILE (atomically); the extension sets the format.")
     ] = None,
+    placard: Annotated[bool, typer.Option(
+        "--placard", help="Placards instead: one person per A4 page, the name huge "
+                          "(FREE ... for those held), pdf or docx.")] = False,
     templates: TemplatesOpt = None,
 ) -> None:
     """The picket sheet: names in large type, what happened and as of when (A4 PDF)."""
     from campaign.documents.output import choose_format, deliver
-    from campaign.documents.picket import DEFAULT_STATUSES, FORMATS, render_picket
+    from campaign.documents.picket import (
+        DEFAULT_STATUSES,
+        FORMATS,
+        PLACARD_FORMATS,
+        render_picket,
+        render_placards,
+    )
     from campaign.formats import DocFormat
 
     day = as_of(as_of_)
-    chosen = choose_format(output, DocFormat(fmt.value) if fmt else None, FORMATS)
+    allowed = PLACARD_FORMATS if placard else FORMATS
+    given = DocFormat(fmt.value) if fmt else DocFormat.pdf if placard and not output else None
+    chosen = choose_format(output, given, allowed)
     wanted = [s.value.replace("-", " ") for s in status] if status else list(DEFAULT_STATUSES)
-    data = render_picket(store(ctx), chosen, user_dir=templates, statuses=wanted,
-                         names=name or [], as_of=day, title=title)
+    render = render_placards if placard else render_picket
+    data = render(store(ctx), chosen, user_dir=templates, statuses=wanted,
+                  names=name or [], as_of=day, title=title)
     deliver(data, output)
     if to_file(output):
         typer.echo(f"wrote {output}", err=True)

@@ -1,15 +1,27 @@
 """Announcements of pickets, vigils, meetings and days of action.
 
-The context says what, when, where, who calls it and why. The "why" is
-computed: the anniversaries that fall on the date (from the store's dated
-events), or else the campaign's key event and its figures. Every fact is
-cited with numbered citations, and the document ends with exactly the
-sources it cited. The wording lives in ``announcement.md.j2``.
+An announcement is read where it is posted, so each length is written for its
+channel rather than cut down from one text:
 
-Three lengths, one per channel: ``short`` fits a 280-character social post
-(enforced here: optional parts are dropped, then the user's free text is
-shortened at a word boundary), ``medium`` an email or leaflet, ``long`` a
-press release with background, figures and sources.
+- ``short``: a post people would share. At most 280 characters *as X counts
+  them* (a link counts 23, see :func:`x_length`), no footnote markers, with
+  what, when, where, who calls it and the link or contact given. What does not
+  fit is dropped from the least important end (the names, then the call to
+  action, then the occasion); the what, when and where, the organiser and the
+  contact never are: if they alone are too long, that is an error naming the
+  option to shorten.
+- ``medium``: an email or leaflet: headline, when/where block, why in a few
+  cited sentences, what to do, the demands, the organiser and the sources.
+- ``long``: a press release: news headline, dateline, the occasion, the facts
+  with citations, a quote from the organiser (or a marked placeholder), ENDS,
+  notes to editors with the sources, and the press contact.
+
+Each kind (picket, vigil, meeting, day of action) has its own call to action;
+the wording lives in ``announcement.md.j2``. Facts come from the store, and
+the demands and the people named come from :mod:`campaign.selection`, the
+one selection every document shares. Record and user text is made inert in
+Markdown here, so a name like ``[click](http://evil.example)`` stays text in
+every format.
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,29 +37,37 @@ from typing import Any
 
 from campaign import anniversaries, dates
 from campaign.documents.citations import Citations
-from campaign.errors import TemplateError, UsageError
+from campaign.errors import UsageError
 from campaign.store import Store
 
 KINDS = ("picket", "vigil", "meeting", "day-of-action")
 LENGTHS = ("short", "medium", "long")
 TEMPLATE = "announcement.md.j2"
 SHORT_LIMIT = 280
-ELLIPSIS = "…"
-DEFAULT_DEMANDS = 3
-MEDIUM_FIGURES = 3
-MEDIUM_ALSO = 3
-DEFAULT_PRISONER_STATUSES = ("imprisoned",)
+X_URL_LENGTH = 23
+MAX_PEOPLE = 8
+SHORT_NAMES = 3
 # Optional parts of a short post, dropped in this order until it fits.
-SHORT_OPTIONAL = ("demand", "contact", "organiser", "weekday", "end")
-# Free text shortened (at a word boundary) when the essentials alone are too long.
-SHORT_SHRINKABLE = ("place", "city", "title", "locality")
+SHORT_OPTIONAL = ("names", "occasion_date", "cta", "occasion", "weekday")
+QUOTE_PLACEHOLDER = "[QUOTE FROM ORGANISER]"
+CONTACT_PLACEHOLDER = "[PRESS CONTACT: name, telephone, email]"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# People whose release can be asked for on a short post ("Free ...").
+HELD = ("detained", "charged", "under investigation", "on trial", "imprisoned")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\*_`[]<>#|"})
+_MD_ESCAPED = re.compile(r"\\([\\*_`\[\]<>#|])")
+_TRAILING_MONTH = re.compile(r",\s+(?:[A-Z][a-z]+\s+)?\d{4}$")
+_FOOTNOTE = re.compile(r"\[\d+(?:,\s*\d+)*\]")
 
 
 @dataclass
 class Announcement:
-    """A rendered announcement with what a calendar entry or a saved event needs."""
+    """A rendered announcement with what a calendar entry or a saved event needs.
+
+    ``warnings`` are one-line notes for the person running the command (a date
+    in the past, a placeholder to fill in); the document is still produced.
+    """
 
     markdown: str
     title: str
@@ -57,7 +78,66 @@ class Announcement:
     timezone: str | None
     location: str
     context: dict[str, Any] = field(repr=False)
+    warnings: list[str] = field(default_factory=list)
 
+
+# -- counting as X does ---------------------------------------------------------
+
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?:/\S*)?",
+    re.IGNORECASE,
+)
+
+
+def _weight(ch: str) -> int:
+    """X's weight for a character: 1 for Latin, Cyrillic and common punctuation, else 2.
+
+    These are the ranges of twitter-text's v3 configuration (weight 100 of a
+    scale of 100); everything outside them (CJK, emoji, the ellipsis '…')
+    counts double.
+    """
+    cp = ord(ch)
+    if cp <= 4351 or 8192 <= cp <= 8205 or 8208 <= cp <= 8223 or 8242 <= cp <= 8247:
+        return 1
+    return 2
+
+
+def x_length(text: str) -> int:
+    """The length of a post as X counts it: NFC, weighted characters, every link 23.
+
+    A bare domain ("campaignkazakhstan.org") may or may not be taken for a link,
+    so it counts as whichever is longer: safe either way.
+    """
+    text = unicodedata.normalize("NFC", text)
+    total = 0
+    last = 0
+    for m in _URL.finditer(text):
+        total += sum(_weight(c) for c in text[last:m.start()])
+        url = m.group(0).rstrip(".,;:!?)")
+        rest = m.group(0)[len(url):]
+        if url.lower().startswith(("http://", "https://")):
+            total += X_URL_LENGTH
+        else:
+            total += max(X_URL_LENGTH, sum(_weight(c) for c in url))
+        total += sum(_weight(c) for c in rest)
+        last = m.end()
+    return total + sum(_weight(c) for c in text[last:])
+
+
+def plain(markdown: str) -> str:
+    """Markdown escapes removed: the post as the reader sees it."""
+    return _MD_ESCAPED.sub(r"\1", markdown)
+
+
+def md(text: str | None) -> str | None:
+    """Record or user text made inert in Markdown (no link, emphasis or heading)."""
+    if text is None:
+        return None
+    return " ".join(str(text).split()).translate(_MD_SPECIAL) or None
+
+
+# -- when --------------------------------------------------------------------------
 
 def parse_time(text: str, option: str) -> dt.time:
     m = _TIME.match(text.strip())
@@ -117,87 +197,112 @@ def when(date: str, time: str | None = None, end: str | None = None,
     }
 
 
-def _figure(f: dict[str, Any]) -> dict[str, Any]:
+# -- the facts ---------------------------------------------------------------------
+
+def _occasion_event(e: dict[str, Any]) -> dict[str, Any]:
+    """An event as the template says it: a past-tense clause when the pack has one."""
     return {
-        "id": f["id"],
-        "subject": f["subject"],
-        "number": f["number"],
-        "number_text": f"{f['number']:,}",
-        "qualifier": f["qualifier"],
-        "according_to": f["according_to"],
-        "date": f.get("date"),
-        "sources": list(f["sources"]),
+        "kind": e.get("kind"),
+        "title": md(e.get("title")),
+        "summary": md(e.get("summary")),
+        "place": md(e.get("place")),
+        "locality": md(e.get("locality") or anniversaries.locality(e.get("place"))),
+        "span_text": e.get("span_text") or anniversaries.span_text(e),
+        "sources": list(e.get("sources", [])),
     }
 
 
-def _background(store: Store) -> dict[str, Any]:
-    """The key event and the figures about it: the facts used when no anniversary says why."""
-    event = anniversaries.key_event(store)
-    if event is None:
-        return {"event": None, "figures": []}
-    loc = (event.get("locality") or "").casefold()
-    figures = [_figure(f) for f in store.figures()
-               if loc and loc in f["subject"].casefold()]
-    data = {k: event.get(k) for k in ("id", "kind", "title", "place", "date", "end_date",
-                                      "locality", "span_text")}
-    data["sources"] = list(event["sources"])
-    return {"event": data, "figures": figures}
+def _anniversary(a: dict[str, Any]) -> dict[str, Any]:
+    return {**_occasion_event(a), "ordinal": a["ordinal"], "years": a["years"],
+            "day_text": a["day_text"], "day_number": a["day_number"],
+            "massacre": str(a["kind"]).casefold() in ("shooting", "massacre")}
 
 
-def _demands(store: Store, wanted: Sequence[str]) -> list[dict[str, Any]]:
-    chosen = [store.demand(d) for d in dict.fromkeys(wanted)] if wanted else \
-        store.demands()[:DEFAULT_DEMANDS]
-    return [{"id": d["id"], "text": d["text"], "addressed_to": d.get("addressed_to"),
-             "sources": list(d["sources"])} for d in chosen]
+def _death_toll(store: Store, locality: str | None,
+                visible: set[str]) -> dict[str, Any] | None:
+    """The lowest and highest figures given for the same thing about the key event.
 
-
-def _prisoners(store: Store, wanted: Sequence[str], as_of: dt.date) -> list[dict[str, Any]]:
-    from campaign.people import select
-
-    people = select(store, wanted, as_of, () if wanted else DEFAULT_PRISONER_STATUSES)
-    return [{"id": p["id"], "name": p["name"], "status": p["status"],
-             "status_text": p["status_text"], "sources": list(p["sources"])} for p in people]
-
-
-def build_context(store: Store, *, kind: str, date: str, time: str | None = None,
-                  end: str | None = None, timezone: str | None = None,
-                  place: str | None = None, city: str | None = None,
-                  organiser: str | None = None, contact: str | None = None,
-                  demands: Sequence[str] = (), prisoners: Sequence[str] = (),
-                  length: str = "medium", as_of: dt.date | None = None) -> dict[str, Any]:
-    """The plain data of an announcement, before its citations are numbered.
-
-    ``contact`` is the organiser's own public contact line, as the user gave
-    it; contact details from the store are never used on a public document.
-    Statuses are worded as of ``as_of`` (default: the date of the event).
+    Each keeps its qualifier and who gives it ("official reports gave at least
+    16 ...; independent sources, as many as 500"): figures from different
+    sources are never merged into one.
     """
-    if kind not in KINDS:
-        raise UsageError(f"--kind: unknown kind '{kind}'", "use one of: " + ", ".join(KINDS))
-    if length not in LENGTHS:
-        raise UsageError(f"--length: unknown length '{length}'",
-                         "use one of: " + ", ".join(LENGTHS))
-    times = when(date, time, end, timezone)
-    day: dt.date = times["_day"]
-    status_date = as_of or day
-    found = anniversaries.on_date(store, day)
+    if not locality:
+        return None
+    loc = locality.casefold()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in store.figures():
+        f = {**f, "sources": [s for s in f["sources"] if s in visible]}
+        if f["sources"] and loc in f["subject"].casefold():
+            groups.setdefault(f["subject"], []).append(f)
+    if not groups:
+        return None
+    subject, found = max(groups.items(), key=lambda kv: (len(kv[1]), -list(groups).index(kv[0])))
+    low = min(found, key=lambda f: f["number"])
+    high = max(found, key=lambda f: f["number"])
+
+    def one(f: dict[str, Any]) -> dict[str, Any]:
+        return {"qualifier": md(f.get("qualifier")) or "", "number": f"{f['number']:,}",
+                "according_to": md(f["according_to"]), "sources": list(f["sources"])}
+
+    return {"subject": md(_TRAILING_MONTH.sub("", subject)), "low": one(low),
+            "high": one(high) if high is not low else None,
+            "sources": list(dict.fromkeys([*low["sources"], *high["sources"]]))}
+
+
+def _select_people(store: Store, wanted: Sequence[str], as_of: dt.date,
+                   max_people: int) -> tuple[list[dict[str, Any]], int]:
+    from campaign.selection import select_people
+
+    return select_people(store, as_of=as_of, wanted=list(wanted), max_people=max_people)
+
+
+def _person(p: dict[str, Any]) -> dict[str, Any]:
+    status_date = p.get("status_date")
+    how = [e.get("summary") for e in p.get("events", [])
+           if e.get("kind") == "died" and e.get("date") == status_date and e.get("summary")]
     return {
-        "part": "body",
-        "length": length,
-        "kind": kind,
-        "when": times,
-        "place": _clean(place),
-        "city": _clean(city),
-        "organiser": _clean(organiser),
-        "contact": _clean(contact),
-        "anniversaries": found,
-        "primary": found[0] if found else None,
-        "also": found[1:],
-        "background": _background(store),
-        "demands": _demands(store, demands),
-        "prisoners": _prisoners(store, prisoners, status_date),
-        "prisoners_as_of": dates.human(status_date.isoformat()),
-        "show": dict.fromkeys(SHORT_OPTIONAL, True),
+        "died_how": md(how[-1]) if p.get("status") == "died" and how else None,
+        "name": md(p["name"]),
+        "role": md(p.get("role")),
+        "status": p.get("status"),
+        "held": p.get("status") in HELD,
+        "reported_text": dates.month_year(status_date) if status_date else None,
+        "sources": list(p.get("sources", [])),
     }
+
+
+def _groups(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """People in groups of one role, status and month of report, in the selection's order:
+    "the strike leaders A, B and C, reported imprisoned in January 2014", not one line each."""
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for p in people:
+        key = (p["role"], p["status"], p["reported_text"], p["died_how"] or "")
+        g = groups.setdefault(key, {"role": p["role"], "status": p["status"],
+                                    "died_how": p["died_how"],
+                                    "reported_text": p["reported_text"],
+                                    "people": [], "sources": []})
+        g["people"].append(p)
+        g["sources"] = list(dict.fromkeys([*g["sources"], *p["sources"]]))
+    return list(groups.values())
+
+
+def _select_demands(store: Store, wanted: Sequence[str], as_of: dt.date,
+                    warnings: list[str]) -> list[dict[str, Any]]:
+    """The shared selection's demands: current ones as asks, a lapsed one chosen by id
+    worded as history (with a warning)."""
+    from campaign.selection import lapsed_warning, select_demands
+
+    out = []
+    for d in select_demands(store, as_of=as_of, wanted=list(wanted)):
+        history = not d["current"]
+        if history:
+            warnings.append(lapsed_warning(d))
+        # history ("In March 2012 X called on ...") is cited to the source it was made in
+        cited = [d["made_in"]] if history and d.get("made_in") else list(d["sources"])
+        out.append({"text": md(d["history"] if history and d.get("history") else d["text"]),
+                    "history": history, "addressed_to": md(d.get("addressed_to")),
+                    "sources": cited})
+    return out
 
 
 def _clean(text: str | None) -> str | None:
@@ -207,118 +312,161 @@ def _clean(text: str | None) -> str | None:
     return text or None
 
 
-def number_citations(store: Store, ctx: dict[str, Any]) -> dict[str, Any]:
-    """Number the citations in the order the template uses the facts; list only those.
+def build_context(store: Store, *, kind: str, date: str, time: str | None = None,
+                  end: str | None = None, timezone: str | None = None,
+                  place: str | None = None, city: str | None = None,
+                  organiser: str | None = None, contact: str | None = None,
+                  quote: str | None = None, demands: Sequence[str] = (),
+                  prisoners: Sequence[str] = (), max_people: int = MAX_PEOPLE,
+                  length: str = "medium", as_of: dt.date | None = None,
+                  today: dt.date | None = None) -> dict[str, Any]:
+    """The plain data of an announcement, before its citations are numbered.
 
-    The order is: the occasion (anniversaries), the background event, its
-    figures, the demands, the prisoners. A short post cites one source per
-    fact, so that the post and its sources fit together.
+    ``contact`` is the organiser's own public contact line, as the user gave
+    it; contact details from the store are never used on a public document.
+    The document is issued on ``as_of`` (default ``today``): statuses and
+    demands are as of then, and an event before then gets a warning.
+    """
+    if kind not in KINDS:
+        raise UsageError(f"--kind: unknown kind '{kind}'", "use one of: " + ", ".join(KINDS))
+    if length not in LENGTHS:
+        raise UsageError(f"--length: unknown length '{length}'",
+                         "use one of: " + ", ".join(LENGTHS))
+    if max_people < 0:
+        raise UsageError(f"--max-people {max_people} is negative", "give 0 or more")
+    times = when(date, time, end, timezone)
+    day: dt.date = times["_day"]
+    issued = as_of or today or dates.today()
+    warnings: list[str] = []
+    if day < issued:
+        warnings.append(f"{dates.human(day.isoformat())} is in the past "
+                        f"(the announcement is dated {dates.human(issued.isoformat())})")
+    quote = _clean(quote)
+    if quote and length != "long":
+        where = "short post" if length == "short" else "medium text"
+        warnings.append(f"--quote is not used in a {where}; "
+                        "it goes in the press release (--length long)")
+    found = anniversaries.on_date(store, day, commemorated_only=True)
+    primary = _anniversary(found[0]) if found else None
+    key = anniversaries.key_event(store)
+    event = _occasion_event(found[0]) if found else _occasion_event(key) if key else None
+    # A document dated `issued` cites only what was published by then; a fact no such
+    # source gives is left out rather than cited to a later one.
+    from campaign.selection import published_by
+
+    visible = published_by(store.sources(), issued)
+    locality = event["locality"] if event else None
+    if event is not None:
+        event["sources"] = [s for s in event["sources"] if s in visible]
+        if not event["sources"]:
+            event = None
+    people, others = _select_people(store, prisoners, issued, max_people)
+    shown = [_person(p) for p in people]
+    chosen = _select_demands(store, demands, issued, warnings)
+    place, city, organiser, contact = (_clean(x) for x in (place, city, organiser, contact))
+    if length == "long" and not quote:
+        warnings.append(f"no --quote: the press release has the placeholder {QUOTE_PLACEHOLDER}")
+    if length == "long" and not contact:
+        warnings.append("no --contact: the press release has a placeholder for the press "
+                        "contact")
+    return {
+        "part": "body",
+        "length": length,
+        "kind": kind,
+        "when": times,
+        "place": md(place),
+        "city": md(city),
+        "where": md(", ".join(x for x in (place, city) if x)) or None,
+        "dateline": md(city.upper()) if city else None,
+        "organiser": md(organiser),
+        "contact": md(contact),
+        "quote": md(quote.strip("\"“”")) if quote else None,
+        "campaign": md(store.meta("title")),
+        "quote_placeholder": QUOTE_PLACEHOLDER,
+        "contact_placeholder": CONTACT_PLACEHOLDER,
+        "issued": issued.isoformat(),
+        "issued_text": dates.human(issued.isoformat()),
+        "past": day < issued,
+        "primary": primary,
+        "event": event,
+        "toll": _death_toll(store, locality, visible),
+        "people": shown,
+        "held": [p for p in shown if p["held"]][:SHORT_NAMES],
+        "groups": _groups(shown),
+        "others": others,
+        "demands": chosen,
+        "show": dict.fromkeys(SHORT_OPTIONAL, True),
+        "_warnings": warnings,
+        "_organiser": organiser,
+        "_city": city,
+        "_place": place,
+    }
+
+
+def number_citations(store: Store, ctx: dict[str, Any]) -> dict[str, Any]:
+    """Number the citations in the order the text uses the facts; list only those.
+
+    The order is: the occasion, the figures, the people, the demands. A short
+    post carries no markers and no sources: it cites nothing.
     """
     out = copy.deepcopy(ctx)
     cites = Citations(store)
-    length = out["length"]
-    short = length == "short"
-    show = out["show"]
+    short = out["length"] == "short"
 
     def cite(item: dict[str, Any] | None) -> None:
-        if item is None:
-            return
-        srcs = item["sources"][:1] if short else item["sources"]
-        item["cite"] = cites.cite(srcs)
+        if item is not None:
+            item["cite"] = "" if short else cites.cite(item["sources"])
 
-    for item in out["anniversaries"]:
-        item["cite"] = ""
-    if out["primary"]:
-        out["primary"] = out["anniversaries"][0]
-        out["also"] = out["anniversaries"][1:]
-    shown_also = [] if short else out["also"][:MEDIUM_ALSO] if length == "medium" else out["also"]
-    out["also"] = shown_also
-    cite(out["primary"])
-    for a in shown_also:
-        cite(a)
-    background = out["background"]
-    if not short or out["primary"] is None:
-        cite(background["event"])
-    if short:
-        background["figures"] = []
-    elif length == "medium":
-        background["figures"] = background["figures"][:MEDIUM_FIGURES]
-    for f in background["figures"]:
-        cite(f)
-    if short:
-        out["demands"] = out["demands"][:1] if show["demand"] else []
-        out["prisoners"] = []
+    cite(out["event"])
+    if out["primary"] is not None:
+        out["primary"]["cite"] = out["event"]["cite"] if out["event"] else ""
+    cite(out["toll"])
+    for g in out["groups"]:
+        cite(g)
     for d in out["demands"]:
         cite(d)
-    for p in out["prisoners"]:
-        cite(p)
-    out["sources"] = cites.sources()
+    out["sources"] = [] if short else cites.sources()
     for s in out["sources"]:
-        s["published_month"] = dates.month_year(s["published"])
+        s.pop("document", None)
+        s["title"], s["publisher"] = md(s["title"]), md(s["publisher"])
+        s["url"] = md(s.get("url"))
     return out
 
 
 def _public(ctx: dict[str, Any]) -> dict[str, Any]:
-    """The context without the private Python objects (datetimes) used for the calendar."""
-    out = dict(ctx)
+    """The context without private Python objects (datetimes) and warnings."""
+    out = {k: v for k, v in ctx.items() if not k.startswith("_")}
     out["when"] = {k: v for k, v in ctx["when"].items() if not k.startswith("_")}
     return out
 
 
-def shorten_words(text: str, limit: int) -> str:
-    """The longest run of whole words (plus an ellipsis) within ``limit`` characters, or ''."""
-    if len(text) <= limit:
-        return text
-    words = text.split()
-    while words:
-        words.pop()
-        candidate = " ".join(words).rstrip(",;:.–-— ") + ELLIPSIS
-        if words and len(candidate) <= limit:
-            return candidate
-    return ""
-
-
 def fit_short(render: Callable[[dict[str, Any]], str], ctx: dict[str, Any],
               limit: int = SHORT_LIMIT) -> tuple[str, dict[str, Any]]:
-    """Render a short post within ``limit`` characters, never cutting a word.
+    """Render a short post within ``limit`` characters as X counts them.
 
-    First the optional parts go (demand, contact, organiser, weekday, end
-    time); then the free text (place, city, an event title) is shortened at a
-    word boundary. Raises if even the bare essentials cannot fit.
+    The optional parts go first (names, the date of the commemorated event, the
+    call to action, the occasion, the weekday);
+    the what, when, where, organiser and contact stay. If those alone are too
+    long, the user is told which of their own texts to shorten.
     """
     ctx = copy.deepcopy(ctx)
     text = render(ctx)
+    while ctx["held"] and x_length(plain(text)) > limit:  # fewer names first, one by one
+        ctx["held"] = ctx["held"][:-1]
+        text = render(ctx)
     for part in SHORT_OPTIONAL:
-        if len(text) <= limit:
+        if x_length(plain(text)) <= limit:
             return text, ctx
         ctx["show"][part] = False
         text = render(ctx)
-    for name in SHORT_SHRINKABLE:
-        for holder in _holders(ctx, name):
-            while len(text) > limit and holder.get(name):
-                current = holder[name]
-                shorter = shorten_words(current, len(current) - (len(text) - limit))
-                holder[name] = shorter or None
-                text = render(ctx)
-            if len(text) <= limit:
-                return text, ctx
-    if len(text) > limit:
-        raise TemplateError(
-            f"the short announcement is {len(text)} characters, over the limit of {limit}, "
-            "even without its optional parts",
-            "shorten --place, --city or the template's wording, or use --length medium",
-        )
+    size = x_length(plain(text))
+    if size > limit:
+        given = [f"--{name}" for name in ("place", "city", "organiser", "contact") if ctx[name]]
+        raise UsageError(
+            f"the short post is {size} characters as X counts them, over {limit}, with only "
+            "what, when, where, organiser and contact",
+            f"shorten {', '.join(given) or 'the template'} or use --length medium")
     return text, ctx
-
-
-def _holders(ctx: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    """The dicts in the context whose field ``name`` may be shortened for a short post."""
-    if name in ("place", "city"):
-        return [ctx]
-    found = [ctx["primary"]] if ctx.get("primary") else []
-    if ctx["background"].get("event"):
-        found.append(ctx["background"]["event"])
-    return found
 
 
 def render_announcement(store: Store, ctx: dict[str, Any],
@@ -337,7 +485,7 @@ def render_announcement(store: Store, ctx: dict[str, Any],
     else:
         body = once(ctx)
     title_ctx = _public(number_citations(store, {**ctx, "part": "title"}))
-    title = " ".join(render(title_ctx).split())
+    title = plain(" ".join(render(title_ctx).split()))
     return body, title, number_citations(store, ctx)
 
 
@@ -347,10 +495,16 @@ def announce(store: Store, *, user_dir: str | Path | None = None,
     ctx = build_context(store, **options)
     markdown, title, final = render_announcement(store, ctx, user_dir)
     times = ctx["when"]
-    location = ", ".join(x for x in (ctx["place"], ctx["city"]) if x)
+    location = plain(ctx["where"] or "")
     return Announcement(markdown=markdown, title=title or ctx["kind"], kind=ctx["kind"],
                         date=times["_day"], start=times["_start"], end=times["_end"],
-                        timezone=times["timezone"], location=location, context=final)
+                        timezone=times["timezone"], location=location, context=final,
+                        warnings=list(ctx["_warnings"]))
+
+
+def has_footnote(text: str) -> bool:
+    """Whether a text carries a citation marker such as [1] or [2, 3]."""
+    return bool(_FOOTNOTE.search(plain(text)))
 
 
 def save(store: Store, ann: Announcement, *, organiser: str | None, city: str | None,
@@ -391,5 +545,5 @@ def announcement_context(store: Store) -> dict[str, Any]:
     year = today.year if today <= dt.date(today.year, 12, 16) else today.year + 1
     ctx = build_context(store, kind="picket", date=f"{year}-12-16", time="12:00",
                         place="(place)", city="(city)", organiser="(organiser)",
-                        contact="(contact)")
+                        contact="(contact)", today=today)
     return _public(number_citations(store, ctx))

@@ -147,3 +147,225 @@ def markdown_to_docx(markdown: str, *, title: str, lang: str = "en") -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+# -- the picket sheet and its placards: laid out like their PDFs, not as a report --------
+
+PICKET_NAME_PT = 21
+PICKET_STATUS_PT = 14
+PICKET_EVENT_PT = 11
+PICKET_SOURCE_PT = 7.5
+PLACARD_WIDTH_CM = 25.7  # A4 landscape less 2 cm margins
+PLACARD_HEIGHT_CM = 18.0  # and less 1.5 cm at the top and bottom
+PLACARD_OTHER_PT = 110  # the status, the sources and the space between them
+LINE_EM = 1.2  # the height of a line of capitals, in em, as Word and LibreOffice set it
+PLACARD_MAX_PT = 160
+PLACARD_STATUS_PT = 32
+# Arial Bold capitals average about 0.72 em; a little more keeps the widest word on its line.
+CAPITAL_EM = 0.78
+_EVENT_SAID = {"investigated": "placed under investigation", "exiled": "went into exile"}
+
+
+def _paragraph(doc: Any, text: str = "", *, size: float, bold: bool = False,
+               italic: bool = False, align: str | None = None, keep_next: bool = False,
+               before: float = 0, after: float = 2, style: str | None = None) -> Any:
+    """A paragraph with its look set on the run (a heading style keeps the structure for
+    Word's navigation pane, but not its theme's colour or size)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
+
+    p = doc.add_paragraph(style=style)
+    if text:
+        run = p.add_run(word_text(text))
+        run.font.size = Pt(size)
+        run.bold = bold
+        run.italic = italic or None
+        if style:
+            run.font.color.rgb = RGBColor(0, 0, 0)
+    fmt = p.paragraph_format
+    fmt.keep_together = True
+    fmt.keep_with_next = keep_next
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    fmt.line_spacing = 1.0
+    if align == "center":
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return p
+
+
+def _rule_above(paragraph: Any) -> None:
+    """A thin line above the paragraph, as the PDF draws above each person."""
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.makeelement(qn("w:pBdr"), {})
+    top = borders.makeelement(qn("w:top"), {qn("w:val"): "single", qn("w:sz"): "4",
+                                            qn("w:space"): "4", qn("w:color"): "000000"})
+    borders.append(top)
+    ppr.insert_element_before(  # the schema's order: Word refuses a pBdr out of place
+        borders, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+        "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+        "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+        "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+        "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+        "w:pPrChange")
+
+
+def _field(paragraph: Any, code: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that the reader's word processor fills in."""
+    from docx.oxml.ns import qn
+
+    simple = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): code})
+    run = simple.makeelement(qn("w:r"), {})
+    props = run.makeelement(qn("w:rPr"), {})
+    props.append(props.makeelement(qn("w:sz"), {qn("w:val"): "18"}))  # 9 pt, as the footer
+    run.append(props)
+    text = run.makeelement(qn("w:t"), {})
+    text.text = "1"
+    run.append(text)
+    simple.append(run)
+    paragraph._p.append(simple)
+
+
+def _columns(section: Any, count: int, space_twips: int) -> None:
+    from docx.oxml.ns import qn
+
+    cols = section._sectPr.find(qn("w:cols"))
+    if cols is None:
+        cols = section._sectPr.makeelement(qn("w:cols"), {})
+        section._sectPr.append(cols)
+    cols.set(qn("w:num"), str(count))
+    cols.set(qn("w:space"), str(space_twips))
+
+
+def _event_text(e: dict[str, Any]) -> str:
+    kind = _EVENT_SAID.get(e["kind"], e["kind"])
+    parts = [kind[:1].upper() + kind[1:] + " — " + ("reported " if e.get("reported") else "")
+             + e["date_text"]]
+    for key in ("charge", "sentence", "court", "place", "prison"):
+        if e.get(key):
+            parts.append(f"{key}: {e[key]}")
+    return "; ".join(parts) + (" " + e["cite"] if e.get("cite") else "")
+
+
+def picket_to_docx(data: dict[str, Any]) -> bytes:
+    """The picket sheet in Word with the PDF's layout (``picket.typ``): A4, two columns,
+    names in 21 pt, each person one block that never splits across a column or page
+    (keep-with-next and keep-together), the sources in small print, nothing private."""
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    _fonts(doc)
+    title = word_text(data.get("title") or "Political prisoners")
+    doc.core_properties.title = title
+    doc.core_properties.language = "en"
+    first = doc.sections[0]
+    first.page_height, first.page_width = Cm(29.7), Cm(21.0)
+    first.left_margin = first.right_margin = Cm(1.5)
+    first.top_margin, first.bottom_margin = Cm(1.4), Cm(1.6)
+    footer = first.footer.paragraphs[0]
+    footer.text = word_text(f"As last reported, on the dates given · sheet prepared on "
+                            f"{data['as_of_text']} · page ")
+    _field(footer, "PAGE")
+    footer.add_run(" / ")
+    _field(footer, "NUMPAGES")
+    footer.alignment = 1
+    for run in footer.runs:
+        run.font.size = Pt(9)
+    _paragraph(doc, title, size=30, bold=True, align="center", after=2, style="Heading 1")
+    if data.get("campaign"):
+        _paragraph(doc, data["campaign"], size=13, italic=True, align="center", after=8)
+    body = doc.add_section(WD_SECTION.CONTINUOUS)
+    _columns(body, 2, 680)
+    for p in data["persons"]:
+        lines: list[tuple[str, dict[str, Any]]] = [
+            (p["name"], {"size": PICKET_NAME_PT, "bold": True, "before": 6, "rule": True,
+                         "style": "Heading 2"})]
+        if p["aliases"]:
+            lines.append(("also written: " + ", ".join(p["aliases"]), {"size": 10}))
+        if p.get("description"):
+            lines.append((p["description"], {"size": 11, "italic": True}))
+        lines.append(("Status: " + p["status_text"] + (" " + p["cite"] if p["cite"] else ""),
+                      {"size": PICKET_STATUS_PT, "bold": True}))
+        lines += [(_event_text(e), {"size": PICKET_EVENT_PT}) for e in p["events"]]
+        for n, (text, style) in enumerate(lines):
+            rule = style.pop("rule", False)
+            para = _paragraph(doc, text, keep_next=n < len(lines) - 1, after=1, **style)
+            if rule:
+                _rule_above(para)
+    if not data["persons"]:
+        _paragraph(doc, "No one on record with " + " or ".join(data["statuses"])
+                   + " status as of " + data["as_of_text"] + ".", size=15)
+    if data["sources"]:
+        _columns(doc.add_section(WD_SECTION.CONTINUOUS), 1, 0)
+        _paragraph(doc, "Sources", size=8, bold=True, before=10, keep_next=True,
+                   style="Heading 2")
+        for s in data["sources"]:
+            end = "" if s["title"][-1:] in ".!?" else "."
+            _paragraph(doc, f"{s['number']}. {s['title']}{end} {s['publisher']}, "
+                            f"{s['published_text']}." + (f" {s['url']}" if s.get("url") else ""),
+                       size=PICKET_SOURCE_PT, after=0)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _centre_vertically(section: Any) -> None:
+    from docx.oxml.ns import qn
+
+    valign = section._sectPr.makeelement(qn("w:vAlign"), {qn("w:val"): "center"})
+    section._sectPr.insert_element_before(
+        valign, "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi", "w:rtlGutter",
+        "w:docGrid", "w:printerSettings", "w:sectPrChange")
+
+
+def placard_size(lines: list[str]) -> float:
+    """The point size at which the longest line of capitals fills the placard's width."""
+    widest = max((len(line) for line in lines), default=1) or 1
+    width_pt = PLACARD_WIDTH_CM / 2.54 * 72
+    return float(min(PLACARD_MAX_PT, int(width_pt / (CAPITAL_EM * widest))))
+
+
+def placards_to_docx(data: dict[str, Any]) -> bytes:
+    """One A4 landscape page per person: the call and the name in capitals as large as
+    the page allows (read from five metres), the status and its date beneath, the
+    sources in small print at the foot."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    doc = Document()
+    _fonts(doc)
+    doc.core_properties.title = word_text(data.get("title") or "Placards")
+    doc.core_properties.language = "en"
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_height, section.page_width = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.0)
+    section.top_margin = section.bottom_margin = Cm(1.5)
+    _centre_vertically(section)
+    height_pt = PLACARD_HEIGHT_CM / 2.54 * 72 - PLACARD_OTHER_PT
+    for n, placard in enumerate(data["placards"]):
+        call_size = placard_size([placard["call"]] + placard["name_lines"])
+        size = min(placard_size(placard["name_lines"]),
+                   int(height_pt / (LINE_EM * (len(placard["name_lines"]) + 0.7))))
+        first = _paragraph(doc, placard["call"], size=min(call_size, size * 0.7), bold=True,
+                           align="center", keep_next=True, after=0)
+        if n:
+            first.paragraph_format.page_break_before = True
+        for line in placard["name_lines"]:
+            p = _paragraph(doc, line, size=size, bold=True, align="center", keep_next=True,
+                           after=0)
+            p.paragraph_format.line_spacing = 0.95
+        _paragraph(doc, placard["status_line"], size=PLACARD_STATUS_PT, align="center",
+                   keep_next=True, before=12)
+        if placard["sources_line"]:
+            _paragraph(doc, placard["sources_line"], size=10, italic=True, align="center",
+                       before=18)
+    if not data["placards"]:
+        _paragraph(doc, "No one on record with " + " or ".join(data["statuses"])
+                   + " status as of " + data["as_of_text"] + ".", size=24)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

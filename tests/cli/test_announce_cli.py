@@ -35,13 +35,57 @@ def test_sample_short_and_medium(cli: Any) -> None:
     assert r.exit_code == 0, r.stderr
     post = r.stdout.strip()
     assert len(post) <= 280
-    assert "Picket on the 15th anniversary of the Zhanaozen massacre of 16 December 2011 [1]" \
-        in post
-    assert "Wednesday 16 December 2026, 12:00, Embassy of Kazakhstan, London." in post
+    assert post.startswith("Picket on the 15th anniversary of the Zhanaozen massacre of "
+                           "16 December 2011. Wednesday 16 December 2026, 12:00, "
+                           "Embassy of Kazakhstan, London.")
+    assert "[1]" not in post and "\n" not in post
     r = cli(*SAMPLE)
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("# Picket: the 15th anniversary of the Zhanaozen massacre")
-    assert "## Sources" in r.stdout and "## Our demands" in r.stdout
+    assert "## Sources" in r.stdout and "## What we demand" in r.stdout
+    assert "## What to do" in r.stdout
+
+
+def test_short_post_with_organiser_and_contact(cli: Any) -> None:
+    r = cli(*SAMPLE, "--length", "short", "--organiser", "Unite London Region",
+            "--contact", "https://example.org/zhanaozen-15", "--as-of", "2026-12-01")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == ""
+    post = r.stdout.strip()
+    assert "Called by Unite London Region." in post
+    assert post.endswith("https://example.org/zhanaozen-15")
+
+
+def test_warnings_are_one_line_each_and_the_document_is_still_made(cli: Any) -> None:
+    r = cli(*SAMPLE, "--length", "short", "--quote", "Never again", "--as-of", "2026-12-01")
+    assert r.exit_code == 0
+    assert r.stderr == "campaign: warning: --quote is not used in a short post; it goes in " \
+                       "the press release (--length long)\n"
+    r = cli(*SAMPLE, "--length", "long", "--as-of", "2026-12-01")
+    assert r.exit_code == 0 and "[QUOTE FROM ORGANISER]" in r.stdout
+    assert r.stderr.splitlines() == [
+        "campaign: warning: no --quote: the press release has the placeholder "
+        "[QUOTE FROM ORGANISER]",
+        "campaign: warning: no --contact: the press release has a placeholder for the press "
+        "contact"]
+    r = cli("announce", "--kind", "vigil", "--date", "2026-11-30", "--as-of", "2026-12-01")
+    assert r.exit_code == 0 and r.stdout.startswith("# Vigil")
+    assert r.stderr == "campaign: warning: 30 November 2026 is in the past (the announcement " \
+                       "is dated 1 December 2026)\n"
+    r = cli("announce", "--kind", "vigil", "--date", "2026-12-16", "--demand",
+            "drop-charges-strikers", "--as-of", "2026-12-01")
+    assert r.exit_code == 0
+    assert r.stderr.startswith("campaign: warning: demand 'drop-charges-strikers' is no longer "
+                               "current (") and r.stderr.count("\n") == 1
+    assert "- In March 2012 Paul Murphy MEP (GUE/NGL) called on" in r.stdout
+
+
+def test_max_people(cli: Any) -> None:
+    r = cli(*SAMPLE, "--max-people", "1", "--as-of", "2026-12-01")
+    assert r.exit_code == 0, r.stderr
+    assert "and at least " in r.stdout
+    r = cli(*SAMPLE, "--max-people", "-1")
+    assert r.exit_code == 2
 
 
 def test_tenth_and_seventeenth(cli: Any) -> None:
@@ -171,6 +215,12 @@ def test_upcoming(cli: Any) -> None:
      "--end 11:00 is not after --time 12:00"),
     (["--date", "2026-12-16", "--timezone", "Mars/Base"], 2, "unknown time zone 'Mars/Base'"),
     (["--date", "2026-12-16", "--demand", "free-all"], 1, "no demand called 'free-all'"),
+    (["--date", "2026-12-16", "--demand", "international-inquirey"], 1,
+     "did you mean 'international-inquiry'"),
+    (["--date", "2026-03-29", "--time", "01:30", "--timezone", "Europe/London"], 2,
+     "--time 01:30 does not exist on 29 March 2026 in Europe/London"),
+    (["--date", "2026-12-16", "--length", "short", "--place", "x" * 300], 2,
+     "shorten --place"),
     (["--date", "2026-12-16", "--prisoner", "Nobody Atall"], 1, "no person called"),
     (["--date", "2026-12-16", "--as-of", "yesterday"], 2, "--as-of"),
 ])
@@ -207,3 +257,17 @@ def test_unknown_kind_and_format(cli: Any) -> None:
     assert r.exit_code == 2
     r = cli(*SAMPLE, "-o", "x.docx")
     assert r.exit_code == 2 and "cannot be written as docx" in r.stderr
+
+
+def test_readme_short_post_is_what_the_command_prints(cli: Any) -> None:
+    """The README shows the short post as it now comes out: keep the two together."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = next(line for line in readme.splitlines()
+                 if line.startswith("Picket on the 15th anniversary"))
+    r = cli("announce", "--kind", "picket", "--date", "2026-12-16", "--time", "12:00",
+            "--end", "14:00", "--timezone", "Europe/London", "--place", "Embassy of Kazakhstan",
+            "--city", "London", "--organiser", "Unite London Region",
+            "--contact", "https://example.org/zhanaozen-15", "--length", "short",
+            "--as-of", "2026-12-01")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == shown
