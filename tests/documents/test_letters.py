@@ -308,15 +308,17 @@ def test_a_big_merge_to_pdf_is_typeset_in_parts(st: Store, tmp_path: Path,
     letters = L.prepare(st, "mep", sender=SENDER, fmt=DocFormat.pdf)
     # A part size that leaves a stub with plain slicing (e.g. 7 letters: 3, 3, 1).
     part = next(k for k in range(2, len(letters)) if 1 <= len(letters) % k < k - 1)
-    monkeypatch.setattr(L, "PDF_PART", part)
-    assert len(letters) > L.PDF_PART
+    import campaign.documents.letters.layout as layout
+
+    monkeypatch.setattr(layout, "PDF_PART", part)
+    assert len(letters) > layout.PDF_PART
     out = tmp_path / "all.pdf"
     result = L.commit(st, letters, L.plan_output(str(out), None, len(letters)))
     assert result.logged == len(letters)
     pages = [p.extract_text() for p in PdfReader(out).pages]
     assert len(pages) == len(letters)
     # Evenly filled parts, none over PDF_PART: the last one is no stub.
-    assert sum(sizes) == len(letters) and max(sizes) <= L.PDF_PART
+    assert sum(sizes) == len(letters) and max(sizes) <= layout.PDF_PART
     assert max(sizes) - min(sizes) <= 1
     for page, letter in zip(pages, letters, strict=True):
         assert letter.recipient in page
