@@ -34,7 +34,7 @@ def outreach(cli) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
 def test_letters_to_a_country_into_a_directory(cli, tmp_path: Path, note: Path) -> None:
     out = tmp_path / "letters"
     r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "--note", str(note),
-            "-o", str(out))
+            "-o", str(out), "--format", "md")
     assert r.exit_code == 0, r.stderr
     files = sorted(out.iterdir())
     assert [f.name for f in files] == ["001-lynn-boylan.md", "002-mairead-mcguinness.md",
@@ -48,13 +48,13 @@ def test_letters_to_a_country_into_a_directory(cli, tmp_path: Path, note: Path) 
     assert len(log) == len(files) == 3
     assert {e["contact"] for e in log} == {"Lynn BOYLAN", "Mairead McGUINNESS", "Seán KELLY"}
     assert {e["state"] for e in log} == {"drafted"} and all(e["digest"] for e in log)
-    # Again: skipped with a warning, still exit 0; --force writes again.
+    # Again (changed by issue 13): the same letters are written and not logged twice.
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--note", str(note),
-            "-o", str(out))
-    assert r.exit_code == 0 and "warning: skipped 3" in r.stderr and "--force" in r.stderr
+            "-o", str(out), "--format", "md")
+    assert r.exit_code == 0 and "3 already in the log" in r.stdout, r.stderr
     assert len(outreach(cli)) == 3
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--note", str(note),
-            "-o", str(out), "--force")
+            "-o", str(out), "--format", "md", "--force")
     assert r.exit_code == 0 and len(outreach(cli)) == 6
     summary = json.loads(cli("outreach", "summary", "--format", "json").stdout)
     assert {s["state"]: s["count"] for s in summary} == {"drafted": 6, "sent": 0, "replied": 0}
@@ -155,8 +155,10 @@ def test_no_sender_then_profile(cli, tmp_path: Path) -> None:
 def test_prisoner_letter(cli) -> None:
     r = cli("letter", "--to", "prisoner", "--prisoner", "Roza Tuletaeva", *SENDER)
     assert r.exit_code == 0, r.stderr
-    assert "Dear Roza Tuletaeva," in r.stdout and "c/o Campaign Kazakhstan" in r.stdout
-    assert "as reported in January 2014" in r.stdout
+    # Changed by issue 13: no status, no web site for an address, a warning saying how.
+    assert "Dear Roza," in r.stdout and "campaignkazakhstan.org" not in r.stdout
+    assert "as reported" not in r.stdout and "[1]" not in r.stdout
+    assert "campaign prisoners address" in r.stderr
 
 
 def test_outreach_mark(error_line, cli, tmp_path: Path) -> None:

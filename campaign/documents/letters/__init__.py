@@ -52,6 +52,8 @@ from campaign.documents.letters.recipients import (
     HEAD_OF_STATE_ROLE,
     KIND_WORD,
     KINDS,
+    add_postal_address,
+    check_person,
     closing,
     display_name,
     ep_addresses,
@@ -61,6 +63,7 @@ from campaign.documents.letters.recipients import (
     is_head_of_state,
     mep_address,
     missing_address,
+    person_address,
     proper_name,
     recipient_address,
     salutation,
@@ -75,5 +78,6 @@ __all__ = [
     "file_names", "gather_facts", "group_labels", "group_matches", "is_ambassador",
     "is_head_of_state", "letter_blocks", "mail_merge", "mep_address", "missing_address",
     "plan_output", "prepare", "proper_name", "read_note", "recipient_address", "salutation",
+    "add_postal_address", "check_person", "person_address",
     "select_contacts", "select_prisoners", "sender_from", "template_name", "who_gets_what",
 ]

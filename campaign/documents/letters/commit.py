@@ -1,9 +1,23 @@
-"""The outreach log: writing the files and logging each draft, all or nothing."""
+"""The outreach log: writing the files and logging each draft, all or nothing.
+
+The log records letters, not files. The same letter is the same recipient and
+the same text (the digest leaves the date out, so a letter drafted again on
+another day is still the same letter); asking for it in another format or at
+another path writes the file asked for and adds the path to the letter's one
+entry. A new note or new facts make a new text, so a new letter and a new entry.
+The check and the entry happen in one ``BEGIN IMMEDIATE`` transaction with the
+files, so parallel runs cannot log one draft twice.
+
+A file already at a path the merge would write is replaced only if the log says
+it holds the same letter (or, for an unlogged prisoner letter, its bytes are the
+same); a different draft is never overwritten: the merge stops, writes nothing,
+and says which file.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +30,7 @@ from campaign.documents.letters.layout import (
     file_names,
     plan_output,
 )
-from campaign.errors import (
-    UsageError,
-)
+from campaign.errors import DraftExistsError, UsageError
 from campaign.formats import DocFormat
 from campaign.store import Store
 
@@ -26,9 +38,14 @@ from campaign.store import Store
 @dataclass
 class Result:
     written: list[Letter]
+    # Letters the log already held (same recipient, same text): their file was
+    # written and its path added to their entry, but no second entry.
     skipped: list[Letter]
     paths: list[Path]
     logged: int
+    # How many letters have no email address (eml drafts with no To).
+    no_address: int = 0
+    already: list[Letter] = field(default_factory=list)
 
 
 def duplicates(store: Store, letters: Sequence[Letter]) -> set[tuple[str, str]]:
@@ -38,50 +55,100 @@ def duplicates(store: Store, letters: Sequence[Letter]) -> set[tuple[str, str]]:
                                    if ltr.contact_id))
 
 
+def _encode(letters: Sequence[Letter], plan: Plan, sender: Sender | None,
+            progress: Callable[[int], None] | None) -> tuple[dict[str, bytes], bytes]:
+    files: dict[str, bytes] = {}
+    combined = b""
+    if plan.directory is not None:
+        for n, (ltr, fname) in enumerate(zip(letters, file_names(letters, plan.fmt),
+                                             strict=True), start=1):
+            files[fname] = encode_one(ltr, plan.fmt, sender)
+            if progress:
+                progress(n)
+    else:
+        combined = encode_combined(letters, plan.fmt, sender, progress=progress)
+    return files, combined
+
+
+def _check_targets(store: Store, letters: Sequence[Letter], plan: Plan,
+                   files: dict[str, bytes], combined: bytes) -> None:
+    """Refuse to replace a file that holds a different draft (or is not a draft)."""
+    from campaign.outreach import drafts_at
+
+    if plan.directory is not None:
+        targets = [(plan.directory / name, [ltr], data)
+                   for (name, data), ltr in zip(files.items(), letters, strict=True)]
+    else:
+        assert plan.file is not None
+        targets = [(plan.file, list(letters), combined)]
+    existing = [(p, ls, d) for p, ls, d in targets if p.exists() or p.is_symlink()]
+    if not existing:
+        return
+    held = drafts_at(store, [str(p) for p, _, _ in existing])
+    for path, ltrs, data in existing:
+        mine = {(ltr.contact_id, ltr.digest) for ltr in ltrs if ltr.contact_id}
+        there = held.get(str(path), set())
+        same = (there and there <= mine) if mine else _same_bytes(path, data)
+        if not same:
+            raise DraftExistsError(
+                f"{path} already holds a different draft; nothing was written",
+                "write to another directory or file with -o (the earlier drafts are kept)")
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.is_file() and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sender | None = None,
            force: bool = False, progress: Callable[[int], None] | None = None) -> Result:
-    """Write the files and log them, all or nothing. Letters already drafted (same text to
-    the same contact) are skipped unless ``force``."""
+    """Write the files and log the letters, all or nothing.
+
+    A letter already in the log (same text to the same contact) is written again to
+    the file asked for and its path added to its entry; ``force`` logs it as a new
+    draft instead (writing the same letter again on purpose)."""
     from campaign.files import write_atomic, write_directory
-    from campaign.outreach import record
+    from campaign.outreach import add_path, record
 
     if plan.directory is None and plan.file is None:
         raise UsageError("commit needs a directory or a file")
-    dup = set() if force else duplicates(store, letters)
-    skipped = [ltr for ltr in letters if (ltr.contact_id, ltr.digest) in dup]
-    todo = [ltr for ltr in letters if (ltr.contact_id, ltr.digest) not in dup]
-    if not todo:
-        return Result([], skipped, [], 0)
-    files: dict[str, bytes] = {}
-    combined = b""
-    entries = []
+    files, combined = _encode(letters, plan, sender, progress)
     if plan.directory is not None:
-        for n, (ltr, fname) in enumerate(zip(todo, file_names(todo, plan.fmt), strict=True),
-                                         start=1):
-            files[fname] = encode_one(ltr, plan.fmt, sender)
-            if ltr.contact_id:
-                entries.append({"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
-                                "digest": ltr.digest, "path": str(plan.directory / fname)})
-            if progress:
-                progress(n)
-        paths = [plan.directory / fname for fname in files]
+        paths = [plan.directory / name for name in files]
+        where = [str(p) for p in paths]
     else:
         assert plan.file is not None
-        combined = encode_combined(todo, plan.fmt, sender)
-        entries = [{"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
-                    "digest": ltr.digest, "path": str(plan.file)}
-                   for ltr in todo if ltr.contact_id]
         paths = [plan.file]
-        if progress:
-            progress(len(todo))
-    # The log and the files together: a failed write rolls the log back.
+        where = [str(plan.file)] * len(letters)
+    by_sender = sender.name if sender else None
+    # The check, the log and the files in one transaction: a parallel run waits for
+    # this one, then finds the letters logged; a failed write rolls the log back.
     with store.transaction():
+        _check_targets(store, letters, plan, files, combined)
+        dup = set() if force else duplicates(store, letters)
+        entries = []
+        already: list[Letter] = []
+        seen: set[tuple[str, str]] = set()
+        for ltr, path in zip(letters, where, strict=True):
+            if not ltr.contact_id:
+                continue
+            key = (ltr.contact_id, ltr.digest)
+            if key in dup or key in seen:
+                already.append(ltr)
+                add_path(store, ltr.contact_id, ltr.digest, path)
+                continue
+            seen.add(key)
+            entries.append({"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
+                            "digest": ltr.digest, "path": path, "sender": by_sender})
         record(store, entries)
         if plan.directory is not None:
             write_directory(plan.directory, files)
         elif plan.file is not None:
             write_atomic(plan.file, combined)
-    return Result(todo, skipped, paths, len(entries))
+    no_address = sum(1 for ltr in letters if not ltr.email) if plan.fmt is DocFormat.eml else 0
+    return Result(list(letters), already, paths, len(entries), no_address, already)
 
 
 def mail_merge(store: Store, to: str, output: str | None, *, sender: Sender,

@@ -13,18 +13,31 @@ from campaign import countries, dates
 from campaign.documents.citations import Citations
 from campaign.documents.letters.facts import (
     Facts,
+    RelevanceHook,
     _Book,
     _Cite,
     _date_range,
     _Sources,
+    assign,
+    case_history,
     gather_facts,
+    relevance,
+    requests,
 )
 from campaign.documents.letters.recipients import (
+    KIND_PLURAL,
     KINDS,
+    check_person,
     closing,
     display_name,
     group_labels,
+    group_phrase,
+    held,
+    historical_note,
+    is_ambassador,
+    is_head_of_state,
     missing_address,
+    person_address,
     recipient_address,
     salutation,
     select_contacts,
@@ -32,6 +45,8 @@ from campaign.documents.letters.recipients import (
 )
 from campaign.errors import (
     InputError,
+    LanguageError,
+    TemplateError,
     UsageError,
 )
 from campaign.formats import DocFormat
@@ -73,25 +88,44 @@ def sender_from(store: Store, name: str | None = None, address: str | None = Non
     return found
 
 
+NOTE_LIMIT = 64 * 1024  # bytes: a paragraph or a page, not a book
+
+
 def read_note(path: str | Path | None) -> str | None:
-    """The sender's own paragraph (UTF-8 text); blank means none."""
+    """The sender's own paragraph: a regular UTF-8 text file of at most 64 KB; blank
+    means none. Checked before anything is written, so a bad note changes nothing."""
+    import stat
+
     if path is None:
         return None
     p = Path(path).expanduser()
     try:
-        text = p.read_bytes().decode("utf-8-sig")
+        info = p.stat()
     except FileNotFoundError:
         raise InputError("no such file", path=str(path),
                          hint="check the path given to --note") from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a text file", path=str(path),
-                         hint="give --note a text file") from None
-    except UnicodeDecodeError as exc:
-        line = p.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError("is not UTF-8 text", path=str(path), line=line,
-                         hint="save the note as UTF-8") from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a directory, not a text file", path=str(path),
+                         hint="give --note a text file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("is not a regular file", path=str(path),
+                         hint="give --note a text file")
+    if info.st_size > NOTE_LIMIT:
+        raise InputError(f"is {info.st_size:,} bytes, more than the {NOTE_LIMIT // 1024} KB "
+                         "a note may have", path=str(path),
+                         hint="a note is your own paragraph: shorten it")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError("is not UTF-8 text", path=str(path), line=line,
+                         hint="save the note as UTF-8") from None
     text = text.strip()
     return text or None
 
@@ -113,24 +147,59 @@ class Letter:
     # The user's template directory it was rendered with: its letters.typ, if any,
     # typesets the PDF too.
     templates: str | None = None
+    # What the user should know about the merge (historical contacts, missing
+    # addresses, a released prisoner): on the first letter, shown once.
+    warnings: list[str] = field(default_factory=list)
+
+
+LANGUAGES = {"en": "English", "ru": "Russian"}
+
+
+def languages(to: str, user_dir: str | Path | None = None) -> list[str]:
+    """The languages a kind of letter exists in: English, and every
+    letter-<kind>.<lang>.md.j2 (built in or the user's)."""
+    from campaign.documents.templates import available
+
+    found = {"en"}
+    prefix = f"letter-{to}."
+    for t in available(user_dir):
+        name = t["name"]
+        if name.startswith(prefix) and name.endswith(".md.j2"):
+            lang = name[len(prefix):-len(".md.j2")]
+            if lang and "." not in lang:
+                found.add(lang)
+    return sorted(found)
 
 
 def template_name(to: str, lang: str, user_dir: str | Path | None) -> str:
-    """letter-<kind>.<lang>.md.j2 if there is one, else letter-<kind>.md.j2."""
+    """letter-<kind>.<lang>.md.j2 (English: letter-<kind>.md.j2); a language with no
+    template is an error that lists the languages there are."""
     from campaign.documents.templates import find
 
+    if lang == "en":
+        specific = f"letter-{to}.en.md.j2"
+        return specific if find(specific, user_dir) else f"letter-{to}.md.j2"
     specific = f"letter-{to}.{lang}.md.j2"
-    return specific if find(specific, user_dir) else f"letter-{to}.md.j2"
+    if find(specific, user_dir):
+        return specific
+    have = languages(to, user_dir)
+    raise LanguageError(
+        f"letters to {KIND_PLURAL.get(to, to)} are not written in '{lang}'",
+        "available: " + ", ".join(f"{code} ({LANGUAGES.get(code, code)})" for code in have))
 
 
-def _group_facts(facts: Facts, group: str | None) -> list[dict[str, Any]]:
-    labels = group_labels(group)
-    if not labels:
-        return []
-    return [e for e in facts.all_events if group_labels(e["title"]) & labels][:2]
+_RU_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+              "сентября", "октября", "ноября", "декабря")
 
 
-def _shared(facts: Facts, book: _Book) -> dict[str, list[dict[str, Any]]]:
+def date_in(day: dt.date, lang: str) -> str:
+    """The letter's date as its language writes it: '1 December 2026', '1 декабря 2026 г.'."""
+    if lang == "ru":
+        return f"{day.day} {_RU_MONTHS[day.month - 1]} {day.year} г."
+    return dates.human(day.isoformat())
+
+
+def _shared(facts: Facts, book: _Book, to: str) -> dict[str, list[dict[str, Any]]]:
     """The facts every letter of the merge shows, built once."""
     return {
         "events": [{"title": e["title"], "place": e.get("place"), "date": e["date"],
@@ -141,49 +210,100 @@ def _shared(facts: Facts, book: _Book) -> dict[str, list[dict[str, Any]]]:
                      "cite": _Cite(book, f["sources"])} for f in facts.figures],
         "prisoners": [{"id": p["id"], "name": p["name"], "description": p.get("description"),
                        "status": p["status"], "status_text": p["status_text"],
-                       "cite": _Cite(book, p["sources"])} for p in facts.prisoners],
+                       "cite": _Cite(book, p["sources"])}
+                      for p in facts.prisoners if p["status"] == "imprisoned"],
         "demands": [{"id": d["id"], "text": d["text"], "addressed_to": d.get("addressed_to"),
                      "cite": _Cite(book, d["sources"])} for d in facts.demands],
+        "requests": requests(facts.demands, to, book),
     }
+
+
+def _case(person: dict[str, Any], book: _Book) -> dict[str, Any]:
+    when = person.get("status_date")
+    said = dates.human(when)
+    on = f"on {said}" if when and len(when) == 10 else f"in {said}"
+    return {"id": person["id"], "name": person["name"],
+            "description": person.get("description"), "status": person["status"],
+            "status_text": person["status_text"],
+            "reported": case_history(person) or (f"was reported {person['status']} {on}"
+                                                 if when else ""),
+            "cite": _Cite(book, person["sources"])}
+
+
+def _opening(who: dict[str, Any]) -> str:
+    """'As one of Ireland's MEPs and a member of the Renew Europe group': the recipient's
+    seat, from the reader's side (a non-attached member is in no group)."""
+    country = countries.english(who.get("country"))
+    seat = f"As one of {country}'s MEPs" if country else "As a Member of the European Parliament"
+    group = group_phrase(who.get("group"))
+    return f"{seat} and a member of {group}" if group else seat
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _outside(facts: Facts) -> str:
+    """News from outside for a prisoner: the latest day of action for the campaign, in
+    plain words (no citation markers: prison censors stop letters that carry them)."""
+    days = [e for e in facts.all_events if e["kind"] == "day-of-action"]
+    if not days:
+        return ""
+    e = days[-1]
+    return f"{e['title']} ({dates.month_year(e['date'])})."
 
 
 def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any], book: _Book,
              *, sender: dict[str, Any], note: str | None, medium: str, today: dt.date,
-             address: list[str], by_group: dict[str | None, list[dict[str, Any]]]
+             address: list[str], case: dict[str, Any] | None, lang: str,
+             hooks: Sequence[RelevanceHook], focus: dict[str, Any] | None = None
              ) -> dict[str, Any]:
     cites = book.current.restart()  # each letter numbers its own sources from [1]
     book.current = cites
-    salute = salutation(who, to)
+    person = to in ("prisoner", "family")
+    if to == "prisoner":
+        salute = ("Здравствуйте, " + who["name"] + "!") if lang == "ru" \
+            else f"Dear {_first_name(who['name'])},"
+        close = "С солидарностью и тёплыми пожеланиями," if lang == "ru" \
+            else "With solidarity and warm wishes,"
+    elif to == "family":
+        salute = f"Dear family of {who['name']},"
+        close = "With deepest sympathy," if who["status"] == "died" else "In solidarity,"
+    else:
+        salute = salutation(who, to)
+        close = closing(salute)
+    shown = (address[0] if address else who["name"]) if person else address[0]
     recipient: dict[str, Any] = {
-        "name": who["name"], "display_name": address[0] if to != "mep"
-        else address[0].removesuffix(" MEP"), "address_lines": address, "kind": to,
+        "name": who["name"], "display_name": shown.removesuffix(" MEP") if to == "mep"
+        else shown, "address_lines": address, "kind": to,
         "country": countries.english(who.get("country")), "group": who.get("group"),
         "group_labels": sorted(group_labels(who.get("group"))), "party": who.get("party"),
         "role": who.get("role"), "email": who.get("email"),
+        "historical": bool(who.get("historical")) or who.get("status") == "former",
+        "held": held(who) if to == "mep" else "",
+        "opening": _opening(who) if to == "mep" else "",
+        "excellency": salute.startswith("Your Excellency") or is_ambassador(who)
+        or is_head_of_state(who),
+        "person": who["name"] if person else None, "died": who.get("status") == "died",
     }
-    group = who.get("group") if to == "mep" else None
-    group_facts = by_group.get(group)
-    if group_facts is None:  # once per group: the MEPs of a group share theirs
-        group_facts = by_group[group] = [
-            {"title": e["title"], "date": e["date"],
-             "date_text": _date_range(e["date"], e.get("end_date")),
-             "cite": _Cite(book, e["sources"])}
-            for e in (_group_facts(facts, group) if to == "mep" else [])]
-    case = None
+    why = [] if person else relevance(who, to, facts, book, hooks)
     prisoners = shared["prisoners"]
-    if to == "prisoner":
-        case = {"name": who["name"], "description": who.get("description"),
-                "status": who["status"], "status_text": who["status_text"],
-                "cite": _Cite(book, who["sources"])}
-        prisoners = [p for p in prisoners if p["id"] != who["id"]]
-    today_iso = today.isoformat()
+    if case is not None:
+        prisoners = [p for p in prisoners if p["id"] != case["id"]]
     return {
-        "kind": to, "medium": medium, "date": today_iso, "date_text": dates.human(today_iso),
+        "kind": to, "medium": medium, "lang": lang, "date": today.isoformat(),
+        "date_text": date_in(today, lang),
         "as_of": facts.as_of.isoformat(), "as_of_text": dates.human(facts.as_of.isoformat()),
-        "recipient": recipient, "salutation": salute, "closing": closing(salute),
-        "sender": sender, "note": note, "group_facts": group_facts, "case": case,
-        "events": shared["events"], "figures": shared["figures"], "prisoners": prisoners,
-        "demands": shared["demands"], "campaign": facts.campaign, "sources": _Sources(cites),
+        "recipient": recipient, "salutation": salute, "closing": close,
+        "sender": sender, "note": note, "why": why, "case": case,
+        "group_facts": [], "outside": _outside(facts) if person else "",
+        "events": [] if person else shared["events"],
+        "figures": [] if person else shared["figures"],
+        "prisoners": [] if person else prisoners,
+        "demands": [] if person else shared["demands"],
+        "requests": [] if person else (requests([*facts.demands, focus], to, book) if focus
+                                       else shared["requests"]),
+        "campaign": facts.campaign, "sources": _Sources(cites),
     }
 
 
@@ -195,63 +315,124 @@ def _split_subject(text: str) -> tuple[str, str]:
     return "Letter", text
 
 
+def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts
+                  ) -> tuple[list[str], str | None]:
+    """A prisoner's or family's address block: their own address recorded with a source,
+    else the campaign's postal address (a contact with a source), care of; else no
+    address at all (never a web site), with a warning that says how to add one."""
+    purpose = "family" if to == "family" else "prisoner"
+    own = person_address(store, person["id"], purpose)
+    whom = person["name"] if to == "prisoner" else f"The family of {person['name']}"
+    if own:
+        return [whom, *own["lines"]], None
+    campaign = facts.campaign_postal
+    if campaign:
+        lines = [ln.strip() for ln in campaign["postal_address"].splitlines() if ln.strip()]
+        return [whom, f"c/o {campaign['name']}", *lines], None
+    return [], (f"no postal address for {person['name']}"
+                + (" (family)" if to == "family" else "")
+                + ": the letter has no address block; add one with `campaign prisoners address "
+                f"\"{person['name']}\" --postal \"...\"{' --for family' if to == 'family' else ''}"
+                " --source ID`, or record the campaign's postal address as a contact with "
+                "`campaign contacts add NAME --kind campaign --postal-address \"...\" "
+                "--source ID`")
+
+
 def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] = (),
             groups: Sequence[str] = (), contacts: Sequence[str] = (),
             prisoners: Sequence[str] = (), demand_ids: Sequence[str] = (),
             note: str | None = None, lang: str = "en", fmt: DocFormat = DocFormat.md,
             user_dir: str | Path | None = None, as_of: dt.date | None = None,
-            today: dt.date | None = None,
+            today: dt.date | None = None, released_ok: bool = False,
+            relevance_hooks: Sequence[RelevanceHook] = (),
             progress: Callable[[int], None] | None = None) -> list[Letter]:
-    """Every letter's Markdown, checked and rendered; nothing is written."""
+    """Every letter's Markdown, checked and rendered; nothing is written.
+
+    ``relevance_hooks`` add facts about a recipient (e.g. their EP committees) to the
+    letter's "why you" paragraph. ``today`` is the date written in the letter (the
+    document's date: ``--as-of`` or today).
+    """
     from campaign.documents.templates import renderer
     from campaign.outreach import digest
 
     if to not in KINDS:
         raise UsageError(f"cannot write letters to '{to}'", "use --to " + "|".join(KINDS))
-    today = today or dates.today()
-    if to == "prisoner":
+    today = today or as_of or dates.today()
+    render = renderer(template_name(to, lang, user_dir), user_dir)  # language checked first
+    warnings: list[str] = []
+    if to in ("prisoner", "family"):
         if not prisoners:
-            raise UsageError("--to prisoner needs --prisoner NAME",
+            raise UsageError(f"--to {to} needs --prisoner NAME",
                              "see `campaign prisoners list` for the names")
         if countries_ or groups or contacts:
             raise UsageError("--country, --group and --contact select contacts, not prisoners",
                              "name the prisoner with --prisoner NAME")
         recipients = select_prisoners(store, prisoners, as_of)
+        for who in recipients:
+            said = check_person(who, to, released_ok=released_ok)
+            if said:
+                warnings.append(said)
     else:
         recipients = select_contacts(store, to, countries_=countries_, groups=groups,
                                      contacts=contacts)
-    facts = gather_facts(store, to, prisoners=prisoners, demand_ids=demand_ids, as_of=as_of)
+        for who in recipients:
+            said = historical_note(who)
+            if said:
+                warnings.append(said)
+    facts = gather_facts(store, to, prisoners=prisoners, demand_ids=demand_ids, as_of=as_of,
+                         sender=sender.name)
     addresses: list[list[str]] = []
     for who in recipients:
-        if to == "prisoner":
-            care_of = facts.campaign.get("name") or sender.org or sender.name
-            url = facts.campaign.get("url")
-            addresses.append([who["name"], f"c/o {care_of}" + (f" ({url})" if url else "")])
+        if to in ("prisoner", "family"):
+            lines, missing = person_postal(store, who, to, facts)
+            if missing and fmt is not DocFormat.eml:
+                warnings.append(missing)
+            addresses.append(lines)
             continue
         address = recipient_address(who, to)
         if address is None and not (fmt is DocFormat.eml and who.get("email")):
             raise missing_address(who, to, fmt)
         addresses.append(address or [display_name(who)])
-    render = renderer(template_name(to, lang, user_dir), user_dir)
     medium = "email" if fmt is DocFormat.eml else "letter"
     book = _Book(Citations(known=facts.known_sources))
-    shared = _shared(facts, book)
+    shared = _shared(facts, book, to)
     sender_ctx = sender.context()
+    cases: list[dict[str, Any] | None] = [None] * len(recipients)
+    focus: list[dict[str, Any] | None] = [None] * len(recipients)
+    if to == "mep":
+        # Recipients that share a country and a group are the ones an office would
+        # compare: in that order, each gets the next case, so they get different ones.
+        order = sorted(range(len(recipients)), key=lambda k: (
+            str(recipients[k].get("country") or ""), str(recipients[k].get("group") or ""),
+            display_name(recipients[k])))
+        parts = assign(len(recipients), facts.prisoners)
+        extras = assign(len(recipients), facts.focus)
+        step = max(1, len(facts.prisoners))
+        for k, r in enumerate(order):
+            person = parts[k]
+            cases[r] = _case(person, book) if person else None
+            focus[r] = extras[(k // step) % len(extras)] if facts.focus else None
     letters = []
-    by_group: dict[str | None, list[dict[str, Any]]] = {}
-    for n, (who, address) in enumerate(zip(recipients, addresses, strict=True), start=1):
+    for n, (who, address, case, extra) in enumerate(
+            zip(recipients, addresses, cases, focus, strict=True), start=1):
         ctx = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
-                       medium=medium, today=today, address=address, by_group=by_group)
+                       medium=medium, today=today, address=address, case=case, lang=lang,
+                       hooks=relevance_hooks, focus=extra)
         subject, body = _split_subject(render(ctx))
+        if not body.strip():
+            raise TemplateError(f"the template for letters to {KIND_PLURAL[to]} wrote an empty "
+                                "letter", "check the template (campaign templates list)")
         letters.append(Letter(
             kind=to, recipient=ctx["recipient"]["display_name"],
-            contact_id=None if to == "prisoner" else who["id"],
-            email=who.get("email") if to != "prisoner" else None, subject=subject,
-            markdown=body, digest=digest(body.replace(ctx["date_text"], "", 1)),
+            contact_id=who["id"] if to not in ("prisoner", "family") else None,
+            email=who.get("email") if to not in ("prisoner", "family") else None,
+            subject=subject, markdown=body,
+            digest=digest(body.replace(ctx["date_text"], "", 1)),
             context={"recipient": ctx["recipient"], "salutation": ctx["salutation"],
-                     "closing": ctx["closing"], "sources": list(ctx["sources"])},
-            templates=str(user_dir) if user_dir else None))
+                     "closing": ctx["closing"], "sources": list(ctx["sources"]),
+                     "lang": lang, "date": ctx["date"], "sender": sender.name},
+            templates=str(user_dir) if user_dir else None,
+            warnings=warnings if n == 1 else []))
         if progress:
             progress(n)
     return letters
-

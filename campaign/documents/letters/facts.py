@@ -1,16 +1,36 @@
-"""What each letter says: the store's facts, read once for a whole merge, and the
-citations they carry."""
+"""What each letter says: the store's facts, read once for a whole merge, and what
+sets each recipient apart (relevance).
+
+A letter that any other MEP could have received is discarded by a Parliament
+office, so every letter says why *this* recipient, from what the store knows
+and can cite: their political group's own record on Kazakhstan (named as the
+group was called then), their country's ties in the sources, an earlier letter
+of the sender's marked sent and not answered, and any facts a caller adds
+(``RelevanceHook``: the EP committee and delegation memberships, once known).
+Nothing here guesses a stance or a vote: every sentence is a record of the
+store, quoted by its title, with its citation.
+
+Where nothing sets two recipients apart, each still gets a different part of
+the campaign to take up: a prisoner's case, assigned in turn the way
+adopt-a-prisoner campaigns work (``assign_cases``), so no two letters of a
+merge are copies of one another.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from campaign import dates
 from campaign.documents.citations import Citations
-from campaign.documents.letters.recipients import select_prisoners
+from campaign.documents.letters.recipients import (
+    display_name,
+    group_labels,
+    group_lineage,
+    select_prisoners,
+)
 from campaign.store import Store
 
 # -- facts ------------------------------------------------------------------
@@ -42,6 +62,26 @@ class _Cite:
 
     def __bool__(self) -> bool:
         return bool(self._ids)
+
+
+class _Text:
+    """A sentence of plain text and citations, joined when the template prints it (so
+    its markers are numbered in the order the letter shows them)."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, *pieces: str | _Cite) -> None:
+        self._pieces = pieces
+
+    def __str__(self) -> str:
+        out = ""
+        for piece in self._pieces:
+            text = str(piece)
+            if isinstance(piece, _Cite):
+                out = out.rstrip() + (" " + text if text else "")
+            else:
+                out += text
+        return out
 
 
 class _Book:
@@ -77,48 +117,333 @@ class Facts:
     all_events: list[dict[str, Any]]
     prisoners: list[dict[str, Any]]
     demands: list[dict[str, Any]]
+    focus: list[dict[str, Any]]
     campaign: dict[str, Any]
     known_sources: dict[str, dict[str, Any]]
     as_of: dt.date
+    # Contacts (kind mep) of the past, for "your predecessor" facts by country.
+    past_meps: list[dict[str, Any]] = field(default_factory=list)
+    all_figures: list[dict[str, Any]] = field(default_factory=list)
+    # contact id -> the date of the sender's last letter marked sent with no reply since.
+    unanswered: dict[str, str] = field(default_factory=dict)
+    # The campaign's postal address, recorded as a contact with a source (for prisoners).
+    campaign_postal: dict[str, Any] | None = None
 
 
-def default_demands(store: Store, to: str) -> list[dict[str, Any]]:
-    """Those addressed to the letter's addressee; the release of the prisoners always first."""
+# What a letter asks of each addressee of a demand: "I ask you to call on the
+# Government of Kazakhstan to release …".
+_ASK_VIA = (
+    ("government", "call on the Government of Kazakhstan to"),
+    ("high representative", "urge the EU's High Representative and the External Action "
+                            "Service to"),
+    ("eeas", "urge the EU's High Representative and the External Action Service to"),
+    ("european parliament", "work in the Parliament to"),
+    ("meps", "work in the Parliament to"),
+)
+_NOUN_START = ("a ", "an ", "the ")
+
+
+def ask_of(demand: dict[str, Any]) -> str:
+    """A demand as an infinitive phrase without "to": "release all political prisoners …".
+
+    The demand selection of the documents ("ask", from campaign.selection) wins when
+    it gives one; this is the letters' own reading until then: an imperative sentence
+    loses its capital and full stop; a noun phrase ("An independent inquiry into …")
+    becomes "set up an independent inquiry into …"; a second clause after a
+    semicolon is the demand's reasoning, not the request, and stays out.
+    """
+    if demand.get("ask"):
+        return str(demand["ask"]).strip().rstrip(".")
+    text = str(demand["text"]).strip()
+    text = text.split(";")[0].strip().rstrip(".")
+    if ":" in text[:40]:  # "Trade unions and MEPs: pass resolutions …"
+        text = text.split(":", 1)[1].strip()
+    first = text[:1].lower() + text[1:]
+    if first.startswith(_NOUN_START):
+        return "set up " + first
+    return first
+
+
+def requests(demands: Sequence[dict[str, Any]], to: str, book: _Book) -> list[dict[str, Any]]:
+    """What the recipient is asked to do, as grammatical requests: "to release …"
+    (authorities, embassies); for an MEP, one request per addressee of the demands:
+    "to call on the Government of Kazakhstan to release … [1], to drop … [2] and to …"."""
+    if to != "mep":
+        return [{"id": d["id"], "text": _Text("to " + ask_of(d), _Cite(book, d["sources"]))}
+                for d in demands]
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for d in demands:
+        addressee = (d.get("addressed_to") or "").casefold()
+        via = next((v for k, v in _ASK_VIA if k in addressee), "")
+        grouped.setdefault(via, []).append(d)
+    out = []
+    for via, ds in grouped.items():
+        pieces: list[str | _Cite] = [f"to {via} " if via else "to "]
+        for n, d in enumerate(ds):
+            if n:
+                pieces.append(" and to " if n == len(ds) - 1 else ", to ")
+            pieces += [ask_of(d), _Cite(book, d["sources"])]
+        out.append({"id": ds[0]["id"], "text": _Text(*pieces)})
+    return out
+
+
+def letter_demands(store: Store, to: str, *, as_of: dt.date,
+                   wanted: Sequence[str] = ()) -> tuple[list[dict[str, Any]],
+                                                         list[dict[str, Any]]]:
+    """The demands letters make: the ONE place letters choose them (the shared demand
+    selection replaces this body once it lands). Returns (every letter's demands, the
+    demands shared out one to a letter, adopt-a-demand style; empty when the user named
+    the demands with --demand)."""
+    if wanted:
+        return [store.demand(d) for d in dict.fromkeys(wanted)], []
+    return default_demands(store, to), focus_demands(store, to)
+
+
+def _addressed(store: Store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     every = store.demands()
     gov = [d for d in every if (d.get("addressed_to") or "").casefold().startswith("government")]
     eu = [d for d in every if any(w in (d.get("addressed_to") or "").casefold()
                                   for w in ("european parliament", "eeas", "meps"))]
+    return gov, eu
+
+
+def default_demands(store: Store, to: str) -> list[dict[str, Any]]:
+    """What every letter asks: the release of the prisoners first; an authority or an
+    embassy is asked for what the Government of Kazakhstan can do."""
+    gov, _ = _addressed(store)
     if to == "mep":
-        return gov[:1] + eu[:3]
-    if to == "prisoner":
         return gov[:1]
+    if to in ("prisoner", "family"):
+        return []  # prison censors stop political demands; a family is not asked for one
     return gov[:4]
 
 
+def focus_demands(store: Store, to: str) -> list[dict[str, Any]]:
+    """What an MEP can take up in the EU (one to a letter, in turn)."""
+    _, eu = _addressed(store)
+    return eu if to == "mep" else []
+
+
+# Cases a letter can ask its recipient to take up: imprisoned first, then detained.
+CASE_STATUSES = ("imprisoned", "detained", "charged", "on trial", "under investigation")
+
+
 def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
-                 demand_ids: Sequence[str] = (), as_of: dt.date | None = None) -> Facts:
+                 demand_ids: Sequence[str] = (), as_of: dt.date | None = None,
+                 sender: str | None = None) -> Facts:
     from campaign.people import persons
 
     as_of = as_of or dates.today()
     every_event = [e for e in store.events(planned=False) if dates.start(e["date"]) <= as_of]
-    figures = [f for f in store.figures() if f["subject"].casefold().startswith("deaths")]
-    if prisoners and to != "prisoner":
+    all_figures = store.figures()
+    figures = [f for f in all_figures if f["subject"].casefold().startswith("deaths")]
+    if prisoners and to not in ("prisoner", "family"):
         chosen = select_prisoners(store, prisoners, as_of)
     else:
-        chosen = [p for p in persons(store, as_of) if p["status"] == "imprisoned"]
-    demands = ([store.demand(d) for d in dict.fromkeys(demand_ids)] if demand_ids
-               else default_demands(store, to))
-    campaign_contact = next((c for c in store.contacts(kind="campaign") if c.get("url")), None)
+        everyone = persons(store, as_of)
+        chosen = sorted((p for p in everyone if p["status"] in CASE_STATUSES),
+                        key=lambda p: (CASE_STATUSES.index(p["status"]), p["name"]))
+    demands, focus = letter_demands(store, to, as_of=as_of, wanted=demand_ids)
+    campaign_contacts = store.contacts(kind="campaign")
+    campaign_contact = next((c for c in campaign_contacts if c.get("url")), None)
+    postal = next((c for c in campaign_contacts
+                   if c.get("postal_address") and c.get("sources")), None)
     campaign = {"title": store.meta("title"), "url": store.meta("campaign_url"),
                 "name": campaign_contact["name"] if campaign_contact else None}
+    past = [c for c in store.contacts(kind="mep") if c["historical"]]
     return Facts(
         events=[e for e in every_event if e["kind"] == "shooting"],
         figures=figures,
         all_events=every_event,
         prisoners=chosen,
         demands=demands,
+        focus=focus,
         campaign=campaign,
         known_sources={s["id"]: s for s in store.sources()},
         as_of=as_of,
+        past_meps=past,
+        all_figures=[f for f in all_figures if not f.get("date")
+                     or dates.start(f["date"]) <= as_of],
+        unanswered=unanswered(store, sender),
+        campaign_postal=postal,
     )
 
+
+def unanswered(store: Store, sender: str | None) -> dict[str, str]:
+    """Contact id -> the date of the last letter marked sent (not a draft) with no reply
+    recorded since; a sender's own letters only, where the log says who sent them."""
+    from campaign.outreach import entries
+
+    last_sent: dict[str, str] = {}
+    replied: dict[str, str] = {}
+    for e in entries(store):
+        when = (e.get("updated") or e["created"])[:10]
+        if e.get("sender") and sender and e["sender"] != sender:
+            continue
+        if e["state"] == "sent":
+            last_sent[e["contact_id"]] = max(when, last_sent.get(e["contact_id"], ""))
+        elif e["state"] == "replied":
+            replied[e["contact_id"]] = max(when, replied.get(e["contact_id"], ""))
+    return {c: d for c, d in last_sent.items() if replied.get(c, "") < d}
+
+
+# -- relevance: why this recipient --------------------------------------------
+
+RelevanceHook = Callable[[dict[str, Any]], Sequence[dict[str, Any] | str]]
+"""A caller's facts about a recipient (e.g. their EP committees): each a sentence, or a
+dict with "text" (and optionally "sources", "kind")."""
+
+# Demonyms of the countries a store's MEPs come from, for "the German government …".
+DEMONYMS = {
+    "Austria": "Austrian", "Belgium": "Belgian", "Bulgaria": "Bulgarian",
+    "Croatia": "Croatian", "Cyprus": "Cypriot", "Czechia": "Czech",
+    "Czech Republic": "Czech", "Denmark": "Danish", "Estonia": "Estonian",
+    "Finland": "Finnish", "France": "French", "Germany": "German", "Greece": "Greek",
+    "Hungary": "Hungarian", "Ireland": "Irish", "Italy": "Italian", "Latvia": "Latvian",
+    "Lithuania": "Lithuanian", "Luxembourg": "Luxembourgish", "Malta": "Maltese",
+    "Netherlands": "Dutch", "Poland": "Polish", "Portugal": "Portuguese",
+    "Romania": "Romanian", "Slovakia": "Slovak", "Slovenia": "Slovenian", "Spain": "Spanish",
+    "Sweden": "Swedish", "United Kingdom": "British",
+}
+
+
+def _mentions(text: str, word: str) -> bool:
+    import re
+
+    return bool(re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text))
+
+
+def _names_recipient(text: str, who: dict[str, Any]) -> bool:
+    """A fact about the recipient's own act: never told to them in the third person."""
+    names = {who["name"], display_name(who)}
+    if who.get("family_name"):
+        names.add(str(who["family_name"]))
+    return any(n and n.casefold() in text.casefold() for n in names)
+
+
+def _quoted(e: dict[str, Any]) -> str:
+    return f"“{e['title']}” ({_date_range(e['date'], e.get('end_date'))})"
+
+
+def relevance(who: dict[str, Any], to: str, facts: Facts, book: _Book,
+              hooks: Sequence[RelevanceHook] = ()) -> list[dict[str, Any]]:
+    """Why this recipient, most telling first: facts, each {"kind", "text"}."""
+    found: list[dict[str, Any]] = []
+    if who.get("id") in facts.unanswered:
+        found.append({"kind": "unanswered", "text": _Text(
+            f"I wrote to you on {dates.human(facts.unanswered[who['id']])} and have not yet "
+            "had a reply, so I am writing again.")})
+    for hook in hooks:
+        for fact in hook(who):
+            if isinstance(fact, str):
+                found.append({"kind": "hook", "text": _Text(fact)})
+            else:
+                found.append({"kind": fact.get("kind", "hook"), "text": _Text(
+                    str(fact["text"]), _Cite(book, fact.get("sources", ())))})
+    if to != "mep":
+        return found
+    found += _group_record(who, facts, book)
+    found += _country_ties(who, facts, book)
+    found += _parliament(facts, book)
+    return found
+
+
+def _parliament(facts: Facts, book: _Book) -> list[dict[str, Any]]:
+    """The Parliament's own latest resolution or vote on Kazakhstan."""
+    acts = [e for e in facts.all_events if e["kind"] == "resolution"
+            and e["title"].startswith("European Parliament") and "Kazakhstan" in e["title"]]
+    if not acts:
+        return []
+    e = acts[-1]
+    return [{"kind": "parliament", "text": _Text(
+        f"The Parliament itself has acted: {_quoted(e)}", _Cite(book, e["sources"]), ".")}]
+
+
+def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[str, Any]]:
+    labels = group_labels(who.get("group"))
+    if not labels or labels == {"NI"}:
+        return []
+    own = [e for e in facts.all_events if group_labels(e["title"]) & labels
+           and not _names_recipient(e["title"], who)]
+    said = [f for f in facts.all_figures if group_labels(f.get("according_to")) & labels]
+    if not own and not said:
+        return []
+    label = sorted(group_labels(" ".join([e["title"] for e in own]
+                                         + [f["according_to"] for f in said])) & labels)[0]
+    then = group_lineage(who.get("group"), label)
+    pieces: list[str | _Cite] = [f"Your group{then} has a record on Kazakhstan in the "
+                                 "campaign's sources: "]
+    for n, e in enumerate(own[-2:]):
+        pieces += [("; " if n else "") + _quoted(e), _Cite(book, e["sources"])]
+    if said:
+        f = said[0]
+        num = f"{f['number']:,}"
+        pieces += [("; and " if own else "") + f"its statement of {dates.human(f['date'])} "
+                   f"counted {f['qualifier'] + ' ' if f['qualifier'] else ''}{num} {f['subject']}",
+                   _Cite(book, f["sources"])]
+    pieces.append(".")
+    return [{"kind": "group", "text": _Text(*pieces)}]
+
+
+def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[str, Any]]:
+    from campaign import countries
+
+    country = countries.english(who.get("country"))
+    if not country:
+        return []
+    words = [country, *([DEMONYMS[country]] if country in DEMONYMS else [])]
+    out: list[dict[str, Any]] = []
+    ties = [e for e in facts.all_events if any(_mentions(e["title"], w) for w in words)
+            and not _names_recipient(e["title"], who)]
+    if ties:
+        pieces: list[str | _Cite] = [f"{country}'s own ties with Kazakhstan are on record: "]
+        for n, e in enumerate(ties[-2:]):
+            pieces += [("; " if n else "") + _quoted(e), _Cite(book, e["sources"])]
+        out.append({"kind": "country", "text": _Text(*pieces, ".")})
+    for past in facts.past_meps:
+        if past["id"] == who.get("id") or not past.get("country") \
+                or not countries.same_country(past["country"], country):
+            continue
+        if _names_recipient(past["name"], who):
+            continue
+        acts = [e for e in facts.all_events if past["name"].casefold() in e["title"].casefold()]
+        if acts:
+            e = acts[0]
+            out.append({"kind": "predecessor", "text": _Text(
+                f"{past['name']}, then one of {country}'s MEPs, took up the case in the "
+                f"Parliament: {_quoted(e)}", _Cite(book, e["sources"]), ".")})
+            break
+    return out
+
+
+def assign(count: int, items: Sequence[Any]) -> list[Any]:
+    """One of ``items`` for each of ``count`` letters, in turn (adopt-a-prisoner): the
+    same merge always gives the same recipient the same part, and n letters get n
+    different parts while there are parts enough."""
+    if not items:
+        return [None] * count
+    return [items[n % len(items)] for n in range(count)]
+
+
+def case_history(person: dict[str, Any]) -> str:
+    """'was reported detained in March 2012 (charged with inciting social unrest), then
+    imprisoned in January 2014': what the sources report, each step with its date."""
+    from campaign.status import STATUS_OF_KIND
+
+    steps = []
+    for e in person.get("events", []):
+        date = e["date"]
+        exact = len(date) == 10 and e.get("date_basis", "event") == "event"
+        when = f"on {dates.human(date)}" if exact else f"in {dates.month_year(date)}"
+        step = f"{STATUS_OF_KIND.get(e['kind'], e['kind'])} {when}"
+        if e.get("prison"):
+            step += f" ({e['prison']})"
+        if e.get("charge"):
+            step += f", charged with {e['charge']}"
+        if e.get("sentence"):
+            step += f", sentenced to {e['sentence']}"
+        steps.append(step)
+    if not steps:
+        return ""
+    return "was reported " + (steps[0] if len(steps) == 1
+                              else ", then ".join(steps[:-1]) + ", and " + steps[-1])

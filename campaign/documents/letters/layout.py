@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,7 +167,7 @@ def _chunk_blocks(chunk: str, small: bool) -> list[dict[str, Any]]:
 PDF_PART = 120  # letters per Typst run when a merge is typeset in parts (~125 MB each)
 
 
-def _pdf(letters: Sequence[Letter]) -> bytes:
+def _pdf(letters: Sequence[Letter], progress: Callable[[int], None] | None = None) -> bytes:
     """The letters as one PDF, a page (at least) each.
 
     Up to PDF_PART letters take one Typst run in this process; a bigger merge is
@@ -181,14 +181,26 @@ def _pdf(letters: Sequence[Letter]) -> bytes:
             for ltr in letters]
     user_dir = letters[0].templates
     if len(data) <= PDF_PART:
-        return bytes(context_to_pdf("letters.typ", {"letters": data}, user_dir))
+        pdf = bytes(context_to_pdf("letters.typ", {"letters": data}, user_dir))
+        if progress:
+            progress(len(data))
+        return pdf
     # As many parts as PDF_PART needs, evenly filled: 705 letters make 6 parts of
     # 117 or 118, not 5 of 120 and one of 105 (or, by 100, a last part of 5 that
     # kept a core idle at the end).
     n = len(data)
     count = -(-n // PDF_PART)
     parts = [{"letters": data[i * n // count:(i + 1) * n // count]} for i in range(count)]
-    return parts_to_pdf("letters.typ", parts, user_dir, title=letters[0].subject)
+    done = 0
+
+    def joined(k: int) -> None:  # a part typeset and joined: its letters are done
+        nonlocal done
+        done += len(parts[k]["letters"])
+        if progress:
+            progress(done)
+
+    return parts_to_pdf("letters.typ", parts, user_dir, title=letters[0].subject,
+                        joined=joined)
 
 
 def encode_one(letter: Letter, fmt: DocFormat, sender: Sender | None = None) -> bytes:
@@ -208,17 +220,28 @@ def encode_one(letter: Letter, fmt: DocFormat, sender: Sender | None = None) -> 
 
 
 def encode_combined(letters: Sequence[Letter], fmt: DocFormat,
-                    sender: Sender | None = None) -> bytes:
-    """All letters in one document: a page each in PDF, rules between them in text."""
-    if len(letters) == 1 or fmt is DocFormat.eml:
-        return encode_one(letters[0], fmt, sender)
+                    sender: Sender | None = None,
+                    progress: Callable[[int], None] | None = None) -> bytes:
+    """All letters in one document: a page each in PDF, rules between them in text.
+    ``progress`` hears how many letters are done (for a PDF: as each part is typeset
+    and joined)."""
     if fmt is DocFormat.pdf:
-        return _pdf(letters)
-    if fmt is DocFormat.txt:
+        return _pdf(letters, progress)
+    if len(letters) == 1 or fmt is DocFormat.eml:
+        data = encode_one(letters[0], fmt, sender)
+    elif fmt is DocFormat.txt:
         from campaign.formats.text import to_text
 
         rule = "\n" + "=" * 72 + "\n\n"
-        return rule.join(to_text(ltr.markdown) for ltr in letters).encode("utf-8")
+        data = rule.join(to_text(ltr.markdown) for ltr in letters).encode("utf-8")
+    else:
+        data = _combined_doc(letters, fmt)
+    if progress:
+        progress(len(letters))
+    return data
+
+
+def _combined_doc(letters: Sequence[Letter], fmt: DocFormat) -> bytes:
     from campaign.documents.output import convert
 
     joined = "\n\n* * *\n\n".join(ltr.markdown.rstrip() for ltr in letters) + "\n"

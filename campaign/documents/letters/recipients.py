@@ -18,18 +18,22 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from campaign import countries, data_path, names
+from campaign import countries, data_path, dates, names
 from campaign.errors import (
     CampaignError,
     NotFoundError,
+    PersonDiedError,
+    PersonReleasedError,
     UsageError,
 )
 from campaign.formats import DocFormat
 from campaign.store import Store
 
-KINDS = ("mep", "embassy", "authority", "prisoner")
+KINDS = ("mep", "embassy", "authority", "prisoner", "family")
 KIND_WORD = {"mep": "MEP", "embassy": "embassy", "authority": "authority",
-             "prisoner": "prisoner"}
+             "prisoner": "prisoner", "family": "family"}
+KIND_PLURAL = {"mep": "MEPs", "embassy": "embassies", "authority": "authorities",
+               "prisoner": "prisoners", "family": "families"}
 HEAD_OF_STATE_ROLE = "President of Kazakhstan"
 
 # Political groups of the European Parliament: the short labels and the words of
@@ -141,6 +145,46 @@ def _group_labels(text: str) -> frozenset[str]:
     low = text.casefold()
     return frozenset(label for label, pattern, words in _GROUP_PATTERNS
                      if pattern.search(low) or any(w in low for w in words))
+
+
+# How a letter names a group ("a member of the Renew Europe group"); the
+# non-attached are in no group, and a letter says none.
+GROUP_PHRASES = {
+    "EPP": "the EPP group", "S&D": "the S&D group", "Renew": "the Renew Europe group",
+    "ALDE": "the ALDE group", "Greens/EFA": "the Greens/EFA group", "ECR": "the ECR group",
+    "ID": "the ID group", "PfE": "the Patriots for Europe group",
+    "ESN": "the Europe of Sovereign Nations group", "EFDD": "the EFDD group",
+    "ENF": "the ENF group",
+}
+# Groups whose name changed: label -> the words of today's name. The 2012 GUE/NGL is
+# today's Left group; the Greens/EFA kept their name.
+RENAMED = {"GUE/NGL": ("the left",)}
+
+
+def group_phrase(group: str | None) -> str | None:
+    """'the Renew Europe group'; None for the non-attached (and for no group)."""
+    labels = group_labels(group)
+    if not group or "NI" in labels:
+        return None
+    if "GUE/NGL" in labels:
+        return "the Left group" if _renamed(group, "GUE/NGL") else "the GUE/NGL group"
+    for label in GROUPS:
+        if label in labels and label in GROUP_PHRASES:
+            return GROUP_PHRASES[label]
+    return f"the group “{group}”"
+
+
+def _renamed(group: str | None, label: str) -> bool:
+    low = (group or "").casefold()
+    return any(w in low for w in RENAMED.get(label, ()))
+
+
+def group_lineage(group: str | None, label: str) -> str:
+    """', then called GUE/NGL,' when the group had another name at the time of a record
+    (with the commas a parenthetical needs), else ', the GUE/NGL group,'."""
+    if _renamed(group, label):
+        return f", then called {label},"
+    return ""
 
 
 def group_matches(group: str | None, wanted: str) -> bool:
@@ -264,7 +308,91 @@ def select_prisoners(store: Store, wanted: Sequence[str],
     return select(store, wanted, as_of)
 
 
+def check_person(person: dict[str, Any], to: str, *, released_ok: bool = False) -> str | None:
+    """Whether a person can be written to: a letter to a prisoner reported dead is
+    refused (their family can be written to); one reported released needs
+    ``released_ok``. Returns a warning to show, or None."""
+    status, when = person["status"], dates.month_year(person.get("status_date"))
+    if to == "prisoner" and status == "died":
+        raise PersonDiedError(
+            f"{person['name']} is reported dead ({when}); a letter to them is not written",
+            f'write to their family instead: campaign letter --to family --prisoner '
+            f'"{person["name"]}"')
+    if to == "prisoner" and status == "released":
+        if not released_ok:
+            raise PersonReleasedError(
+                f"{person['name']} is reported released ({when}); a prison letter may not "
+                "reach them",
+                "check where they are now; to write anyway, add --released-ok")
+        return (f"{person['name']} is reported released ({when}); the letter is written as "
+                "you asked (--released-ok)")
+    return None
+
+
+def historical_note(contact: dict[str, Any]) -> str | None:
+    """A warning for a contact who held their role in the past: when they held it."""
+    if not contact.get("historical") and contact.get("status", "current") == "current":
+        return None
+    role = contact.get("role") or KIND_WORD.get(contact.get("kind", ""), "contact")
+    when = f"as of {dates.human(contact['as_of'])}" if contact.get("as_of") else "in the past"
+    return (f"{display_name(contact)} is a historical contact ({role}; recorded {when}): "
+            "the letter is written to them as a person, not as holding that role now")
+
+
+def held(contact: dict[str, Any]) -> str:
+    """'one of Ireland's MEPs (2011–2014)': the role a historical MEP held, and when."""
+    import re
+
+    country = countries.english(contact.get("country"))
+    years = re.search(r"\((\d{4}(?:–\d{4})?)\)", contact.get("role") or "")
+    when = years.group(1) if years else (
+        f"as of {dates.human(contact['as_of'])}" if contact.get("as_of") else "")
+    who = f"one of {country}'s MEPs" if country else "a Member of the European Parliament"
+    return f"{who} ({when})" if when else who
+
+
 # -- addresses --------------------------------------------------------------
+
+PURPOSES = ("prisoner", "family")
+
+
+def add_postal_address(store: Store, person: str, address: str, source: str, *,
+                       purpose: str = "prisoner", as_of: str | None = None) -> dict[str, Any]:
+    """Record a postal address for a person (their prison's, or their family's), with the
+    source that gives it: a letter is only ever addressed from a recorded address."""
+    from campaign.people import find_id
+
+    if purpose not in PURPOSES:
+        raise UsageError(f"unknown address purpose '{purpose}'", "use prisoner or family")
+    lines = [ln.strip() for ln in address.replace("\\n", "\n").splitlines() if ln.strip()]
+    if not lines:
+        raise UsageError("the postal address is empty", 'give it as --postal "line 1\\nline 2"')
+    if any(re.match(r"^(https?://|www\.)", ln, re.I) for ln in lines):
+        raise UsageError("a web address is not a postal address",
+                         "give the street or box, town and postcode")
+    if source not in store.source_ids():
+        raise NotFoundError("source", source, hint="add it with `campaign sources add` first")
+    if as_of:
+        dates.check_partial(as_of)
+    pid = find_id(store, person)
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO person_addresses (person_id, purpose, address, as_of, source_id, added)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (pid, purpose, "\n".join(lines), as_of, source, dt.date.today().isoformat()))
+    return {"person_id": pid, "purpose": purpose, "address": lines, "source": source,
+            "as_of": as_of}
+
+
+def person_address(store: Store, person_id: str, purpose: str = "prisoner"
+                   ) -> dict[str, Any] | None:
+    """The latest postal address recorded for a person and purpose, with its source."""
+    row = store.row("SELECT * FROM person_addresses WHERE person_id = ? AND purpose = ?"
+                    " ORDER BY id DESC LIMIT 1", (person_id, purpose))
+    if not row:
+        return None
+    return {**row, "lines": row["address"].splitlines()}
+
 
 _EP_ADDRESSES: dict[str, list[str]] | None = None
 
