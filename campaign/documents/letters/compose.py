@@ -239,6 +239,59 @@ def _opening(who: dict[str, Any]) -> str:
     return f"{seat} and a member of {group}" if group else seat
 
 
+def _cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+_TO_CYRILLIC = (("shch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
+                ("sh", "ш"), ("yu", "ю"), ("ya", "я"), ("a", "а"), ("b", "б"), ("v", "в"),
+                ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("k", "к"),
+                ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"),
+                ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("y", "ы"), ("h", "х"))
+_VOWELS = "аеиоуыэюяё"
+
+
+def to_cyrillic(name: str) -> str | None:
+    """A romanised Russian or Kazakh name back in Cyrillic ('Roza Tuletaeva' -> 'Роза
+    Тулетаева'), or None when it cannot be done faithfully: the result must be the very
+    name the store's own matching already takes it for (names.normalise), so no new
+    spelling is made up."""
+    from campaign.names import normalise
+
+    out = []
+    for word in name.split():
+        low, cyr, i = word.casefold(), "", 0
+        while i < len(low):
+            for latin, letter in _TO_CYRILLIC:
+                if low.startswith(latin, i):
+                    if letter == "и" and cyr and cyr[-1] in _VOWELS and \
+                            (i + 1 == len(low) or low[i + 1] not in "aeiouy"):
+                        letter = "й"  # 'Aizhan', 'Nikolai'
+                    cyr += letter
+                    i += len(latin)
+                    break
+            else:
+                cyr += low[i]
+                i += 1
+        out.append(cyr[:1].upper() + cyr[1:])
+    text = " ".join(out)
+    if any(a in _VOWELS and b == "ы" for a, b in zip(text, text[1:], strict=False)):
+        return None  # 'ay', 'oy': no faithful way back from the romanisation
+    return text if _cyrillic(text) and normalise(text) == normalise(name) \
+        and not any("a" <= ch <= "z" for ch in text.casefold()) else None
+
+
+def _spelling(person: dict[str, Any], lang: str) -> str:
+    """The person's name as the letter's language writes it: for Russian, in Cyrillic
+    (recorded so, or ``to_cyrillic``); else the name as recorded."""
+    if lang == "ru":
+        for name in [person["name"], *person.get("aliases", [])]:
+            if _cyrillic(name):
+                return str(name)
+        return to_cyrillic(person["name"]) or str(person["name"])
+    return str(person["name"])
+
+
 def _first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
@@ -262,7 +315,7 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
     book.current = cites
     person = to in ("prisoner", "family")
     if to == "prisoner":
-        salute = ("Здравствуйте, " + who["name"] + "!") if lang == "ru" \
+        salute = ("Здравствуйте, " + _first_name(_spelling(who, lang)) + "!") if lang == "ru" \
             else f"Dear {_first_name(who['name'])},"
         close = "С солидарностью и тёплыми пожеланиями," if lang == "ru" \
             else "With solidarity and warm wishes,"
@@ -272,7 +325,7 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
     else:
         salute = salutation(who, to)
         close = closing(salute)
-    shown = (address[0] if address else who["name"]) if person else address[0]
+    shown = who["name"] if person else address[0]
     recipient: dict[str, Any] = {
         "name": who["name"], "display_name": shown.removesuffix(" MEP") if to == "mep"
         else shown, "address_lines": address, "kind": to,
@@ -287,6 +340,7 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
         "person": who["name"] if person else None, "died": who.get("status") == "died",
     }
     why = [] if person else relevance(who, to, facts, book, hooks)
+    figures = [] if person else [_yours(f, who) for f in shared["figures"]]
     prisoners = shared["prisoners"]
     if case is not None:
         prisoners = [p for p in prisoners if p["id"] != case["id"]]
@@ -298,13 +352,27 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
         "sender": sender, "note": note, "why": why, "case": case,
         "group_facts": [], "outside": _outside(facts) if person else "",
         "events": [] if person else shared["events"],
-        "figures": [] if person else shared["figures"],
+        "figures": figures,
         "prisoners": [] if person else prisoners,
         "demands": [] if person else shared["demands"],
         "requests": [] if person else (requests([*facts.demands, focus], to, book) if focus
                                        else shared["requests"]),
         "campaign": facts.campaign, "sources": _Sources(cites),
     }
+
+
+def _yours(figure: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
+    """A figure the recipient gave is theirs: "according to your GUE/NGL press
+    statement", never their own name in the third person."""
+    import re
+
+    said = figure["according_to"]
+    name = display_name(who) if who.get("name") else ""
+    if not name or name.casefold() not in said.casefold():
+        return figure
+    plain = re.sub(r"\s*\([^)]*" + re.escape(name) + r"[^)]*\)", "", said, flags=re.I)
+    plain = re.sub(re.escape(name) + r"(\s+MEP)?", "", plain, flags=re.I).strip(" ,")
+    return {**figure, "according_to": "your own " + plain if plain else "you"}
 
 
 def _split_subject(text: str) -> tuple[str, str]:
@@ -315,20 +383,28 @@ def _split_subject(text: str) -> tuple[str, str]:
     return "Letter", text
 
 
-def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts
-                  ) -> tuple[list[str], str | None]:
+def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts,
+                  lang: str = "en") -> tuple[list[str], str | None]:
     """A prisoner's or family's address block: their own address recorded with a source,
     else the campaign's postal address (a contact with a source), care of; else no
-    address at all (never a web site), with a warning that says how to add one."""
+    address at all (never a web site), with a warning that says how to add one. In
+    Russian the block is the Russian post's: "Кому:" and "Куда:", the name in Cyrillic."""
     purpose = "family" if to == "family" else "prisoner"
     own = person_address(store, person["id"], purpose)
-    whom = person["name"] if to == "prisoner" else f"The family of {person['name']}"
+    name = _spelling(person, lang)
+    whom = name if to == "prisoner" else f"The family of {name}"
+    lines: list[str] = []
     if own:
-        return [whom, *own["lines"]], None
-    campaign = facts.campaign_postal
-    if campaign:
-        lines = [ln.strip() for ln in campaign["postal_address"].splitlines() if ln.strip()]
-        return [whom, f"c/o {campaign['name']}", *lines], None
+        lines = list(own["lines"])
+    elif facts.campaign_postal:
+        campaign = facts.campaign_postal
+        care = "для" if lang == "ru" else "c/o"
+        lines = [f"{care} {campaign['name']}",
+                 *[ln.strip() for ln in campaign["postal_address"].splitlines() if ln.strip()]]
+    if lines:
+        if lang == "ru":
+            return [f"Кому: {whom}", f"Куда: {lines[0]}", *lines[1:]], None
+        return [whom, *lines], None
     return [], (f"no postal address for {person['name']}"
                 + (" (family)" if to == "family" else "")
                 + ": the letter has no address block; add one with `campaign prisoners address "
@@ -384,7 +460,11 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     addresses: list[list[str]] = []
     for who in recipients:
         if to in ("prisoner", "family"):
-            lines, missing = person_postal(store, who, to, facts)
+            lines, missing = person_postal(store, who, to, facts, lang)
+            if lang == "ru" and not _cyrillic(_spelling(who, lang)):
+                warnings.append(
+                    f"{who['name']} cannot be written in Cyrillic from the spelling "
+                    "recorded, so the letter uses the Latin one")
             if missing and fmt is not DocFormat.eml:
                 warnings.append(missing)
             addresses.append(lines)

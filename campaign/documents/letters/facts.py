@@ -365,7 +365,9 @@ def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
         return []
     own = [e for e in facts.all_events if group_labels(e["title"]) & labels
            and not _names_recipient(e["title"], who)]
-    said = [f for f in facts.all_figures if group_labels(f.get("according_to")) & labels]
+    said = [f for f in facts.all_figures if group_labels(f.get("according_to")) & labels
+            and "statement" in f["according_to"].casefold() and f.get("date")
+            and not _names_recipient(f["according_to"], who)]
     if not own and not said:
         return []
     label = sorted(group_labels(" ".join([e["title"] for e in own]

@@ -430,8 +430,15 @@ def mep_address(contact: dict[str, Any]) -> list[str]:
     return lines
 
 
+def is_past(contact: dict[str, Any]) -> bool:
+    """A contact recorded in a role they held in the past (historical, or a former MEP)."""
+    return bool(contact.get("historical")) or contact.get("status", "current") != "current"
+
+
 def recipient_address(contact: dict[str, Any], kind: str) -> list[str] | None:
-    if kind == "mep":
+    """The address block; a past MEP is no longer at the Parliament, so only an address
+    recorded for them will do (None: the caller says how to add one)."""
+    if kind == "mep" and not is_past(contact):
         return [f"{display_name(contact)} MEP", *mep_address(contact)]
     if not contact.get("postal_address"):
         return None
