@@ -233,7 +233,8 @@ def export_pack(store: Store) -> dict[str, Any]:
                   sorted(p["events"], key=lambda e: e["id"])]
         pack["persons"].append(_clean({
             "id": p["id"], "name": p["name"], "aliases": p["aliases"],
-            "description": p["description"], "sources": person_cites.get(p["id"], []),
+            "description": p["description"], "role": p.get("role"),
+            "sources": person_cites.get(p["id"], []),
             "quotes": p["quotes"], "events": events,
         }))
     pack["demands"] = [_clean(d) for d in store.demands()]

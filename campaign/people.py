@@ -12,7 +12,7 @@ from campaign.status import STATUS_OF_KIND, status_at, wording
 from campaign.store import Store
 
 EVENT_FIELDS = ("kind", "date", "date_basis", "place", "charge", "sentence", "court",
-                "prison", "note", "quotes")
+                "prison", "note", "quotes", "summary")
 
 
 def _candidates(store: Store) -> list[tuple[str, list[str]]]:
@@ -76,6 +76,7 @@ def add_person(store: Store, person: Mapping[str, Any], *, replace: bool = False
         raise ValidationError(f"a person with id '{pid}' already exists")
     store.insert("persons", {"id": pid, "name": person["name"],
                              "description": person.get("description"),
+                             "role": person.get("role"),
                              "quotes": person.get("quotes", [])})
     _claim_name(store, pid, person["name"], alias=False)
     for alias in person.get("aliases", []):
@@ -156,6 +157,7 @@ def persons(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
             "name": p["name"],
             "aliases": aliases.get(p["id"], []),
             "description": p["description"],
+            "role": p.get("role"),
             "status": status,
             "status_date": basis["date"] if basis else None,
             "status_text": wording(status, basis["date"] if basis else None, as_of),

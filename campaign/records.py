@@ -69,6 +69,9 @@ class Source(Record):
 class CaseEvent(Cited):
     kind: Literal[CASE_KINDS]  # type: ignore[valid-type]
     date: PartialDate
+    # What happened, as a past-tense clause a document can use after the name:
+    # "was sentenced to six years in prison by Aktau City Court".
+    summary: str | None = None
     date_basis: Literal["event", "report"] = "event"
     place: str | None = None
     charge: str | None = None
@@ -80,18 +83,50 @@ class CaseEvent(Cited):
     _check = field_validator("date", mode="before")(lambda v: _date(v))
 
 
+PERSON_ROLES = (
+    "strike leader",
+    "oil worker",
+    "lawyer",
+    "journalist",
+    "opposition politician",
+    "trade unionist",
+    "human-rights defender",
+    "activist",
+    "other",
+)
+
+
 class Person(Cited):
     id: Text
     name: Text
     aliases: list[str] = Field(default_factory=list)
     description: str | None = None
+    # The part the person played, from PERSON_ROLES: documents choose whom to name by it.
+    role: Literal[PERSON_ROLES] | None = None  # type: ignore[valid-type]
     events: list[CaseEvent] = Field(default_factory=list)
+
+
+class Concerns(Record):
+    """What a demand is about: people (it lapses when all are released or dead) or a
+    process such as a trial, negotiations or a law (it lapses when no recent source backs it)."""
+
+    persons: list[str] = Field(default_factory=list)
+    process: str | None = None
 
 
 class Demand(Cited):
     id: Text
     text: Text
     addressed_to: str | None = None
+    # When and by whom the demand was first made (default: its earliest source).
+    made: str | None = None
+    made_by: str | None = None
+    concerns: Concerns | None = None
+    # The demand as an infinitive phrase without "to"; "{persons}" stands for the
+    # people concerned who are still held as of the document's date.
+    ask: str | None = None
+
+    _check = field_validator("made", mode="before")(lambda v: _date(v))
 
 
 class Event(Cited):
@@ -102,6 +137,8 @@ class Event(Cited):
     title: Text
     place: str | None = None
     planned: bool = False
+    # What happened, as a past-tense clause: "police opened fire on striking oil workers".
+    summary: str | None = None
 
     _check = field_validator("date", "end_date", mode="before")(lambda v: _date(v))
 

@@ -82,6 +82,18 @@ CREATE TABLE outreach (
 CREATE TABLE profile (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# Demands that know their date (when made, by whom, what they concern, the ask as a
+# phrase); the wording documents need: a role per person, a clause per event.
+_V_DEMAND_DATES = """
+ALTER TABLE demands ADD COLUMN made TEXT;
+ALTER TABLE demands ADD COLUMN made_by TEXT;
+ALTER TABLE demands ADD COLUMN concerns TEXT NOT NULL DEFAULT 'null';
+ALTER TABLE demands ADD COLUMN ask TEXT;
+ALTER TABLE persons ADD COLUMN role TEXT;
+ALTER TABLE events ADD COLUMN summary TEXT;
+ALTER TABLE case_events ADD COLUMN summary TEXT;
+"""
+
 # Letters: a postal address for a person (their prison's, or their family's), always
 # with its source; and on the outreach log, who sent a letter and every file that
 # holds it (a second format of the same letter is not a second letter).
@@ -101,10 +113,10 @@ CREATE INDEX outreach_contact_digest ON outreach(contact_id, digest);
 """
 
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1, _V_LETTER_ADDRESSES]
+MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_LETTER_ADDRESSES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_JSON_COLUMNS = {"quotes", "aliases", "extra"}
+_JSON_COLUMNS = {"quotes", "aliases", "extra", "concerns"}
 
 
 def default_path() -> Path:

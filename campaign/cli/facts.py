@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import FormatOpt, SourceOpt, store
+from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
 from campaign.output import Format, emit
 
 demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
@@ -17,6 +17,13 @@ figures_app = typer.Typer(help="Figures, each with its qualifier and its source.
 
 DEMAND_COLUMNS = [("id", "id"), ("text", "demand"), ("addressed_to", "addressed to"),
                   ("sources", "sources")]
+DEMAND_LIST_COLUMNS = [("id", "id"), ("made_text", "made"), ("current_text", "current"),
+                       ("text", "demand"), ("addressed_to", "addressed to"),
+                       ("sources", "sources")]
+LapseOpt = Annotated[int, typer.Option(
+    "--lapse-years", min=0,
+    help="A demand about a process (a trial, talks, a law) lapses when its newest source "
+         "is this many years older than the date.")]
 EVENT_COLUMNS = [("date", "date"), ("kind", "kind"), ("title", "title"), ("place", "place"),
                  ("sources", "sources")]
 FIGURE_COLUMNS = [("subject", "what"), ("qualifier", "qualifier"), ("number", "number"),
@@ -26,9 +33,39 @@ TIMELINE_COLUMNS = [("date", "date"), ("type", "type"), ("what", "what"), ("wher
 
 
 @demands_app.command("list")
-def demands_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """List the demands."""
-    emit(store(ctx).demands(), fmt, DEMAND_COLUMNS, title="Demands")
+def demands_list(ctx: typer.Context, as_of_: AsOfOpt = None, lapse_years: LapseOpt = 3,
+                 fmt: FormatOpt = Format.table) -> None:
+    """List the demands: when each was made and whether it is current as of a date.
+
+    A demand lapses when everyone it concerns is reported released or dead,
+    or, for a process, when no source less than --lapse-years old supports it.
+    """
+    from campaign import dates
+    from campaign.selection import all_demands
+
+    day = as_of(as_of_)
+    rows = all_demands(store(ctx), as_of=day, lapse_years=lapse_years)
+    for d in rows:
+        d["made_text"] = dates.human(d["made"]) if d["made"] else ""
+        d["current_text"] = "yes" if d["current"] else f"no: {d['lapsed_because']}"
+    emit(rows, fmt, DEMAND_LIST_COLUMNS,
+         title=f"Demands as of {dates.human(day.isoformat())}")
+
+
+@demands_app.command("renew")
+def demands_renew(
+    ctx: typer.Context,
+    demand_id: Annotated[str, typer.Argument(help="Demand id.")],
+    source: Annotated[str, typer.Option("--source", "-s",
+                                        help="A source that shows the demand still stands.")],
+) -> None:
+    """Record that a demand still stands, citing a newer source."""
+    from campaign.selection import renew_demand, renewal_source
+
+    st = store(ctx)
+    with st.transaction():
+        src = renew_demand(st, demand_id, source)
+    typer.echo(renewal_source({"id": demand_id}, src))
 
 
 @demands_app.command("show")

@@ -457,6 +457,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
                 warnings.append(said)
     facts = gather_facts(store, to, prisoners=prisoners, demand_ids=demand_ids, as_of=as_of,
                          sender=sender.name)
+    warnings += facts.warnings
     addresses: list[list[str]] = []
     for who in recipients:
         if to in ("prisoner", "family"):

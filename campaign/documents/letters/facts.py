@@ -128,6 +128,7 @@ class Facts:
     unanswered: dict[str, str] = field(default_factory=dict)
     # The campaign's postal address, recorded as a contact with a source (for prisoners).
     campaign_postal: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 # What a letter asks of each addressee of a demand: "I ask you to call on the
@@ -187,30 +188,36 @@ def requests(demands: Sequence[dict[str, Any]], to: str, book: _Book) -> list[di
     return out
 
 
-def letter_demands(store: Store, to: str, *, as_of: dt.date,
-                   wanted: Sequence[str] = ()) -> tuple[list[dict[str, Any]],
-                                                         list[dict[str, Any]]]:
-    """The demands letters make: the ONE place letters choose them (the shared demand
-    selection replaces this body once it lands). Returns (every letter's demands, the
-    demands shared out one to a letter, adopt-a-demand style; empty when the user named
-    the demands with --demand)."""
+def letter_demands(store: Store, to: str, *, as_of: dt.date, wanted: Sequence[str] = ()
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """The demands letters make, chosen by the one demand selection of every document
+    (campaign.selection: current as of the letter's date, with an ``ask``). Returns
+    (every letter's demands, the demands shared out one to a letter, adopt-a-demand
+    style (none when the user named them with --demand), warnings for named demands
+    that are no longer current, which are left out of the requests)."""
+    from campaign.selection import lapsed_warning, select_demands
+
+    chosen = select_demands(store, as_of=as_of, wanted=wanted)
+    notes = [lapsed_warning(d) for d in chosen if not d["current"]]
+    current = [d for d in chosen if d["current"]]
     if wanted:
-        return [store.demand(d) for d in dict.fromkeys(wanted)], []
-    return default_demands(store, to), focus_demands(store, to)
+        return current, [], notes
+    return default_demands(current, to), focus_demands(current, to), notes
 
 
-def _addressed(store: Store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    every = store.demands()
-    gov = [d for d in every if (d.get("addressed_to") or "").casefold().startswith("government")]
-    eu = [d for d in every if any(w in (d.get("addressed_to") or "").casefold()
-                                  for w in ("european parliament", "eeas", "meps"))]
+def _addressed(demands: Sequence[dict[str, Any]]
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    gov = [d for d in demands
+           if (d.get("addressed_to") or "").casefold().startswith("government")]
+    eu = [d for d in demands if any(w in (d.get("addressed_to") or "").casefold()
+                                    for w in ("european parliament", "eeas", "meps"))]
     return gov, eu
 
 
-def default_demands(store: Store, to: str) -> list[dict[str, Any]]:
+def default_demands(demands: Sequence[dict[str, Any]], to: str) -> list[dict[str, Any]]:
     """What every letter asks: the release of the prisoners first; an authority or an
     embassy is asked for what the Government of Kazakhstan can do."""
-    gov, _ = _addressed(store)
+    gov, _ = _addressed(demands)
     if to == "mep":
         return gov[:1]
     if to in ("prisoner", "family"):
@@ -218,9 +225,9 @@ def default_demands(store: Store, to: str) -> list[dict[str, Any]]:
     return gov[:4]
 
 
-def focus_demands(store: Store, to: str) -> list[dict[str, Any]]:
+def focus_demands(demands: Sequence[dict[str, Any]], to: str) -> list[dict[str, Any]]:
     """What an MEP can take up in the EU (one to a letter, in turn)."""
-    _, eu = _addressed(store)
+    _, eu = _addressed(demands)
     return eu if to == "mep" else []
 
 
@@ -243,7 +250,7 @@ def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
         everyone = persons(store, as_of)
         chosen = sorted((p for p in everyone if p["status"] in CASE_STATUSES),
                         key=lambda p: (CASE_STATUSES.index(p["status"]), p["name"]))
-    demands, focus = letter_demands(store, to, as_of=as_of, wanted=demand_ids)
+    demands, focus, demand_notes = letter_demands(store, to, as_of=as_of, wanted=demand_ids)
     campaign_contacts = store.contacts(kind="campaign")
     campaign_contact = next((c for c in campaign_contacts if c.get("url")), None)
     postal = next((c for c in campaign_contacts
@@ -266,6 +273,7 @@ def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
                      or dates.start(f["date"]) <= as_of],
         unanswered=unanswered(store, sender),
         campaign_postal=postal,
+        warnings=demand_notes,
     )
 
 

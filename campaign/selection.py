@@ -1,0 +1,351 @@
+"""What a document may demand and whom it names, as of a date.
+
+Every document (motion, letters, announcements, picket sheet) chooses its
+demands and its people here, so that they all follow the same rules:
+
+* A demand is true as of when it was made. It lapses when every person it
+  concerns is reported released or dead by the document's date, or, for a
+  demand about a process (a trial, negotiations, a law), when no source
+  less than ``lapse_years`` older than the document's date supports it.
+  By default only current demands are used; one chosen by id is used even
+  when lapsed, but worded as history ("In March 2012 ... called on ...").
+* A document names a few people: those the user names, then by the part
+  they played (strike leaders, those who died, lawyers, journalists...),
+  then the most recently reported; the rest are counted, not listed.
+* A document made as of a date uses only the sources published by then.
+
+Records from packs that predate the ``made``/``concerns``/``ask``/``role``
+fields get sensible fallbacks, so callers need not care which kind they have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from campaign import dates
+from campaign.errors import UsageError
+from campaign.store import Store
+
+LAPSE_YEARS = 3
+
+# Statuses that end a demand for someone's release.
+GONE = ("released", "died")
+
+# Whom a document names by default: people held, charged or pursued, and those who died.
+DEFAULT_STATUSES = ("imprisoned", "detained", "charged", "on trial", "under investigation",
+                    "died")
+
+# The order in which people are named when a document has room for a few.
+ROLE_ORDER = ("strike leader", "died", "lawyer", "journalist", "trade unionist",
+              "opposition politician", "human-rights defender", "oil worker", "activist",
+              "other")
+
+# How an addressee is named inside a sentence ("called on the government of Kazakhstan").
+_ADDRESSEES = {
+    "government of kazakhstan": "the government of Kazakhstan",
+    "high representative / eeas": "the EU High Representative and the European External "
+                                  "Action Service",
+    "european parliament": "the European Parliament",
+    "trade unions and meps": "trade unions and MEPs",
+}
+
+
+# -- sources as of a date --------------------------------------------------------
+
+
+def published_by(sources: Iterable[Mapping[str, Any]], as_of: dt.date) -> set[str]:
+    """The ids of the sources published on or before ``as_of`` (a month counts from its
+    first day): what a document dated ``as_of`` may cite."""
+    return {s["id"] for s in sources if dates.start(s["published"]) <= as_of}
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def join_names(names: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# -- demands ---------------------------------------------------------------------
+
+
+def _concerns(demand: Mapping[str, Any]) -> dict[str, Any]:
+    raw = demand.get("concerns") or {}
+    persons = [str(p) for p in (raw.get("persons") or [])]
+    process = raw.get("process")
+    if not persons and not process:
+        # An old record: about no one in particular, so it is held to the time rule.
+        process = demand.get("text")
+    return {"persons": persons, "process": process}
+
+
+def _ask_from_text(text: str) -> str:
+    """'Release all political prisoners.' -> 'release all political prisoners'."""
+    text = " ".join(text.split()).rstrip(".")
+    if text[:1].isupper() and not text[1:2].isupper():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _addressee(addressed_to: str | None) -> str | None:
+    if not addressed_to:
+        return None
+    return _ADDRESSEES.get(addressed_to.casefold(), addressed_to)
+
+
+def _person_states(store: Store, ids: Sequence[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    from campaign.people import persons
+
+    return {p["id"]: p for p in persons(store, as_of) if p["id"] in ids}
+
+
+def _made(demand: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> tuple[
+        str | None, str | None]:
+    """(made, made_by): the record's own, else its earliest source's date and publisher."""
+    cited = sorted((known[s] for s in demand.get("sources", []) if s in known),
+                   key=lambda s: dates.start(s["published"]))
+    made = demand.get("made") or (cited[0]["published"] if cited else None)
+    made_by = demand.get("made_by") or (cited[0]["publisher"] if cited else None)
+    return made, made_by
+
+
+def demand_is_current(store: Store, demand: Mapping[str, Any], as_of: dt.date,
+                      lapse_years: int = LAPSE_YEARS) -> tuple[bool, str | None]:
+    """(current, why not): the lapsing rules of the module docstring.
+
+    The reason is one clause for a warning, e.g. "Natalia Sokolova was reported
+    released in January 2014".
+    """
+    known = {s["id"]: s for s in store.sources()}
+    return _is_current(store, demand, as_of, lapse_years, known)
+
+
+def _is_current(store: Store, demand: Mapping[str, Any], as_of: dt.date, lapse_years: int,
+                known: Mapping[str, Mapping[str, Any]],
+                states: Mapping[str, Mapping[str, Any]] | None = None,
+                ) -> tuple[bool, str | None]:
+    made, _ = _made(demand, known)
+    if made and dates.start(made) > as_of:
+        return False, f"it was first made in {dates.month_year(made)}, after {_day(as_of)}"
+    concerns = _concerns(demand)
+    if concerns["persons"]:
+        if states is None:
+            states = _person_states(store, concerns["persons"], as_of)
+        gone = [states[p] for p in concerns["persons"]
+                if p in states and states[p]["status"] in GONE]
+        if len(gone) < len(concerns["persons"]):
+            return True, None
+        return False, "; ".join(
+            f"{p['name']} was reported {p['status']} in {dates.month_year(p['status_date'])}"
+            for p in gone)
+    visible = published_by((known[s] for s in demand.get("sources", []) if s in known), as_of)
+    newest = max((dates.start(known[s]["published"]) for s in visible), default=None)
+    if newest is None:
+        return False, f"no source published by {_day(as_of)} supports it"
+    if newest > _years_before(as_of, lapse_years):
+        return True, None
+    return False, (f"its latest source dates from {dates.month_year(newest.isoformat())}, "
+                   f"more than {lapse_years} years before {_day(as_of)}")
+
+
+def _day(day: dt.date) -> str:
+    return dates.human(day.isoformat())
+
+
+def _sentence(phrase: str) -> str:
+    phrase = phrase.strip().rstrip(".")
+    return (phrase[:1].upper() + phrase[1:] + ".") if phrase else phrase
+
+
+def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: int,
+           known: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    concerns = _concerns(demand)
+    states = _person_states(store, concerns["persons"], as_of)
+    current, why = _is_current(store, demand, as_of, lapse_years, known, states)
+    made, made_by = _made(demand, known)
+    ask = demand.get("ask") or _ask_from_text(demand["text"])
+    held = [states[p]["name"] for p in concerns["persons"]
+            if p in states and states[p]["status"] not in GONE]
+    everyone = [states[p]["name"] for p in concerns["persons"] if p in states]
+    gone = [states[p] for p in concerns["persons"]
+            if p in states and states[p]["status"] in GONE]
+    then = ask.replace("{persons}", join_names(everyone))
+    if "{persons}" in ask:
+        ask = ask.replace("{persons}", join_names(held if current else everyone))
+    history = None
+    if made:
+        # What was asked then, everyone it named included: history, not a demand.
+        who = made_by or "the campaign"
+        to = _addressee(demand.get("addressed_to"))
+        history = (f"In {dates.month_year(made)} {who} called on {to} to {then}." if to
+                   else f"In {dates.month_year(made)} {who} called for this: {then}.")
+    visible = published_by((known[s] for s in demand["sources"] if s in known), as_of)
+    text = demand["text"]
+    if current and gone:
+        # The record's own words would ask for someone already released: say what still stands.
+        text = _sentence(ask)
+    return {
+        "id": demand["id"],
+        "text": text,
+        "record_text": demand["text"],
+        "addressed_to": demand.get("addressed_to"),
+        "sources": [s for s in demand["sources"] if s in visible],
+        "quotes": list(demand.get("quotes") or []),
+        "made": made,
+        "made_by": made_by,
+        "concerns": concerns,
+        "current": current,
+        "ask": ask,
+        "history": history,
+        "lapsed_because": why,
+        "left_out": [p["name"] for p in gone] if current else [],
+    }
+
+
+def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
+                   lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
+    """Default (wanted empty): the demands that are current as of `as_of`.
+
+    wanted: exactly those ids, in that order (an unknown id is a NotFoundError
+    with suggestions); a lapsed one is included with current=False, and the
+    caller words it as history (``history``) and warns with ``lapsed_because``.
+    A demand first made after ``as_of`` cannot be chosen: a UsageError.
+
+    Each dict: id, text (safe to print as a current demand when ``current``),
+    record_text, addressed_to, sources (only those published by ``as_of``),
+    quotes, made, made_by, concerns ({"persons": [...], "process": str|None}),
+    current, ask (infinitive phrase without "to"), history, lapsed_because,
+    left_out (names dropped from the ask because they were released or died).
+    """
+    known = {s["id"]: s for s in store.sources()}
+    if wanted:
+        chosen = [store.demand(d) for d in dict.fromkeys(wanted)]  # unknown ids fail first
+        out = [_shape(store, d, as_of, lapse_years, known) for d in chosen]
+        for d in out:
+            if d["made"] and dates.start(d["made"]) > as_of:
+                raise UsageError(
+                    f"demand '{d['id']}' was first made in {dates.month_year(d['made'])}, "
+                    f"after {_day(as_of)}",
+                    "choose a later --as-of or another demand",
+                )
+        return out
+    shaped = [_shape(store, d, as_of, lapse_years, known) for d in store.demands()]
+    return [d for d in shaped if d["current"]]
+
+
+def all_demands(store: Store, *, as_of: dt.date,
+                lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
+    """Every demand, shaped as in ``select_demands``, current or not (for `demands list`)."""
+    known = {s["id"]: s for s in store.sources()}
+    return [_shape(store, d, as_of, lapse_years, known) for d in store.demands()]
+
+
+def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]:
+    """Record that a demand still stands: ``source_id`` now supports it, and its
+    publication date restarts the lapse clock. Returns the source."""
+    from campaign.errors import ValidationError
+
+    demand = store.demand(demand_id)
+    source = store.source(source_id)
+    if source_id in demand["sources"]:
+        raise ValidationError(f"demand '{demand_id}' already cites '{source_id}'",
+                              "renew it with a newer source")
+    store.cite("demand", demand_id, [source_id])
+    return source
+
+
+def renewal_source(demand: Mapping[str, Any], source: Mapping[str, Any]) -> str:
+    """One line for `demands renew`."""
+    return (f"demand '{demand['id']}' renewed by '{source['id']}' "
+            f"(published {dates.human(source['published'])})")
+
+
+def lapsed_warning(demand: Mapping[str, Any]) -> str:
+    """One line for stderr when a chosen demand is no longer current."""
+    return (f"demand '{demand['id']}' is no longer current ({demand['lapsed_because']}); "
+            "it is worded as history")
+
+
+# -- people ----------------------------------------------------------------------
+
+_ROLE_WORDS = (
+    ("strike leader", ("leaders of the zhanaozen", "strike leader", "leader of the strike")),
+    ("lawyer", ("lawyer",)),
+    ("journalist", ("journalist", "editor")),
+    ("trade unionist", ("trade union",)),
+    ("opposition politician", ("opposition party", "party leader", "party member")),
+    ("human-rights defender", ("human rights",)),
+    ("oil worker", ("oil worker",)),
+    ("activist", ("activist",)),
+)
+
+
+def role_of(person: Mapping[str, Any]) -> str:
+    """The person's recorded role, else one guessed from the description."""
+    if person.get("role"):
+        return str(person["role"])
+    text = (person.get("description") or "").casefold()
+    for role, words in _ROLE_WORDS:
+        if any(w in text for w in words):
+            return role
+    return "other"
+
+
+def _rank(person: Mapping[str, Any]) -> int:
+    key = "died" if person.get("status") == "died" else role_of(person)
+    return ROLE_ORDER.index(key) if key in ROLE_ORDER else len(ROLE_ORDER)
+
+
+def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
+                  max_people: int = 8, statuses: Sequence[str] | None = None,
+                  ) -> tuple[list[dict[str, Any]], int]:
+    """The few people a document names, and how many others are left unnamed.
+
+    Those named by the user come first (all of them, in their order); then, up
+    to ``max_people``, the others whose status as of ``as_of`` is in
+    ``statuses`` (default: held, charged, pursued or dead), by role (strike
+    leaders, those who died, lawyers, journalists, ...), then by the most
+    recent report. Each person's sources are only those published by
+    ``as_of``; ``role`` is always set.
+    """
+    from campaign.people import find_id, persons
+
+    if max_people < 0:
+        raise UsageError(f"--max-people must be 0 or more, not {max_people}")
+    visible = published_by(store.sources(), as_of)
+    everyone = persons(store, as_of)
+    by_id = {p["id"]: p for p in everyone}
+    named_ids = [find_id(store, n) for n in wanted]
+    named = [by_id[pid] for pid in dict.fromkeys(named_ids)]
+    wanted_statuses = DEFAULT_STATUSES if statuses is None else tuple(statuses)
+    taken = {p["id"] for p in named}
+    pool = [p for p in everyone if p["id"] not in taken and p["status"] in wanted_statuses]
+    pool.sort(key=lambda p: _newest_first(p.get("status_date")))
+    pool.sort(key=_rank)
+    room = max(0, max_people - len(named))
+    chosen = named + pool[:room]
+    out = []
+    for p in chosen:
+        out.append({**p, "role": role_of(p),
+                    "sources": [s for s in p["sources"] if s in visible]})
+    return out, max(0, len(pool) - room)
+
+
+def _newest_first(date: str | None) -> tuple[int, str]:
+    """Sort key putting the latest report first (undated last)."""
+    if not date:
+        return (1, "")
+    # Invert the digits so that a plain ascending sort gives the newest first.
+    return (0, "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in date))

@@ -1,0 +1,54 @@
+"""`campaign demands list --as-of` and `campaign demands renew`."""
+
+from __future__ import annotations
+
+import json
+
+
+def _listed(cli, *args: str) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    r = cli("demands", "list", "--format", "json", *args)
+    assert r.exit_code == 0, r.stderr
+    return {d["id"]: d for d in json.loads(r.stdout)}
+
+
+def test_list_shows_date_and_whether_current(cli) -> None:  # type: ignore[no-untyped-def]
+    today = _listed(cli, "--as-of", "2026-12-01")
+    assert today["suspend-eu-agreement"]["made_text"] == "14 March 2012"
+    assert today["suspend-eu-agreement"]["current"] is False
+    assert today["suspend-eu-agreement"]["current_text"].startswith("no: its latest source")
+    assert today["release-named-prisoners"]["current"] is True
+    then = _listed(cli, "--as-of", "2012-06-01")
+    assert then["suspend-eu-agreement"]["current"] is True
+    assert "socialistworld-2014-01" not in then["release-political-prisoners"]["sources"]
+    r = cli("demands", "list", "--as-of", "2012-06-01", "--format", "md")
+    assert "14 March 2012" in r.stdout
+    assert "Demands as of 1 June 2012" in cli("demands", "list", "--as-of", "2012-06-01").stdout
+
+
+def test_lapse_years_option(cli) -> None:  # type: ignore[no-untyped-def]
+    assert _listed(cli, "--as-of", "2016-01-01")["suspend-eu-agreement"]["current"] is False
+    longer = _listed(cli, "--as-of", "2016-01-01", "--lapse-years", "5")
+    assert longer["suspend-eu-agreement"]["current"] is True
+    assert "--lapse-years" in cli("demands", "list", "--help").stdout
+
+
+def test_renew_makes_a_demand_current(cli, error_line) -> None:  # type: ignore[no-untyped-def]
+    r = cli("sources", "add", "--help")
+    assert r.exit_code == 0
+    r = cli("sources", "add", "--id", "news-2026", "--title", "Talks go on",
+            "--publisher", "A paper", "--date", "2026-11")
+    assert r.exit_code == 0, r.stderr
+    r = cli("demands", "renew", "suspend-eu-agreement", "--source", "news-2026")
+    assert r.exit_code == 0, r.stderr
+    assert "renewed by 'news-2026' (published November 2026)" in r.stdout
+    assert _listed(cli, "--as-of", "2026-12-01")["suspend-eu-agreement"]["current"] is True
+    line = error_line(cli("demands", "renew", "suspend-eu-agreement", "--source", "news-2026"))
+    assert "already cites" in line
+
+
+def test_renew_bad_input(cli, error_line) -> None:  # type: ignore[no-untyped-def]
+    assert "did you mean" in error_line(
+        cli("demands", "renew", "suspend-eu-agrement", "--source", "greens-efa-2012-03-07"))
+    assert "no source called" in error_line(
+        cli("demands", "renew", "suspend-eu-agreement", "--source", "nope"))
+    assert error_line(cli("demands", "list", "--as-of", "2026-13-01"), 2)

@@ -1,0 +1,200 @@
+"""Which demands a document may make, and whom it names, as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from campaign.errors import NotFoundError, UsageError
+from campaign.selection import (
+    LAPSE_YEARS,
+    demand_is_current,
+    published_by,
+    select_demands,
+    select_people,
+)
+from campaign.store import Store
+
+TODAY = dt.date(2026, 12, 1)
+IN_2012 = dt.date(2012, 6, 1)
+RELEASED_OR_DEAD = ("released", "died")
+
+
+def _statuses(store: Store, as_of: dt.date) -> dict[str, dict]:
+    from campaign.people import persons
+
+    return {p["id"]: p for p in persons(store, as_of)}
+
+
+def test_lapse_years_is_three() -> None:
+    assert LAPSE_YEARS == 3
+
+
+def test_default_today_has_only_current_demands(store: Store) -> None:
+    chosen = select_demands(store, as_of=TODAY)
+    ids = [d["id"] for d in chosen]
+    assert ids == ["release-political-prisoners", "release-named-prisoners"]
+    assert all(d["current"] and d["lapsed_because"] is None for d in chosen)
+    # Overtaken by time: the 2012 trial and the 2012 negotiations.
+    assert "drop-charges-strikers" not in ids and "suspend-eu-agreement" not in ids
+
+
+def test_no_current_demand_asks_for_someone_released_or_dead(store: Store) -> None:
+    for as_of in (IN_2012, dt.date(2014, 2, 1), TODAY):
+        people = _statuses(store, as_of)
+        gone = [p["name"] for p in people.values() if p["status"] in RELEASED_OR_DEAD]
+        for d in select_demands(store, as_of=as_of):
+            for name in gone:
+                assert name not in d["text"] and name not in d["ask"], (as_of, d["id"], name)
+
+
+def test_released_person_is_left_out_of_the_ask(store: Store) -> None:
+    today = {d["id"]: d for d in select_demands(store, as_of=TODAY)}["release-named-prisoners"]
+    assert "Natalia Sokolova" not in today["ask"]
+    assert today["ask"].startswith("immediately release Akhzhanat Aminov, Vladimir Kozlov")
+    assert today["ask"].endswith("Ruslan Simbinov and Aizhangul Amirova")
+    assert today["left_out"] == ["Natalia Sokolova"]
+    assert "Natalia Sokolova" in today["history"]  # what was asked in 2012, as history
+    assert today["text"].startswith("Immediately release Akhzhanat Aminov")
+    then = {d["id"]: d for d in select_demands(store, as_of=IN_2012)}["release-named-prisoners"]
+    assert "Natalia Sokolova" in then["ask"] and then["left_out"] == []
+
+
+def test_current_demands_rest_on_a_recent_source_or_on_people_still_held(store: Store) -> None:
+    """A process demand worded as current must have a source under three years old."""
+    known = {s["id"]: s for s in store.sources()}
+    from campaign import dates
+
+    for as_of in (IN_2012, dt.date(2013, 6, 1), dt.date(2016, 1, 1), TODAY):
+        for d in select_demands(store, as_of=as_of):
+            if d["concerns"]["persons"]:
+                continue
+            newest = max(dates.start(known[s]["published"]) for s in d["sources"])
+            assert (as_of - newest).days < 3 * 366, (as_of, d["id"])
+
+
+def test_as_of_2012_keeps_the_2012_demands_and_only_2012_sources(store: Store) -> None:
+    chosen = select_demands(store, as_of=IN_2012)
+    ids = {d["id"] for d in chosen}
+    assert {"drop-charges-strikers", "suspend-eu-agreement", "international-inquiry"} <= ids
+    assert "implement-ep-resolutions" not in ids  # made in December 2013
+    visible = published_by(store.sources(), IN_2012)
+    assert "socialistworld-2014-01" not in visible
+    for d in chosen:
+        assert d["sources"] and set(d["sources"]) <= visible, d["id"]
+
+
+def test_chosen_lapsed_demand_is_history(store: Store) -> None:
+    [d] = select_demands(store, as_of=TODAY, wanted=["suspend-eu-agreement"])
+    assert d["current"] is False
+    assert "more than 3 years before 1 December 2026" in d["lapsed_because"]
+    assert d["history"].startswith("In March 2012 Paul Murphy MEP (GUE/NGL) called on the EU "
+                                   "High Representative")
+    assert d["history"].endswith(".")
+
+
+def test_renewal_with_a_new_source_makes_it_current_again(store: Store) -> None:
+    with store.transaction():
+        store.add_source({"id": "news-2026", "title": "Talks resume", "publisher": "A paper",
+                          "published": "2026-10"})
+        store.cite("demand", "suspend-eu-agreement", ["news-2026"])
+    d = store.demand("suspend-eu-agreement")
+    assert demand_is_current(store, d, TODAY) == (True, None)
+    assert demand_is_current(store, d, TODAY.replace(year=2030))[0] is False
+    assert "suspend-eu-agreement" in [x["id"] for x in select_demands(store, as_of=TODAY)]
+
+
+def test_lapse_years_is_an_option(store: Store) -> None:
+    d = store.demand("suspend-eu-agreement")
+    assert demand_is_current(store, d, dt.date(2016, 1, 1))[0] is False
+    assert demand_is_current(store, d, dt.date(2016, 1, 1), lapse_years=5) == (True, None)
+
+
+def test_person_demand_lapses_when_everyone_is_released(store: Store) -> None:
+    with store.transaction():
+        store.add_source({"id": "s", "title": "T", "publisher": "P", "published": "2020-01"})
+        store.add_cited("demands", "demand", {
+            "id": "free-sokolova", "text": "Free Natalia Sokolova.", "quotes": [],
+            "concerns": {"persons": ["natalia-sokolova"], "process": None},
+            "ask": "release {persons}"}, ["s"])
+    d = store.demand("free-sokolova")
+    assert demand_is_current(store, d, dt.date(2020, 2, 1)) == (
+        False, "Natalia Sokolova was reported released in January 2014")
+    [chosen] = select_demands(store, as_of=dt.date(2020, 2, 1), wanted=["free-sokolova"])
+    assert chosen["current"] is False and "Natalia Sokolova" in chosen["history"]
+    assert "free-sokolova" not in [x["id"] for x in select_demands(store, as_of=TODAY)]
+
+
+def test_unknown_demand_suggests(store: Store) -> None:
+    with pytest.raises(NotFoundError) as err:
+        select_demands(store, as_of=TODAY, wanted=["suspend-eu-agrement"])
+    assert "suspend-eu-agreement" in str(err.value)
+
+
+def test_demand_made_after_the_date_cannot_be_chosen(store: Store) -> None:
+    with pytest.raises(UsageError, match="first made in December 2013"):
+        select_demands(store, as_of=IN_2012, wanted=["implement-ep-resolutions"])
+
+
+def test_old_records_get_fallbacks(empty_store: Store) -> None:
+    st = empty_store
+    with st.transaction():
+        st.add_source({"id": "s", "title": "T", "publisher": "A union", "published": "2025-05"})
+        st.add_cited("demands", "demand", {"id": "d", "text": "Free Them All.", "quotes": [],
+                                           "addressed_to": "Government of Kazakhstan"}, ["s"])
+    [d] = select_demands(st, as_of=TODAY)
+    assert d["made"] == "2025-05" and d["made_by"] == "A union"
+    assert d["ask"] == "free Them All"
+    assert d["concerns"] == {"persons": [], "process": "Free Them All."}
+    assert d["history"] == ("In May 2025 A union called on the government of Kazakhstan "
+                            "to free Them All.")
+    assert select_demands(st, as_of=dt.date(2029, 1, 1)) == []
+
+
+# -- people ------------------------------------------------------------------------
+
+
+def test_people_by_role_then_counted(store: Store) -> None:
+    people, others = select_people(store, as_of=TODAY)
+    names = [p["name"] for p in people]
+    assert len(people) == 8
+    # The strike leaders first, then those who died, then lawyers and journalists.
+    assert set(names[:5]) == {"Roza Tuletaeva", "Maksat Dosmagambetov", "Naryn Dzarilgasinov",
+                              "Kanat Zhusilbaev", "Shabdal Utilov"}
+    assert {p["role"] for p in people[:5]} == {"strike leader"}
+    roles = [p["role"] if p["status"] != "died" else "died" for p in people]
+    assert roles.index("died") > max(i for i, r in enumerate(roles) if r == "strike leader")
+    assert "Bazarbai Kenzhebaev" in names
+    assert "Natalia Sokolova" not in names  # released
+    everyone = [p for p in _statuses(store, TODAY).values()
+                if p["status"] in ("imprisoned", "detained", "charged", "on trial",
+                                   "under investigation", "died")]
+    assert others == len(everyone) - 8
+
+
+def test_named_people_come_first_and_all_are_kept(store: Store) -> None:
+    people, others = select_people(store, as_of=TODAY, wanted=["Aron Atabek", "Natalia Sokolova"],
+                                   max_people=3)
+    assert [p["name"] for p in people][:2] == ["Aron Atabek", "Natalia Sokolova"]
+    assert len(people) == 3
+    none, rest = select_people(store, as_of=TODAY, max_people=0)
+    assert none == [] and rest == others + 1 + 1  # Atabek back in the pool, one more unnamed
+
+
+def test_people_sources_are_those_published_by_the_date(store: Store) -> None:
+    people, _ = select_people(store, as_of=IN_2012, max_people=50)
+    assert people
+    for p in people:
+        assert "socialistworld-2014-01" not in p["sources"], p["name"]
+        assert p["role"]
+
+
+def test_people_unknown_name_suggests(store: Store) -> None:
+    with pytest.raises(NotFoundError):
+        select_people(store, as_of=TODAY, wanted=["Zzyzx Qwerty"])
+
+
+def test_people_statuses_filter(store: Store) -> None:
+    people, others = select_people(store, as_of=TODAY, statuses=("released",), max_people=50)
+    assert people and all(p["status"] == "released" for p in people) and others == 0
