@@ -4,6 +4,7 @@ and the rendered Markdown of every letter."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from campaign.documents.letters.facts import (
 )
 from campaign.documents.letters.recipients import (
     KIND_PLURAL,
+    KIND_WORD,
     KINDS,
     check_person,
     closing,
@@ -70,6 +72,33 @@ class Sender:
                 "email": self.email, "lines": lines}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_FIELDS = ("name", "given_name", "family_name", "postal_address", "salutation", "role",
+           "email", "group", "description")
+
+
+def check_text(value: str | None, what: str, *, lines: bool = False) -> None:
+    """A name or address with a control character (a NUL, a bell, a carriage return
+    in a name) breaks Word files and mail headers: refused in one line naming the
+    record, before anything is written. ``lines``: newlines (and tabs) are allowed."""
+    if not value:
+        return
+    found = _CONTROL.search(value.replace("\n", " ").replace("\t", " ") if lines else value)
+    if found:
+        raise InputError(f"{what} contains a control character (U+{ord(found.group(0)):04X}) "
+                         "that no letter can carry",
+                         hint="correct the record (or the option) and run again")
+
+
+def check_record(record: dict[str, Any], kind: str) -> None:
+    who = record.get("id") or record.get("name")
+    for key in _FIELDS:
+        value = record.get(key)
+        if isinstance(value, str):
+            check_text(value, f"the {kind} record '{who}' ({key.replace('_', ' ')})",
+                       lines=key in ("postal_address", "description"))
+
+
 def sender_from(store: Store, name: str | None = None, address: str | None = None,
                 org: str | None = None, email: str | None = None) -> Sender:
     """--sender and its options; without --sender, the saved profile (options override it)."""
@@ -83,6 +112,10 @@ def sender_from(store: Store, name: str | None = None, address: str | None = Non
                              "--address ... --org ... --email ...`")
         found = Sender(profile["name"], address or profile.get("address"),
                        org or profile.get("org"), email or profile.get("email"))
+    for label, value in (("--sender", found.name), ("--sender-org", found.org),
+                         ("--sender-email", found.email)):
+        check_text(value, label)
+    check_text(found.address, "--sender-address", lines=True)
     if found.email and ("@" not in found.email or " " in found.email.strip()):
         raise UsageError(f"'{found.email}' is not an email address", "check --sender-email")
     return found
@@ -458,6 +491,8 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     facts = gather_facts(store, to, prisoners=prisoners, demand_ids=demand_ids, as_of=as_of,
                          sender=sender.name)
     warnings += facts.warnings
+    for who in recipients:
+        check_record(who, KIND_WORD[to])
     addresses: list[list[str]] = []
     for who in recipients:
         if to in ("prisoner", "family"):
@@ -511,7 +546,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             digest=digest(body.replace(ctx["date_text"], "", 1)),
             context={"recipient": ctx["recipient"], "salutation": ctx["salutation"],
                      "closing": ctx["closing"], "sources": list(ctx["sources"]),
-                     "lang": lang, "date": ctx["date"], "sender": sender.name},
+                     "lang": lang, "date": ctx["date"], "date_text": ctx["date_text"],
+                     "sender": sender.name, "sender_lines": sender_ctx["lines"],
+                     "medium": medium},
             templates=str(user_dir) if user_dir else None,
             warnings=warnings if n == 1 else []))
         if progress:

@@ -98,8 +98,19 @@ _ITEM = re.compile(r"^(?:([-*+])|(\d{1,3})[.)])\s+")
 _RULE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
 
 
+_CITE = re.compile(r"\s\[(\d+(?:,\s*\d+)*)\]")
+NBSP = "\u00a0"
+
+
+def keep_markers(text: str) -> str:
+    """'text [1, 2]' with no-break spaces before and inside the marker, so a citation
+    never breaks across lines nor starts a line of its own."""
+    return _CITE.sub(lambda m: NBSP + "[" + re.sub(r",\s*", "," + NBSP, m.group(1)) + "]",
+                     text)
+
+
 def _runs(text: str) -> list[dict[str, Any]]:
-    parts = text.replace("\\*", "*").split("**")
+    parts = keep_markers(text).replace("\\*", "*").split("**")
     if len(parts) % 2 == 0:  # an unmatched '**' is text
         parts[-2:] = [parts[-2] + "**" + parts[-1]]
     return [{"t": t, "b": bool(i % 2)} for i, t in enumerate(parts) if t]
@@ -166,6 +177,49 @@ def _chunk_blocks(chunk: str, small: bool) -> list[dict[str, Any]]:
 
 PDF_PART = 120  # letters per Typst run when a merge is typeset in parts (~125 MB each)
 
+_SUBJECT = re.compile(r"^\*\*(Re: .+)\*\*$")
+
+
+def letter_parts(letter: Letter,
+                 cache: dict[tuple[str, bool], list[dict[str, Any]]] | None = None
+                 ) -> dict[str, Any] | None:
+    """A letter as the parts of a letter on paper: sender block, date, the address for
+    the envelope window, subject, salutation, body, closing, signature, sources.
+
+    Read from the rendered Markdown between the salutation and the closing the
+    template wrote (so a user's template keeps its words), the rest from the letter's
+    context. None when the template wrote no such shape: the layout then typesets the
+    blocks in order, as they come.
+    """
+    ctx = letter.context
+    rows = letter.markdown.split("\n")
+    salute, close = str(ctx.get("salutation") or ""), str(ctx.get("closing") or "")
+    if not salute or not close:
+        return None
+    try:
+        first = rows.index(salute)
+        last = rows.index(close, first + 1)
+    except ValueError:
+        return None
+    head = [r.strip() for r in rows[:first]]
+    subject = next((m.group(1) for r in head if (m := _SUBJECT.match(r))), None)
+    rest = "\n".join(rows[last + 1:])
+    signature_md, rule, sources_md = rest.partition("\n---\n")
+    signature = [r.strip().rstrip("\\").strip() for r in signature_md.strip().splitlines()
+                 if r.strip()]
+    return {
+        "sender": list(ctx.get("sender_lines") or []),
+        "date": ctx.get("date_text", ""),
+        "address": list(ctx["recipient"].get("address_lines") or [])
+        if ctx.get("medium", "letter") == "letter" else [],
+        "subject": subject,
+        "salutation": salute,
+        "body": letter_blocks("\n".join(rows[first + 1:last]), cache),
+        "closing": close,
+        "signature": signature,
+        "sources": letter_blocks(sources_md, cache) if rule else [],
+    }
+
 
 def _pdf(letters: Sequence[Letter], progress: Callable[[int], None] | None = None) -> bytes:
     """The letters as one PDF, a page (at least) each.
@@ -177,8 +231,9 @@ def _pdf(letters: Sequence[Letter], progress: Callable[[int], None] | None = Non
     from campaign.formats.pdf import context_to_pdf, parts_to_pdf
 
     shared: dict[tuple[str, bool], list[dict[str, Any]]] = {}
-    data = [{"title": ltr.subject, "blocks": letter_blocks(ltr.markdown, shared)}
-            for ltr in letters]
+    data = [{"title": ltr.subject, "lang": ltr.context.get("lang", "en"),
+             "blocks": letter_blocks(ltr.markdown, shared),
+             "letter": letter_parts(ltr, shared)} for ltr in letters]
     user_dir = letters[0].templates
     if len(data) <= PDF_PART:
         pdf = bytes(context_to_pdf("letters.typ", {"letters": data}, user_dir))
@@ -216,7 +271,22 @@ def encode_one(letter: Letter, fmt: DocFormat, sender: Sender | None = None) -> 
                       from_email=sender.email if sender else None)
     if fmt is DocFormat.pdf:
         return _pdf([letter])
+    if fmt is DocFormat.docx:
+        return _docx([letter])
     return convert(letter.markdown, fmt, title=letter.subject)
+
+
+def _docx(letters: Sequence[Letter]) -> bytes:
+    """The letters as one Word document, laid out as letters (a page, at least, each)."""
+    from campaign.formats.docx import letters_to_docx
+
+    shared: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+    first = letters[0].context
+    return letters_to_docx(
+        [{"title": ltr.subject, "blocks": letter_blocks(ltr.markdown, shared),
+          "letter": letter_parts(ltr, shared)} for ltr in letters],
+        title=letters[0].subject, author=first.get("sender"),
+        lang=first.get("lang", "en"), date=first.get("date"))
 
 
 def encode_combined(letters: Sequence[Letter], fmt: DocFormat,
@@ -229,6 +299,8 @@ def encode_combined(letters: Sequence[Letter], fmt: DocFormat,
         return _pdf(letters, progress)
     if len(letters) == 1 or fmt is DocFormat.eml:
         data = encode_one(letters[0], fmt, sender)
+    elif fmt is DocFormat.docx:
+        data = _docx(letters)
     elif fmt is DocFormat.txt:
         from campaign.formats.text import to_text
 
