@@ -332,7 +332,8 @@ def _first_name(name: str) -> str:
 def _outside(facts: Facts) -> str:
     """News from outside for a prisoner: the latest day of action for the campaign, in
     plain words (no citation markers: prison censors stop letters that carry them)."""
-    days = [e for e in facts.all_events if e["kind"] == "day-of-action"]
+    days = [e for e in facts.all_events if e["kind"] == "day-of-action"
+            and (facts.as_of - dates.start(e["date"])).days <= 365]  # news, not history
     if not days:
         return ""
     e = days[-1]

@@ -129,6 +129,8 @@ class Facts:
     # The campaign's postal address, recorded as a contact with a source (for prisoners).
     campaign_postal: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    # Country name -> the events naming it (filled as a merge asks).
+    by_country: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 # What a letter asks of each addressee of a demand: "I ask you to call on the
@@ -395,16 +397,24 @@ def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     return [{"kind": "group", "text": _Text(*pieces)}]
 
 
+def _ties(facts: Facts, country: str) -> list[dict[str, Any]]:
+    """The events whose title names the country or its people, once per merge."""
+    found = facts.by_country.get(country)
+    if found is None:
+        words = [country, *([DEMONYMS[country]] if country in DEMONYMS else [])]
+        found = facts.by_country[country] = [
+            e for e in facts.all_events if any(_mentions(e["title"], w) for w in words)]
+    return found
+
+
 def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[str, Any]]:
     from campaign import countries
 
     country = countries.english(who.get("country"))
     if not country:
         return []
-    words = [country, *([DEMONYMS[country]] if country in DEMONYMS else [])]
     out: list[dict[str, Any]] = []
-    ties = [e for e in facts.all_events if any(_mentions(e["title"], w) for w in words)
-            and not _names_recipient(e["title"], who)]
+    ties = [e for e in _ties(facts, country) if not _names_recipient(e["title"], who)]
     if ties:
         pieces: list[str | _Cite] = [f"{country}'s own ties with Kazakhstan are on record: "]
         for n, e in enumerate(ties[-2:]):

@@ -46,15 +46,20 @@ class Report:
                 f"{self.highest:.2f}, median {self.median:.2f}")
 
 
-def comparable(markdown: str, remove: Sequence[str]) -> str:
-    """The body without the lines and words bound to differ between recipients."""
-    drop = {r.strip() for r in remove if r and r.strip()}
-    kept = [ln for ln in markdown.splitlines() if ln.strip().rstrip("\\ ") not in drop]
-    text = "\n".join(kept)
-    words = sorted({w for r in drop for w in r.split() if len(w) > 1}, key=len, reverse=True)
-    for w in words:
-        text = text.replace(w, " ")
-    return text
+def comparable(markdown: str, lines: Sequence[str], names: Sequence[str] = ()) -> str:
+    """The body without what is bound to differ between recipients: the ``lines``
+    (address, salutation, date) wherever a line is exactly one of them, and the
+    recipient's ``names`` (and each word of them) wherever they stand as words."""
+    drop = {r.strip() for r in lines if r and r.strip()}
+    words = {w for n in names if n for w in n.split() if len(w) > 1}
+    kept = []
+    for ln in markdown.splitlines():
+        if ln.strip().rstrip("\\ ") in drop:
+            continue
+        if words and any(w in ln for w in words):  # few lines name the recipient
+            ln = _WORD.sub(lambda m: " " if m.group(0) in words else m.group(0), ln)
+        kept.append(ln)
+    return "\n".join(kept)
 
 
 def shingles(text: str, k: int = SHINGLE) -> set[tuple[str, ...]]:
@@ -63,20 +68,6 @@ def shingles(text: str, k: int = SHINGLE) -> set[tuple[str, ...]]:
     if len(words) < k:
         return {tuple(words)} if words else set()
     return set(zip(*(words[i:] for i in range(k)), strict=False))
-
-
-def _paragraph_shingles(text: str, cache: dict[str, set[tuple[str, ...]]]
-                        ) -> set[tuple[str, ...]]:
-    """A text's shingles, paragraph by paragraph: the letters of a merge share most
-    paragraphs, so each is read once (the k-grams across a paragraph break are left out
-    for every letter alike)."""
-    found: set[tuple[str, ...]] = set()
-    for para in text.split("\n\n"):
-        got = cache.get(para)
-        if got is None:
-            got = cache[para] = shingles(para)
-        found |= got
-    return found
 
 
 def jaccard(a: set[Any], b: set[Any]) -> float:
@@ -90,10 +81,10 @@ def letter_text(letter: Any) -> str:
     and date taken out."""
     ctx = letter.context
     recipient = ctx.get("recipient", {})
-    remove = [*recipient.get("address_lines", []), ctx.get("salutation", ""),
-              recipient.get("display_name", ""), recipient.get("name", ""),
-              ctx.get("date_text", "")]
-    return comparable(letter.markdown, remove)
+    lines = [*recipient.get("address_lines", []), ctx.get("salutation", ""),
+             ctx.get("date_text", "")]
+    names = [recipient.get("display_name", ""), recipient.get("name", "")]
+    return comparable(letter.markdown, lines, names)
 
 
 def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
@@ -105,20 +96,27 @@ def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
     n = len(texts)
     if n < 2:
         return Report(n, 0, 0.0, 0.0, True)
+    # Each paragraph's shingles as one integer's bits, read once: the letters of a
+    # merge share most paragraphs, so a letter is the OR of a few cached integers.
     index: dict[tuple[str, ...], int] = {}
-    members: list[list[int]] = []
-    cache: dict[str, set[tuple[str, ...]]] = {}
+    paragraphs: dict[str, int] = {}
+
+    def paragraph(text: str) -> int:
+        found = paragraphs.get(text)
+        if found is None:
+            found = 0
+            for s in shingles(text):
+                found |= 1 << index.setdefault(s, len(index))
+            paragraphs[text] = found
+        return found
+
+    bits = []
     for text in texts:
-        members.append([index.setdefault(s, len(index))
-                        for s in _paragraph_shingles(text, cache)])
-    width = (len(index) + 7) // 8
-    bits: list[int] = []
-    for ids in members:  # one int per letter, built from bytes (not a shift per shingle)
-        raw = bytearray(width)
-        for b in ids:
-            raw[b >> 3] |= 1 << (b & 7)
-        bits.append(int.from_bytes(raw, "little"))
-    sizes = [len(ids) for ids in members]
+        value = 0
+        for para in text.split("\n\n"):
+            value |= paragraph(para)
+        bits.append(value)
+    sizes = [b.bit_count() for b in bits]
     total = n * (n - 1) // 2
     exact = n <= exact_up_to or total <= sample
     if exact:
@@ -126,10 +124,9 @@ def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
         count = total
     else:
         rng = random.Random(n)  # the same merge gives the same report
-        pairs = []
-        for _ in range(sample):
-            i, j = rng.randrange(n), rng.randrange(n - 1)
-            pairs.append((i, j + 1) if j >= i else (j, i))
+        firsts = rng.choices(range(n), k=sample)
+        seconds = rng.choices(range(n - 1), k=sample)
+        pairs = [(i, j + 1) if j >= i else (j, i) for i, j in zip(firsts, seconds, strict=True)]
         count = sample
     sims: list[float] = []
     near: list[tuple[int, int, float]] = []
