@@ -660,3 +660,38 @@ def test_a_different_draft_is_never_overwritten(st: Store, tmp_path: Path) -> No
     with pytest.raises(DraftExistsError):
         L.commit(st, first[:1], L.plan_output(str(stranger), None, 1))
     assert stranger.read_text() == "my own notes"
+
+
+def test_progress_moves_during_a_combined_pdf(st: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import campaign.documents.letters.layout as layout
+
+    monkeypatch.setattr(layout, "PDF_PART", 1)
+    letters = L.prepare(st, "mep", sender=SENDER, countries_=["IE"], fmt=DocFormat.pdf)
+    seen: list[int] = []
+    L.encode_combined(letters, DocFormat.pdf, progress=seen.append)
+    assert seen == [1, 2, 3]  # each part typeset and joined counts
+
+
+def test_word_letter_properties_and_no_links(st: Store) -> None:
+    import datetime as dt
+    import io
+
+    from docx import Document
+
+    [ltr] = L.prepare(st, "mep", sender=SENDER, contacts=["Seán Kelly"], fmt=DocFormat.docx)
+    doc = Document(io.BytesIO(L.encode_one(ltr, DocFormat.docx)))
+    props = doc.core_properties
+    assert props.author == "Jane Doe" and props.language == "en-GB"
+    assert props.created is not None
+    created = props.created.replace(tzinfo=None)
+    assert abs((created - dt.datetime.now(dt.UTC).replace(tzinfo=None)).total_seconds()) < 300
+    texts = [p.text for p in doc.paragraphs]
+    # In order: sender block, window address (a frame on the page), date, subject, salutation.
+    assert texts[0].startswith("Jane Doe") and texts[1].startswith("Seán Kelly MEP")
+    assert doc.paragraphs[1]._p.pPr.find(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}framePr") is not None
+    assert texts[2] == dt.date.today().strftime("%-d %B %Y")
+    assert texts[3].startswith("Re: ") and texts[4] == "Dear Seán Kelly,"
+    assert "Sources:" in texts and "Yours sincerely," in texts
+    # Citation markers are held together by no-break spaces.
+    assert any("\u00a0[" in t for t in texts)

@@ -159,7 +159,8 @@ def read_note(path: str | Path | None) -> str | None:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError("is not UTF-8 text", path=str(path), line=line,
                          hint="save the note as UTF-8") from None
-    text = text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # a Windows note too
+    check_text(text, f"the note {path}", lines=True)
     return text or None
 
 
