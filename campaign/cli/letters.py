@@ -143,6 +143,9 @@ def letter(
                "added to their entry)" if result.skipped else "")
     typer.echo(f"wrote {len(result.written)} letter(s) to {where}; "
                f"{result.logged} logged as drafted (`campaign outreach list`){already}")
+    for old, new in result.renamed:
+        typer.echo(f"campaign: warning: {old} was already there with other content; this "
+                   f"letter was written as {new}", err=True)
     if result.no_address:
         typer.echo(f"campaign: warning: {result.no_address} of {len(result.written)} email "
                    "draft(s) have no To address (the store has no published email for them); "

@@ -240,9 +240,14 @@ def test_dry_run_reports_similarity_and_warns(cli, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert re.search(r"similarity of the 3 letters \(all pairs\): highest 0\.\d\d, "
                      r"median 0\.\d\d", r.stdout)
-    # Two EPP members asked to take up the same one case: nearly identical, and told so.
-    r = cli("letter", "--to", "mep", "--group", "EPP", "--country", "IE", *SENDER,
-            "--prisoner", "Roza Tuletaeva", "--dry-run")
+    # A template of one's own that says the same to everyone: nearly identical, and told so.
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    (mine / "letter-mep.md.j2").write_text(
+        "Subject: x\n\n{{ salutation }}\n\nPlease help the prisoners of Kazakhstan, the oil "
+        "workers of Zhanaozen and their families, today.\n\n{{ closing }}\n", encoding="utf-8")
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--templates", str(mine),
+            "--dry-run")
     assert r.exit_code == 0, r.stderr
     assert "nearly identical" in r.stderr and "--note" in r.stderr
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--help")

@@ -9,9 +9,11 @@ The check and the entry happen in one ``BEGIN IMMEDIATE`` transaction with the
 files, so parallel runs cannot log one draft twice.
 
 A file already at a path the merge would write is replaced only if the log says
-it holds the same letter (or, for an unlogged prisoner letter, its bytes are the
-same); a different draft is never overwritten: the merge stops, writes nothing,
-and says which file.
+it holds the same letter; a different draft is never overwritten: the merge
+stops, writes nothing, and says which file. Letters to prisoners and families
+are not in the log (they are not contacts): where their file is already there
+with other content, the new one gets a new name beside it, and the command says
+so.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Result:
     # How many letters have no email address (eml drafts with no To).
     no_address: int = 0
     already: list[Letter] = field(default_factory=list)
+    # Files already there with something else in them, and the new names used instead.
+    renamed: list[tuple[Path, Path]] = field(default_factory=list)
 
 
 def duplicates(store: Store, letters: Sequence[Letter]) -> set[tuple[str, str]]:
@@ -71,8 +75,12 @@ def _encode(letters: Sequence[Letter], plan: Plan, sender: Sender | None,
 
 
 def _check_targets(store: Store, letters: Sequence[Letter], plan: Plan,
-                   files: dict[str, bytes], combined: bytes) -> None:
-    """Refuse to replace a file that holds a different draft (or is not a draft)."""
+                   files: dict[str, bytes], combined: bytes) -> dict[Path, Path]:
+    """Refuse to replace a file that holds a different draft (or a file that is not
+    a draft at all). A letter the log does not hold (to a prisoner or a family) whose
+    file is already there with other bytes gets a new name beside it, returned as
+    {path asked for: path used}: it may be the same letter made again, or another,
+    and neither is lost."""
     from campaign.outreach import drafts_at
 
     if plan.directory is not None:
@@ -82,17 +90,33 @@ def _check_targets(store: Store, letters: Sequence[Letter], plan: Plan,
         assert plan.file is not None
         targets = [(plan.file, list(letters), combined)]
     existing = [(p, ls, d) for p, ls, d in targets if p.exists() or p.is_symlink()]
+    renamed: dict[Path, Path] = {}
     if not existing:
-        return
+        return renamed
     held = drafts_at(store, [str(p) for p, _, _ in existing])
     for path, ltrs, data in existing:
         mine = {(ltr.contact_id, ltr.digest) for ltr in ltrs if ltr.contact_id}
         there = held.get(str(path), set())
-        same = (there and there <= mine) if mine else _same_bytes(path, data)
-        if not same:
-            raise DraftExistsError(
-                f"{path} already holds a different draft; nothing was written",
-                "write to another directory or file with -o (the earlier drafts are kept)")
+        if mine:
+            if not (there and there <= mine):
+                raise DraftExistsError(
+                    f"{path} already holds a different draft; nothing was written",
+                    "write to another directory or file with -o (the earlier drafts are kept)")
+        elif there:
+            raise DraftExistsError(f"{path} already holds a logged draft; nothing was written",
+                                   "write to another directory or file with -o")
+        elif not _same_bytes(path, data):
+            renamed[path] = _free_name(path)
+    return renamed
+
+
+def _free_name(path: Path) -> Path:
+    n = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not (candidate.exists() or candidate.is_symlink()):
+            return candidate
+        n += 1
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -126,7 +150,15 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
     # The check, the log and the files in one transaction: a parallel run waits for
     # this one, then finds the letters logged; a failed write rolls the log back.
     with store.transaction():
-        _check_targets(store, letters, plan, files, combined)
+        renamed = _check_targets(store, letters, plan, files, combined)
+        if renamed and plan.directory is not None:
+            files = {renamed.get(plan.directory / name, plan.directory / name).name: data
+                     for name, data in files.items()}
+            paths = [plan.directory / name for name in files]
+        elif renamed and plan.file is not None:
+            new_file = renamed[plan.file]
+            plan = Plan(plan.fmt, file=new_file)
+            paths = [new_file]
         dup = set() if force else duplicates(store, letters)
         entries = []
         already: list[Letter] = []
@@ -148,7 +180,8 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
         elif plan.file is not None:
             write_atomic(plan.file, combined)
     no_address = sum(1 for ltr in letters if not ltr.email) if plan.fmt is DocFormat.eml else 0
-    return Result(list(letters), already, paths, len(entries), no_address, already)
+    return Result(list(letters), already, paths, len(entries), no_address, already,
+                  sorted(renamed.items()))
 
 
 def mail_merge(store: Store, to: str, output: str | None, *, sender: Sender,

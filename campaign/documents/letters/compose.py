@@ -22,6 +22,8 @@ from campaign.documents.letters.facts import (
     assign,
     case_history,
     gather_facts,
+    moments_of,
+    names_recipient,
     relevance,
     requests,
 )
@@ -517,6 +519,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     sender_ctx = sender.context()
     cases: list[dict[str, Any] | None] = [None] * len(recipients)
     focus: list[dict[str, Any] | None] = [None] * len(recipients)
+    moments: list[dict[str, Any] | None] = [None] * len(recipients)
     if to == "mep":
         # Recipients that share a country and a group are the ones an office would
         # compare: in that order, each gets the next case, so they get different ones.
@@ -526,16 +529,25 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         parts = assign(len(recipients), facts.prisoners)
         extras = assign(len(recipients), facts.focus)
         step = max(1, len(facts.prisoners))
+        pool = moments_of(facts)
         for k, r in enumerate(order):
             person = parts[k]
             cases[r] = _case(person, book) if person else None
             focus[r] = extras[(k // step) % len(extras)] if facts.focus else None
+            moment = next((pool[(k + j) % len(pool)] for j in range(len(pool))
+                           if not names_recipient(pool[(k + j) % len(pool)]["title"],
+                                                  recipients[r])), None) if pool else None
+            moments[r] = {"title": moment["title"], "date": moment["date"],
+                          "date_text": _date_range(moment["date"], moment.get("end_date")),
+                          "cite": _Cite(book, moment["sources"])} if moment else None
     letters = []
-    for n, (who, address, case, extra) in enumerate(
-            zip(recipients, addresses, cases, focus, strict=True), start=1):
+    for n, (who, address, case, extra, moment) in enumerate(
+            zip(recipients, addresses, cases, focus, moments, strict=True), start=1):
         ctx = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
                        medium=medium, today=today, address=address, case=case, lang=lang,
                        hooks=relevance_hooks, focus=extra)
+        if moment:  # one more part of the campaign's story, a different one per letter
+            ctx["events"] = sorted([*ctx["events"], moment], key=lambda e: e["date"])
         subject, body = _split_subject(render(ctx))
         if not body.strip():
             raise TemplateError(f"the template for letters to {KIND_PLURAL[to]} wrote an empty "

@@ -323,7 +323,7 @@ def _mentions(text: str, word: str) -> bool:
     return bool(re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text))
 
 
-def _names_recipient(text: str, who: dict[str, Any]) -> bool:
+def names_recipient(text: str, who: dict[str, Any]) -> bool:
     """A fact about the recipient's own act: never told to them in the third person."""
     names = {who["name"], display_name(who)}
     if who.get("family_name"):
@@ -374,10 +374,10 @@ def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     if not labels or labels == {"NI"}:
         return []
     own = [e for e in facts.all_events if group_labels(e["title"]) & labels
-           and not _names_recipient(e["title"], who)]
+           and not names_recipient(e["title"], who)]
     said = [f for f in facts.all_figures if group_labels(f.get("according_to")) & labels
             and "statement" in f["according_to"].casefold() and f.get("date")
-            and not _names_recipient(f["according_to"], who)]
+            and not names_recipient(f["according_to"], who)]
     if not own and not said:
         return []
     label = sorted(group_labels(" ".join([e["title"] for e in own]
@@ -414,7 +414,7 @@ def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     if not country:
         return []
     out: list[dict[str, Any]] = []
-    ties = [e for e in _ties(facts, country) if not _names_recipient(e["title"], who)]
+    ties = [e for e in _ties(facts, country) if not names_recipient(e["title"], who)]
     if ties:
         pieces: list[str | _Cite] = [f"{country}'s own ties with Kazakhstan are on record: "]
         for n, e in enumerate(ties[-2:]):
@@ -424,7 +424,7 @@ def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
         if past["id"] == who.get("id") or not past.get("country") \
                 or not countries.same_country(past["country"], country):
             continue
-        if _names_recipient(past["name"], who):
+        if names_recipient(past["name"], who):
             continue
         acts = [e for e in facts.all_events if past["name"].casefold() in e["title"].casefold()]
         if acts:
@@ -443,6 +443,17 @@ def assign(count: int, items: Sequence[Any]) -> list[Any]:
     if not items:
         return [None] * count
     return [items[n % len(items)] for n in range(count)]
+
+
+# What an MEP letter may add to "what happened": the strike, the protests, the raids
+# and arrests, the laws: the story around the shootings, one event to a letter.
+MOMENT_KINDS = ("strike", "protest", "raid", "arrest", "law", "day-of-action", "hearing")
+
+
+def moments_of(facts: Facts) -> list[dict[str, Any]]:
+    """The events a letter can add to what happened, oldest first (not the shootings,
+    which every letter tells)."""
+    return [e for e in facts.all_events if e["kind"] in MOMENT_KINDS]
 
 
 def case_history(person: dict[str, Any]) -> str:
