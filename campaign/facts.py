@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from campaign import dates, names
@@ -11,14 +12,30 @@ from campaign.store import Store
 
 
 def add_demand(store: Store, *, text: str, addressed_to: str | None, sources: list[str],
-               demand_id: str | None = None) -> str:
+               demand_id: str | None = None, made: str | None = None,
+               made_by: str | None = None, persons: Sequence[str] = (),
+               process: str | None = None, ask: str | None = None) -> str:
+    """Add a demand; ``persons`` (names) or ``process`` say what it concerns, and so
+    when it lapses (see campaign.selection)."""
+    from campaign.people import find_id
+
     if not text.strip():
         raise UsageError("a demand needs its text")
+    if made is not None:
+        made = dates.parse_partial(made, "--made")
+    if ask is not None and not ask.strip():
+        raise UsageError("--ask is blank", "give the demand as a phrase, e.g. 'release all "
+                                           "political prisoners'")
+    concerns = None
+    if persons or process:
+        concerns = {"persons": [find_id(store, n) for n in dict.fromkeys(persons)],
+                    "process": process.strip() if process else None}
     taken = [d["id"] for d in store.demands()]
     did = demand_id or names.unique_slug(" ".join(text.split()[:6]), taken)
     store.add_cited("demands", "demand",
                     {"id": did, "text": text.strip(), "addressed_to": addressed_to,
-                     "quotes": []}, sources)
+                     "quotes": [], "made": made, "made_by": made_by, "concerns": concerns,
+                     "ask": ask.strip().rstrip(".") if ask else None}, sources)
     return did
 
 

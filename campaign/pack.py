@@ -260,14 +260,35 @@ def dump_pack(pack: dict[str, Any]) -> str:
 _WS = re.compile(r"\s+")
 
 
-def quote_problems(store: Store) -> list[tuple[str, str]]:
-    """(record, quote) pairs whose quote is not in any cited source's document."""
+def _documents(store: Store) -> dict[str, str]:
+    """source id -> whitespace-normalised text, for the sources whose text the package carries."""
     docs: dict[str, str] = {}
     base = documents_dir()
     for s in store.sources():
         doc = s.get("document")
         if doc and (base / doc).is_file():
             docs[s["id"]] = _WS.sub(" ", (base / doc).read_text(encoding="utf-8"))
+    return docs
+
+
+def citation_problems(store: Store) -> list[tuple[str, str]]:
+    """(record, source id) pairs where the record cites a source whose text the package
+    carries but which contains none of the record's quotes: a citation must be backed by
+    the source's own words. Records without quotes (added by hand) are not checked."""
+    docs = _documents(store)
+    problems = []
+    for section, rows in _quoted_rows(store):
+        for r in rows:
+            quotes = [_WS.sub(" ", q) for q in r["quotes"]]
+            for sid in r["sources"] if quotes else ():
+                if sid in docs and not any(q in docs[sid] for q in quotes):
+                    problems.append((f"{section} {r['id']}", sid))
+    return problems
+
+
+def quote_problems(store: Store) -> list[tuple[str, str]]:
+    """(record, quote) pairs whose quote is not in any cited source's document."""
+    docs = _documents(store)
     problems = []
     for section, rows in _quoted_rows(store):
         for r in rows:
@@ -331,5 +352,8 @@ def check(store: Store) -> list[dict[str, str]]:
                     break
     for record, quote in quote_problems(store):
         add("error", record, f"quote not found in its sources: \"{quote[:60]}\"")
+    for record, sid in citation_problems(store):
+        add("error", record, f"cites '{sid}', but none of its quotes is in that source; "
+                             "add a verbatim quote from it or drop the citation")
     return findings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from campaign.dates import check_partial
 
@@ -199,3 +199,15 @@ class Pack(Record):
     events: list[Event] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _demands_concern_known_people(self) -> Pack:
+        """A demand about people names them by id: an unknown id would keep it 'current'
+        for ever, since no release of theirs could ever be reported."""
+        ids = {p.id for p in self.persons}
+        for d in self.demands:
+            for pid in (d.concerns.persons if d.concerns else []):
+                if pid not in ids:
+                    raise ValueError(f"demand '{d.id}' concerns '{pid}', who is not one of "
+                                     "the pack's persons")
+        return self

@@ -318,7 +318,9 @@ def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     ``statuses`` (default: held, charged, pursued or dead), by role (strike
     leaders, those who died, lawyers, journalists, ...), then by the most
     recent report. Each person's sources are only those published by
-    ``as_of``; ``role`` is always set.
+    ``as_of``; ``role`` is always set; ``status_sources`` are the sources of the
+    report the status rests on (cite those for the status), ``status_summary``
+    its past-tense clause.
     """
     from campaign.people import find_id, persons
 
@@ -332,15 +334,31 @@ def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     wanted_statuses = DEFAULT_STATUSES if statuses is None else tuple(statuses)
     taken = {p["id"] for p in named}
     pool = [p for p in everyone if p["id"] not in taken and p["status"] in wanted_statuses]
+    # Ties keep the pack's order (strike leaders as the sources list them), not the alphabet.
+    order = {pid: n for n, (pid,) in enumerate(
+        store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
+    pool.sort(key=lambda p: order.get(p["id"], 0))
     pool.sort(key=lambda p: _newest_first(p.get("status_date")))
     pool.sort(key=_rank)
     room = max(0, max_people - len(named))
     chosen = named + pool[:room]
     out = []
     for p in chosen:
+        basis = _last_report(p, as_of)
         out.append({**p, "role": role_of(p),
-                    "sources": [s for s in p["sources"] if s in visible]})
+                    "sources": [s for s in p["sources"] if s in visible],
+                    # Cite a status to the report it rests on, not to every source about
+                    # the person (a 2010 release does not support "imprisoned in 2014").
+                    "status_sources": [s for s in (basis["sources"] if basis else [])
+                                       if s in visible],
+                    "status_summary": basis.get("summary") if basis else None})
     return out, max(0, len(pool) - room)
+
+
+def _last_report(person: Mapping[str, Any], as_of: dt.date) -> dict[str, Any] | None:
+    known = [e for e in person.get("events", []) if dates.start(e["date"]) <= as_of]
+    known.sort(key=lambda e: dates.sort_key(e["date"]))
+    return dict(known[-1]) if known else None
 
 
 def _newest_first(date: str | None) -> tuple[int, str]:

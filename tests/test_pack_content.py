@@ -329,3 +329,96 @@ def test_nazarbayev_is_not_a_prisoner(pack: dict[str, Any]) -> None:
         for name in [p["name"], *(p.get("aliases") or [])]:
             assert "nazarbayev" not in name.casefold()
             assert "nazerbayev" not in name.casefold()
+
+
+# --- exact citations and the wording documents need ---------------------------
+
+
+def test_every_citation_is_backed_by_a_quote_from_that_source(
+        pack: dict[str, Any], documents: dict[str, str]) -> None:
+    """A record cites a source only if that source's text holds one of its quotes."""
+    bad = []
+    for label, rec in _cited_records(pack):
+        quotes = [_norm(q) for q in rec.get("quotes") or []]
+        for sid in rec["sources"]:
+            if not any(q in documents[sid] for q in quotes):
+                bad.append(f"{label} cites {sid}")
+    assert not bad, bad
+
+
+def test_known_citation_fixes(pack: dict[str, Any]) -> None:
+    events = {e["id"]: e for e in pack["events"]}
+    # the Greens/EFA motion gives the rally and 16 December, not Shetpe or 16-17 December
+    assert events["zhanaozen-shootings"]["sources"] == ["socialistworld-2014-01"]
+    # the 2014 report gives neither the 3,000 nor the main square
+    assert events["zhanaozen-rally"]["sources"] == ["greens-efa-2012-03-07"]
+    campaign = next(c for c in pack["contacts"] if c["id"] == "campaign-kazakhstan")
+    assert "Fore more detail, see campaignkazakhstan.org" in campaign["quotes"]
+
+
+def test_publisher_is_what_the_document_shows(
+        pack: dict[str, Any], documents: dict[str, str]) -> None:
+    for s in pack["sources"]:
+        if s["publisher"].startswith("Unsigned"):
+            # the call speaks of "The Campaign Kazakhstan" in the third person
+            assert "Campaign Kazakhstan is organising" in documents[s["id"]]
+            continue
+        shown = s["publisher"].split(" (")[0].split(" group")[0]
+        assert shown.casefold() in documents[s["id"]].casefold(), s["id"]
+    call = next(s for s in pack["sources"] if s["id"] == "solidarity-call-2011-12")
+    assert call["publisher"] != "Campaign Kazakhstan"
+
+
+def test_check_reports_a_citation_without_a_supporting_quote(store) -> None:  # type: ignore[no-untyped-def]
+    from campaign.pack import check, citation_problems
+
+    assert citation_problems(store) == []
+    with store.transaction():
+        store.cite("event", "zhanaozen-rally", ["socialist-2010-09-15"])
+    assert citation_problems(store) == [("event zhanaozen-rally", "socialist-2010-09-15")]
+    found = [f for f in check(store) if f["record"] == "event zhanaozen-rally"]
+    assert found and found[0]["level"] == "error" and "socialist-2010-09-15" in found[0]["message"]
+
+
+PAST_TENSE = re.compile(r"^(was|were|had|took|made|held|went|cut|[a-z]+ed)\b")
+
+
+def test_events_have_past_tense_summaries(pack: dict[str, Any]) -> None:
+    for e in pack["events"]:
+        summary = e.get("summary")
+        assert summary and not summary.endswith("."), e["id"]
+        assert not re.search(r"\d \d{3}\b", summary), e["id"]  # 3,000 not 3 000
+        words = summary.split()
+        assert any(PAST_TENSE.match(w) for w in words), (e["id"], summary)
+    for p in pack["persons"]:
+        for ev in p.get("events") or []:
+            summary = ev.get("summary")
+            assert summary and PAST_TENSE.match(summary), (p["id"], ev["kind"], summary)
+
+
+def test_persons_have_roles(pack: dict[str, Any]) -> None:
+    from campaign.records import PERSON_ROLES
+
+    roles = {p["id"]: p.get("role") for p in pack["persons"]}
+    assert all(r in PERSON_ROLES for r in roles.values()), roles
+    leaders = {"roza-tuletaeva", "maksat-dosmagambetov", "naryn-dzarilgasinov",
+               "kanat-zhusilbaev", "shabdal-utilov"}
+    assert {p for p, r in roles.items() if r == "strike leader"} == leaders
+    assert roles["natalia-sokolova"] == "lawyer" and roles["igor-vinyavski"] == "journalist"
+
+
+def test_demands_know_their_date(pack: dict[str, Any]) -> None:
+    sources = {s["id"]: s for s in pack["sources"]}
+    persons = {p["id"] for p in pack["persons"]}
+    for d in pack["demands"]:
+        assert DATE_RE.match(d["made"]) and d["made_by"], d["id"]
+        # made no later than the first source that reports it
+        published = sorted(sources[s]["published"] for s in d["sources"])
+        assert d["made"][:len(published[0])] <= published[0], d["id"]
+        concerns = d["concerns"]
+        assert concerns.get("persons") or concerns.get("process"), d["id"]
+        assert set(concerns.get("persons") or []) <= persons, d["id"]
+        ask = d["ask"]
+        assert ask[0].islower() and not ask.endswith("."), d["id"]
+    named = next(d for d in pack["demands"] if d["id"] == "release-named-prisoners")
+    assert "{persons}" in named["ask"] and "natalia-sokolova" in named["concerns"]["persons"]

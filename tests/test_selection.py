@@ -198,3 +198,34 @@ def test_people_unknown_name_suggests(store: Store) -> None:
 def test_people_statuses_filter(store: Store) -> None:
     people, others = select_people(store, as_of=TODAY, statuses=("released",), max_people=50)
     assert people and all(p["status"] == "released" for p in people) and others == 0
+
+
+def test_status_is_cited_to_its_own_report(store: Store) -> None:
+    """Kuramshin 'imprisoned (January 2014)' rests on the 2014 report, not the 2010 article
+    that reports his release."""
+    people, _ = select_people(store, as_of=TODAY, wanted=["Vadim Kuramshin"], max_people=1)
+    [kuramshin] = people
+    assert kuramshin["status"] == "imprisoned"
+    assert kuramshin["status_sources"] == ["socialistworld-2014-01"]
+    assert "socialist-2010-09-15" in kuramshin["sources"]
+    assert kuramshin["status_summary"].startswith("was named by Campaign Kazakhstan")
+    then, _ = select_people(store, as_of=dt.date(2011, 1, 1), wanted=["Vadim Kuramshin"],
+                            max_people=1)
+    assert then[0]["status"] == "released"
+    assert then[0]["status_sources"] == ["socialist-2010-09-15"]
+
+
+def test_pack_refuses_a_demand_about_an_unknown_person(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from campaign.errors import InputError
+    from campaign.pack import read_pack
+
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "pack: t\ntitle: T\nsources:\n  - {id: s, title: A, publisher: B, published: '2012'}\n"
+        "persons:\n  - {id: ann, name: Ann Example, sources: [s]}\n"
+        "demands:\n  - id: free\n    text: Free them.\n    sources: [s]\n"
+        "    concerns: {persons: [ann, bob]}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="concerns 'bob'"):
+        read_pack(path)
+    path.write_text(path.read_text(encoding="utf-8").replace(", bob", ""), encoding="utf-8")
+    assert read_pack(path)["demands"][0]["concerns"] == {"persons": ["ann"], "process": None}

@@ -41,8 +41,18 @@ def resolution(
     demand: Annotated[list[str] | None, typer.Option(
         "--demand", help="Demand id to include (repeatable; see `campaign demands list`).")] = None,
     prisoner: Annotated[list[str] | None, typer.Option(
-        "--prisoner", help="Person to name (repeatable; default: everyone imprisoned, "
-                           "on trial or charged).")] = None,
+        "--prisoner", help="Person to name first (repeatable; then strike leaders, those who "
+                           "died, lawyers, journalists..., up to --max-people).")] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="The body's country: whom it writes to (MEPs in the EU; MPs and the "
+                          "Foreign Office in the UK). Default: `campaign profile set "
+                          "--country`.")] = None,
+    max_people: Annotated[int, typer.Option(
+        "--max-people", min=0, help="Name at most this many people; the rest are counted.")] = 8,
+    lapse_years: Annotated[int, typer.Option(
+        "--lapse-years", min=0,
+        help="A demand about a process (a trial, talks, a law) lapses when its newest source "
+             "is this many years older than the date.")] = 3,
     proposer: Annotated[str | None, typer.Option("--proposer", help="Proposer's name.")] = None,
     seconder: Annotated[str | None, typer.Option("--seconder", help="Seconder's name.")] = None,
     as_of_: AsOfOpt = None,
@@ -51,18 +61,27 @@ def resolution(
     output: OutputOpt = None,
     templates: TemplatesOpt = None,
 ) -> None:
-    """A motion in the UK/Irish convention: notes (cited facts), believes, resolves."""
+    """A motion in the UK/Irish convention: notes (cited facts), believes, resolves.
+
+    Demands are those current on the date (see `campaign demands list`); one
+    chosen with --demand that is no longer current is worded as history, with
+    a warning.
+    """
     from campaign.documents.output import choose_format, deliver
     from campaign.documents.resolution import FORMATS, render_resolution
     from campaign.formats import DocFormat
 
     day = as_of(as_of_)
     chosen = choose_format(output, DocFormat(fmt.value) if fmt else None, FORMATS)
+    warnings: list[str] = []
     data = render_resolution(
         store(ctx), chosen, user_dir=templates, branch=branch, union=union, body=body.value,
         demand_ids=demand or [], prisoner_names=prisoner or [], proposer=proposer,
-        seconder=seconder, as_of=day,
+        seconder=seconder, as_of=day, country=country, max_people=max_people,
+        lapse_years=lapse_years, warnings=warnings,
     )
+    for line in warnings:
+        typer.echo(f"campaign: warning: {line}", err=True)
     deliver(data, output)
     if output:
         typer.echo(f"wrote {output}", err=True)

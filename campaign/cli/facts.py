@@ -72,12 +72,22 @@ def demands_renew(
 def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(help="Demand id.")],
                  fmt: FormatOpt = Format.table) -> None:
     """Show one demand with its sources and evidence."""
-    d = store(ctx).demand(demand_id)
+    from campaign import dates
+    from campaign.selection import all_demands
+
+    st = store(ctx)
+    st.demand(demand_id)  # an unknown id fails here, with suggestions
+    d = next(x for x in all_demands(st, as_of=dates.today()) if x["id"] == demand_id)
     if fmt is Format.table:
-        typer.echo(f"{d['id']}: {d['text']}")
+        typer.echo(f"{d['id']}: {d['record_text']}")
         if d["addressed_to"]:
             typer.echo(f"  addressed to: {d['addressed_to']}")
-        typer.echo("  sources: " + ", ".join(d["sources"]))
+        if d["made"]:
+            typer.echo(f"  made: {dates.human(d['made'])}" +
+                       (f" by {d['made_by']}" if d["made_by"] else ""))
+        typer.echo("  current today: " + ("yes" if d["current"] else
+                                          f"no ({d['lapsed_because']})"))
+        typer.echo("  sources: " + ", ".join(st.demand(demand_id)["sources"]))
         for q in d["quotes"]:
             typer.echo(f"  “{q}”")
         return
@@ -91,6 +101,19 @@ def demands_add(
     source: SourceOpt,
     addressed_to: Annotated[str | None, typer.Option(help="Who it is addressed to.")] = None,
     demand_id: Annotated[str | None, typer.Option("--id", help="Id (default: from text).")] = None,
+    made: Annotated[str | None, typer.Option(
+        "--made", help="When it was first made (default: its source's date).")] = None,
+    made_by: Annotated[str | None, typer.Option(
+        "--made-by", help="Who made it, e.g. 'the Greens/EFA group in the European "
+                          "Parliament'.")] = None,
+    concerns: Annotated[list[str] | None, typer.Option(
+        "--concerns", help="A person it is about (repeatable): it lapses when all are "
+                           "reported released or dead.")] = None,
+    process: Annotated[str | None, typer.Option(
+        "--process", help="The trial, talks or law it is about: it lapses when no recent "
+                          "source supports it.")] = None,
+    ask: Annotated[str | None, typer.Option(
+        "--ask", help="The demand as a phrase without 'to', e.g. 'release {persons}'.")] = None,
 ) -> None:
     """Add a demand (cite at least one --source)."""
     from campaign.facts import add_demand
@@ -98,7 +121,8 @@ def demands_add(
     st = store(ctx)
     with st.transaction():
         did = add_demand(st, text=text, addressed_to=addressed_to, sources=source,
-                         demand_id=demand_id)
+                         demand_id=demand_id, made=made, made_by=made_by,
+                         persons=concerns or [], process=process, ask=ask)
     typer.echo(f"added demand {did}")
 
 

@@ -11,7 +11,7 @@ from campaign.output import Format, emit
 
 app = typer.Typer(help="Your details as a sender of letters.", no_args_is_help=True)
 
-FIELDS = ("name", "address", "org", "email")
+FIELDS = ("name", "address", "org", "email", "country")
 
 
 @app.command("set")
@@ -21,14 +21,24 @@ def set_(
     address: Annotated[str | None, typer.Option("--address", help="Your postal address.")] = None,
     org: Annotated[str | None, typer.Option("--org", help="Your organisation.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Your email address.")] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="Your union body's country: whom a motion writes to.")] = None,
 ) -> None:
     """Save (or change) your sender details; options not given are kept."""
     from campaign.errors import UsageError
 
-    given = {"name": name, "address": address, "org": org, "email": email}
+    given = {"name": name, "address": address, "org": org, "email": email, "country": country}
     values = {k: v.strip() for k, v in given.items() if v is not None}
     if not values:
-        raise UsageError("nothing to set", "give --name, --address, --org or --email")
+        raise UsageError("nothing to set",
+                         "give --name, --address, --org, --email or --country")
+    if values.get("country") is not None:
+        from campaign.documents.resolution import representatives
+
+        found = representatives(values["country"])["country"]
+        if not found:
+            raise UsageError("--country is blank", "give your country, e.g. Ireland")
+        values["country"] = found
     if "name" in values and not values["name"]:
         raise UsageError("--name is blank", "give your name")
     mail = values.get("email")
@@ -44,9 +54,10 @@ def set_(
 def show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Show your saved sender details."""
     profile = store(ctx).profile()
-    rows = [{"field": k, "value": profile.get(k) or ""} for k in FIELDS]
+    shown = [k for k in FIELDS if k != "country" or profile.get(k)]
+    rows = [{"field": k, "value": profile.get(k) or ""} for k in shown]
     if fmt is Format.json:
-        emit({k: profile.get(k) for k in FIELDS}, fmt, [])
+        emit({k: profile.get(k) for k in shown}, fmt, [])
         return
     emit(rows, fmt, [("field", "field"), ("value", "value")], title="Profile",
          caption=None if profile.get("name") else

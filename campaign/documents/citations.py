@@ -1,7 +1,14 @@
-"""Numbered citations: a document cites sources in order of first use, and lists only those."""
+"""Numbered citations: a document cites sources in order of first use, and lists only those.
+
+A document made as of a date cites only the sources published by then: the
+others are unknown to its Citations, so a marker simply leaves them out. The
+sources list names each source as a reader finds it (title, publisher, date,
+address), never by the package's internal file name.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,12 +38,17 @@ class Citations:
     """Hands out [n] markers; ``sources()`` lists exactly the sources that were cited."""
 
     def __init__(self, store: Store | None = None, *,
-                 known: Mapping[str, dict[str, Any]] | None = None) -> None:
-        """Sources from ``store``, or ready-made in ``known``."""
+                 known: Mapping[str, dict[str, Any]] | None = None,
+                 as_of: dt.date | None = None) -> None:
+        """Sources from ``store``, or ready-made in ``known``; with ``as_of``, only those
+        published on or before that date."""
         if known is None:
             if store is None:
                 raise TypeError("Citations needs a store or the known sources")
             known = {s["id"]: s for s in store.sources()}
+        if as_of is not None:
+            known = {sid: s for sid, s in known.items()
+                     if dates.start(s["published"]) <= as_of}
         self._known = known
         self._start = _State(())
         self._state = self._start
@@ -62,6 +74,13 @@ class Citations:
         text, self._state = step
         return text
 
+    def knows(self, source_id: str) -> bool:
+        """Whether this document may cite the source (published by its date)."""
+        return source_id in self._known
+
+    def knows_any(self, source_ids: Iterable[str]) -> bool:
+        return any(s in self._known for s in source_ids)
+
     def count(self) -> int:
         """How many sources have been cited so far."""
         return len(self._state.order)
@@ -82,7 +101,8 @@ class Citations:
                     "published": s["published"],
                     "published_text": dates.human(s["published"]),
                     "url": s.get("url"),
-                    "document": s.get("document"),
+                    # The package's file name is not for readers: never listed.
+                    "document": None,
                 })
             state.listed = listed
         return [dict(s) for s in state.listed]

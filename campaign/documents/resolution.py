@@ -1,13 +1,24 @@
-"""The union-branch resolution: a motion in the UK/Irish convention, built from the store.
+"""The union motion: UK/Irish model-motion convention, built from the store as of a date.
 
-The Python picks the facts (records selected by id and kind) and numbers
-their citations in the order ``resolution.md.j2`` uses them; every sentence
-around them is the template's. A record the store lacks (another campaign's
-pack) is simply left out, so the motion stays true rather than complete.
+The Python chooses the facts and gives each its words from the records (a
+past-tense ``summary`` per event and case event, figures with their own
+qualifier and source); ``resolution.md.j2`` puts them into "That ..." clauses.
+Citations are numbered in the order the template uses the facts, and a motion
+made ``--as-of`` a date cites only sources published by then, states facts
+as known then, and is dated then.
 
-Citation order = the order of the motion: the strike, the rally, the
-shootings, each death-toll figure, the trials, the prisoners, the unions, the
-EU, then the demands and the campaign in the "resolves" part.
+People: the motion names the few that matter (``selection.select_people``:
+those asked for, then strike leaders, those who died, lawyers, journalists...)
+grouped by what happened to them, and counts the rest, so that its length
+holds for a campaign of thousands. Notes about past events (the arrests of
+oil workers, a sentence later ended by release) name at most ``max_people``
+each, too. Demands come from ``selection.select_demands``: current ones by
+default; a lapsed one chosen by id is worded as history, with a warning.
+
+The "resolves" part fits the body's country: MEPs for a body in an EU member
+state, MPs and the Foreign Office in the United Kingdom, the national
+parliament and government elsewhere, and "our elected representatives" when
+the country is not known.
 """
 
 from __future__ import annotations
@@ -26,17 +37,31 @@ from campaign.store import Store
 BODIES = ("branch", "conference", "trades-council")
 FORMATS = (DocFormat.md, DocFormat.txt, DocFormat.html, DocFormat.docx, DocFormat.pdf)
 TEMPLATE = "resolution.md.j2"
+MAX_PEOPLE = 8
 
 # The bundled campaign's records, by id; absent ones are skipped.
-DEFAULT_DEMANDS = ("release-political-prisoners", "drop-charges-strikers",
-                   "international-inquiry", "register-independent-unions",
-                   "suspend-eu-agreement")
-DEFAULT_PRISONER_STATUSES = ("imprisoned", "on trial", "charged")
-UNION_QUOTES = (("register-independent-unions", "refused"),)
 UNION_EVENTS = ("labour-code-amendments",)
-EU_EVENTS = ("pca-in-force", "ashton-statement-zhanaozen", "german-rare-earths-deal",
-             "ep-resolution-2012-03")
-EU_QUOTES = (("raise-concerns-in-negotiations", "negotiations"),)
+UNION_QUOTES = (("register-independent-unions", "were refused legal registration"),)
+EU_EVENTS = ("german-rare-earths-deal",)
+SOLIDARITY_EVENTS = ("second-anniversary-pickets",)
+HELD = ("imprisoned", "detained", "charged", "on trial", "under investigation")
+
+# How a group of people is introduced: "the strike leaders Roza Tuletaeva, ...".
+ROLE_GROUPS = (
+    ("strike leader", "the strike leader", "the strike leaders"),
+    ("lawyer", "the lawyer", "the lawyers"),
+    ("journalist", "the journalist", "the journalists"),
+    ("opposition politician", "the opposition politician", "the opposition politicians"),
+    ("trade unionist", "the trade unionist", "the trade unionists"),
+    ("human-rights defender", "the human-rights defender", "the human-rights defenders"),
+    ("oil worker", "the oil worker", "the oil workers"),
+    ("activist", "the activist", "the activists"),
+    ("other", "", ""),
+)
+
+EU_COUNTRIES = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE",
+                          "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT",
+                          "RO", "SK", "SI", "ES", "SE"})
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\*_`[]<>"})
 
@@ -46,56 +71,216 @@ def md(text: str | None) -> str | None:
     return None if text is None else " ".join(str(text).split()).translate(_MD_SPECIAL)
 
 
-def _event(e: dict[str, Any], cites: Citations) -> dict[str, Any]:
-    return {
-        "id": e["id"],
-        "kind": e["kind"],
-        "title": md(e["title"]),
-        "date": e["date"],
-        "when": anniversaries.span_text(e),
-        "place": md(e.get("place")),
-        "cite": cites.cite(e["sources"]),
-    }
+def number(n: int) -> str:
+    """One number style everywhere: 3,000."""
+    return f"{n:,}"
 
 
-def _figure(f: dict[str, Any], cites: Citations) -> dict[str, Any]:
-    return {
-        "id": f["id"],
-        "subject": md(f["subject"]),
-        "number": f["number"],
-        "number_text": f"{f['number']:,}",
-        "qualifier": md(f["qualifier"] or ""),
-        "according_to": md(f["according_to"]),
-        "date": f.get("date"),
-        "cite": cites.cite(f["sources"]),
-    }
+# -- the country of the body -----------------------------------------------------
 
 
-def _person(p: dict[str, Any], cites: Citations) -> dict[str, Any]:
-    return {
-        "id": p["id"],
-        "name": md(p["name"]),
-        "description": md(p.get("description")),
-        "status": p["status"],
-        "status_text": md(p["status_text"]),
-        "cite": cites.cite(p["sources"]),
-    }
+def representatives(country: str | None) -> dict[str, Any]:
+    """Whom the body writes to, by its country: the embassy and the elected representatives
+    who can act (MEPs in the EU; MPs and the Foreign Office in the UK; the national
+    parliament and government elsewhere)."""
+    from campaign import countries, names
+
+    if not country or not country.strip():
+        return {"country": None, "kind": "unknown", "to": ["our elected representatives"],
+                "ask_them": "our elected representatives"}
+    code = countries.code_of(country)
+    if code is None:
+        close = names.suggest(country, countries.known_names())
+        if close:
+            raise UsageError(f"--country: unknown country '{country}'",
+                             "did you mean " + ", ".join(repr(c) for c in close) + "?")
+        name = " ".join(country.split())
+    else:
+        name = countries.COUNTRIES[code][0]
+    if code in EU_COUNTRIES:
+        return {"country": name, "kind": "eu", "to": ["our MEPs"], "ask_them": "our MEPs"}
+    if code == "GB":
+        return {"country": name, "kind": "uk",
+                "to": ["our MPs", "the Foreign Secretary at the Foreign, Commonwealth and "
+                                  "Development Office"],
+                "ask_them": "our MPs"}
+    if code == "KZ":
+        raise UsageError("--country: a motion of solidarity from Kazakhstan itself is not "
+                         "what this template writes", "give the country of your union body")
+    return {"country": name, "kind": "other",
+            "to": ["our members of the national parliament", f"the government of {name}"],
+            "ask_them": "our members of the national parliament"}
 
 
-def _quote(store: Store, demand_id: str, containing: str, sources: dict[str, dict[str, Any]],
-           cites: Citations) -> dict[str, Any] | None:
-    """A source's own words, kept with a demand record, quoted verbatim and cited."""
+# -- facts as of a date ----------------------------------------------------------
+
+
+def _when(date: str, end: str | None = None) -> str:
+    """'on 16 December 2011', 'on 16–17 December 2011', 'in May 2011', 'in 2010'."""
+    text = anniversaries.span_text({"date": date, "end_date": end})
+    return ("on " if dates.precision(date) == "day" else "in ") + text
+
+
+def _event(e: dict[str, Any], cites: Citations) -> dict[str, Any] | None:
+    """A dated event as a clause; None if no source published by the date reports it."""
+    cite = cites.cite(e["sources"])
+    if not cite:
+        return None
+    return {"id": e["id"], "when": _when(e["date"], e.get("end_date")),
+            "summary": md(e.get("summary") or e["title"]), "place": md(e.get("place")),
+            "cite": cite}
+
+
+def _according(text: str) -> str:
+    """'official reports', 'the GUE/NGL press statement (Paul Murphy MEP)'."""
+    return text if text[:1].islower() or text.endswith("sources") else f"the {text}"
+
+
+def _figure(f: dict[str, Any], cites: Citations) -> dict[str, Any] | None:
+    cite = cites.cite(f["sources"])
+    if not cite:
+        return None
+    amount = f"{f['qualifier']} {number(f['number'])}".strip()
+    return {"id": f["id"], "amount": md(amount), "subject": md(f["subject"]),
+            "according_to": md(_according(f["according_to"])),
+            "reported": dates.month_year(f.get("date")) if f.get("date") else None,
+            "cite": cite}
+
+
+def _plural(clause: str) -> str:
+    """'was arrested ...' -> 'were arrested ...' for a group of people."""
+    for one, many in (("was ", "were "), ("has ", "have ")):
+        if clause.startswith(one):
+            return many + clause[len(one):]
+    return clause
+
+
+def _status_event(p: dict[str, Any], as_of: dt.date) -> dict[str, Any] | None:
+    known = [e for e in p["events"] if dates.start(e["date"]) <= as_of]
+    known.sort(key=lambda e: dates.sort_key(e["date"]))
+    return known[-1] if known else None
+
+
+def _reported(event: dict[str, Any]) -> str:
+    if event.get("date_basis") == "report":
+        return f"as reported in {dates.month_year(event['date'])}"
+    return _when(event["date"])
+
+
+def _groups(people: Sequence[dict[str, Any]], as_of: dt.date, cites: Citations,
+            ) -> list[dict[str, Any]]:
+    """People with the same role and the same last report, as one sentence each."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    order = [r for r, _, _ in ROLE_GROUPS]
+    for p in people:
+        event = _status_event(p, as_of)
+        if event is None:
+            continue
+        clause = event.get("summary") or f"was reported {p['status']}"
+        role = "died" if p["status"] == "died" else p["role"]
+        key = (role, clause, _reported(event))
+        g = groups.setdefault(key, {"role": role, "clause": clause, "reported": key[2],
+                                    "people": [], "sources": []})
+        g["people"].append(p)
+        g["sources"].extend(s for s in event["sources"] if s not in g["sources"])
+    ranked = sorted(groups.values(), key=lambda g: (
+        -1 if g["role"] == "died" else order.index(g["role"]) if g["role"] in order
+        else len(order)))
+    out = []
+    for g in ranked:
+        label = next(((one, many) for r, one, many in ROLE_GROUPS if r == g["role"]), ("", ""))
+        many = len(g["people"]) > 1
+        names = [md(p["name"]) for p in g["people"]]
+        described = len(g["people"]) == 1 and not label[0] and g["people"][0].get("description")
+        out.append({
+            "role": g["role"],
+            "label": label[1] if many else label[0],
+            "names": names,
+            "description": md(g["people"][0]["description"]) if described else None,
+            "clause": md(_plural(g["clause"]) if many else g["clause"]),
+            "reported": g["reported"],
+            "cite": cites.cite(g["sources"]),
+        })
+    return out
+
+
+def _past_people(store: Store, everyone: list[dict[str, Any]], as_of: dt.date,
+                 named: set[str], max_people: int, cites: Citations) -> dict[str, Any]:
+    """Past events that belong in the motion though the people are no longer held: a
+    sentence later ended by release, and the arrests of oil workers reported together."""
+    released: list[dict[str, Any]] = []
+    for p in everyone:
+        if p["status"] != "released" or p["id"] in named:
+            continue
+        sentence = next((e for e in p["events"] if e["kind"] == "sentenced"
+                         and dates.start(e["date"]) <= as_of), None)
+        release = _status_event(p, as_of)
+        if sentence and release and len(released) < max_people:
+            released.append({
+                "name": md(p["name"]), "description": md(p.get("description")),
+                "sentence": md(sentence.get("summary") or "was sentenced"),
+                "sentence_when": _when(sentence["date"]),
+                "sentence_cite": cites.cite(sentence["sources"]),
+                "release": md(release.get("summary") or "was released"),
+                "release_when": _reported(release),
+                "release_cite": cites.cite(release["sources"]),
+            })
+    arrested = []
+    for p in everyone:
+        if p["role"] != "oil worker" or p["id"] in named:
+            continue
+        arrest = next((e for e in p["events"] if e["kind"] in ("arrested", "detained")
+                       and dates.start(e["date"]) <= as_of), None)
+        if arrest and cites.knows_any(arrest["sources"]):
+            arrested.append((p, arrest))
+    arrests = None
+    if arrested:
+        shown = arrested[:max_people]
+        first = shown[0][1]
+        arrests = {
+            "names": [md(p["name"]) for p, _ in shown],
+            "others": len(arrested) - len(shown),
+            "clause": md(_plural(first.get("summary") or "was arrested")),
+            "reported": _reported(first),
+            "cite": cites.cite([s for _, e in shown for s in e["sources"]]),
+        }
+    return {"released": released, "arrests": arrests,
+            "arrested_ids": [p["id"] for p, _ in arrested[:max_people]]}
+
+
+def _quote(store: Store, demand_id: str, containing: str, cites: Citations,
+           ) -> dict[str, Any] | None:
+    """A source's own words kept with a record, cited to the sources whose text holds them."""
     found = store.rows("SELECT quotes FROM demands WHERE id = ?", (demand_id,))
     if not found:
         return None
     quote = next((q for q in found[0]["quotes"] if containing.casefold() in q.casefold()), None)
     if quote is None:
         return None
-    srcs = store.citations("demand").get(demand_id, [])
-    published = max((sources[s]["published"] for s in srcs if s in sources), default=None)
+    srcs = [s for s in _supporting(store, store.citations("demand").get(demand_id, []), quote)
+            if cites.knows(s)]
+    if not srcs:
+        return None
+    first = min((store.source(s) for s in srcs), key=lambda s: dates.start(s["published"]))
     return {"text": md(quote.strip().rstrip(".")), "cite": cites.cite(srcs),
-            "reported": dates.month_year(published) if published else None,
-            "publishers": [md(sources[s]["publisher"]) for s in srcs if s in sources]}
+            "reported": dates.month_year(first["published"])}
+
+
+def _supporting(store: Store, source_ids: Sequence[str], text: str) -> list[str]:
+    """Those of the sources whose document holds ``text``; sources without a document
+    the package carries are kept (nothing to check them against)."""
+    from campaign.pack import documents_dir
+
+    base = documents_dir()
+    want = " ".join(text.split()).casefold()
+    out = []
+    for sid in source_ids:
+        doc = store.source(sid).get("document")
+        path = base / doc if doc else None
+        if path is None or not path.is_file() \
+                or want in " ".join(path.read_text(encoding="utf-8").split()).casefold():
+            out.append(sid)
+    return out
 
 
 def next_anniversary(event: dict[str, Any], as_of: dt.date) -> dict[str, Any] | None:
@@ -119,20 +304,31 @@ def next_anniversary(event: dict[str, Any], as_of: dt.date) -> dict[str, Any] | 
 
 
 def _campaign(store: Store, cites: Citations) -> dict[str, Any] | None:
-    """The campaign to affiliate to: the store's campaign contact with a web address."""
+    """The campaign to affiliate to, its web address cited to the sources that give it."""
     url = store.meta("campaign_url")
     contacts = [c for c in store.contacts(kind="campaign") if c.get("url")]
     contact = next((c for c in contacts if url and c["url"] == url), None) or \
         (contacts[0] if contacts else None)
     if contact is None:
-        return {"name": None, "url": md(url), "as_of_text": None, "cite": ""} if url else None
-    return {
-        "name": md(contact["name"]),
-        "url": md(contact["url"]),
-        "historical": bool(contact.get("historical")),
-        "as_of_text": dates.month_year(contact["as_of"]) if contact.get("as_of") else None,
-        "cite": cites.cite(contact["sources"]),
-    }
+        return {"name": None, "url": md(url), "given": None, "cite": ""} if url else None
+    giving = [s for s in _supporting(store, contact["sources"], contact["url"])
+              if cites.knows(s)]
+    if not giving:
+        return None
+    first = min((store.source(s) for s in giving), key=lambda s: dates.start(s["published"]))
+    return {"name": md(contact["name"]), "url": md(contact["url"]),
+            "given": dates.month_year(first["published"]), "cite": cites.cite(giving)}
+
+
+def _day_of_action(store: Store, as_of: dt.date, cites: Citations) -> dict[str, Any] | None:
+    """A planned day of action after the date, only if a source says one has been called."""
+    for e in store.events(planned=True):
+        if e["kind"] == "day-of-action" and dates.start(e["date"]) >= as_of:
+            cite = cites.cite(e["sources"])
+            if cite:
+                return {"when": _when(e["date"], e.get("end_date")),
+                        "title": md(e["title"]), "cite": cite}
+    return None
 
 
 def resolution_context(
@@ -146,77 +342,112 @@ def resolution_context(
     proposer: str | None = None,
     seconder: str | None = None,
     as_of: dt.date | None = None,
+    country: str | None = None,
+    max_people: int = MAX_PEOPLE,
+    lapse_years: int | None = None,
 ) -> dict[str, Any]:
-    """The motion's plain data: facts with their citation markers, in the template's order.
+    """The motion's plain data, facts with their citation markers in the template's order.
 
     ``demand_ids`` and ``prisoner_names``, when given, are used exactly (an
-    unknown one is a NotFoundError with suggestions); otherwise the bundled
-    defaults that the store has, and everyone whose status as of ``as_of``
-    is imprisoned, on trial or charged.
+    unknown one is a NotFoundError with suggestions); otherwise the current
+    demands and the people ``select_people`` puts first. ``country`` (or the
+    saved profile's) decides whom the body writes to. ``warnings`` lists one
+    line per chosen demand that is no longer current.
     """
-    from campaign.people import select
+    from campaign.people import persons
+    from campaign.selection import (
+        DEFAULT_STATUSES,
+        LAPSE_YEARS,
+        lapsed_warning,
+        select_demands,
+        select_people,
+    )
 
     if body not in BODIES:
         raise UsageError(f"--body: unknown body '{body}'", "use one of: " + ", ".join(BODIES))
+    if max_people < 0:
+        raise UsageError(f"--max-people must be 0 or more, not {max_people}")
     as_of = as_of or dates.today()
-    cites = Citations(store)
-    sources = {s["id"]: s for s in store.sources()}
-    demands = [store.demand(d) for d in dict.fromkeys(demand_ids)]  # unknown ids fail first
-    chosen = select(store, list(prisoner_names), as_of) if prisoner_names else None
-    events = {e["id"]: e for e in store.events(planned=False)}
+    lapse = LAPSE_YEARS if lapse_years is None else lapse_years
+    cites = Citations(store, as_of=as_of)
+    demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse)
+    people, others = select_people(store, as_of=as_of, wanted=prisoner_names,
+                                   max_people=max_people)
+    reps = representatives(country if country is not None else store.profile().get("country"))
+    events = {e["id"]: e for e in store.events(planned=False)
+              if dates.start(e["date"]) <= as_of}
 
     key = anniversaries.key_event(store)
     key_days = anniversaries.event_days(key) if key else []
+    locality = (key.get("locality") or "").casefold() if key else ""
     strikes = [e for e in events.values() if e["kind"] == "strike"
                and (not key_days or dates.start(e["date"]) <= key_days[0])]
-    locality = (key.get("locality") or "").casefold() if key else ""
     rally = [e for e in events.values() if key_days and e["kind"] == "protest"
              and e["date"] == key_days[0].isoformat()
              and locality and locality in (e.get("place") or "").casefold()]
-    figures = store.figures()
+    figures = [f for f in store.figures()
+               if not f.get("date") or dates.start(f["date"]) <= as_of]
     deaths = [f for f in figures if "death" in f["subject"].casefold()
               and (not locality or locality in f["subject"].casefold())]
     trials = [f for f in figures if "trial" in f["subject"].casefold()]
 
     notes: dict[str, Any] = {}
-    notes["strikes"] = [_event(e, cites) for e in strikes]
-    notes["rally"] = [_event(e, cites) for e in rally]
-    notes["shootings"] = _event(events[key["id"]], cites) if key else None
-    notes["death_toll"] = [_figure(f, cites) for f in deaths]
-    notes["trials"] = [_figure(f, cites) for f in trials]
-
-    if chosen is None:
-        people = select(store, [], as_of, DEFAULT_PRISONER_STATUSES)
-        unionists = [p for p in select(store, [], as_of)
-                     if "trade union" in (p.get("description") or "").casefold()
-                     and p not in people and p["status"] not in (None, "released")]
-    else:
-        people, unionists = chosen, []
-    notes["prisoners"] = [_person(p, cites) for p in people]
-    union_quotes = [_quote(store, d, word, sources, cites) for d, word in UNION_QUOTES]
+    notes["strikes"] = [x for x in (_event(e, cites) for e in strikes) if x]
+    notes["rally"] = [x for x in (_event(e, cites) for e in rally) if x]
+    notes["shootings"] = _event(events[key["id"]], cites) if key and key["id"] in events \
+        else None
+    notes["death_toll"] = [x for x in (_figure(f, cites) for f in deaths) if x]
+    held = [p for p in people if p["status"] in (*HELD, "died")]
+    notes["groups"] = _groups(held, as_of, cites)
+    notes["named"] = len(held)
+    order = {pid: n for n, (pid,) in enumerate(
+        store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
+    everyone = sorted((dict(p, role=_role(p)) for p in persons(store, as_of)),
+                      key=lambda p: order.get(p["id"], 0))
+    notes.update(_past_people(store, everyone, as_of, {p["id"] for p in people},
+                              max_people, cites))
+    # Those the notes of past events name are not "others"; the others are counted, and
+    # the count cited to the reports it rests on.
+    shown = set(notes.pop("arrested_ids"))
+    named_ids = {p["id"] for p in people} | shown
+    unnamed = [p for p in everyone if p["id"] not in named_ids
+               and p["status"] in DEFAULT_STATUSES]
+    notes["others"] = max(0, others - len(shown & {p["id"] for p in everyone
+                                                   if p["status"] in DEFAULT_STATUSES}))
+    basis = [_status_event(p, as_of) for p in unnamed]
+    notes["others_cite"] = cites.cite(dict.fromkeys(
+        s for e in basis if e for s in e["sources"])) if notes["others"] else ""
+    notes["trials"] = [x for x in (_figure(f, cites) for f in trials) if x]
+    notes["trials_reported"] = notes["trials"][0]["reported"] if notes["trials"] else None
+    union_quotes = [_quote(store, d, word, cites) for d, word in UNION_QUOTES]
     notes["unions"] = {
+        "events": [x for x in (_event(events[e], cites) for e in UNION_EVENTS if e in events)
+                   if x],
         "quotes": [q for q in union_quotes if q],
-        "events": [_event(events[e], cites) for e in UNION_EVENTS if e in events],
-        "persons": [_person(p, cites) for p in unionists],
     }
-    eu_events = [_event(events[e], cites) for e in EU_EVENTS if e in events]
-    eu_quotes = [_quote(store, d, word, sources, cites) for d, word in EU_QUOTES]
-    notes["eu"] = {"events": eu_events, "quotes": [q for q in eu_quotes if q]}
+    notes["eu"] = [x for x in (_event(events[e], cites) for e in EU_EVENTS if e in events) if x]
+    notes["solidarity"] = [x for x in (_event(events[e], cites) for e in SOLIDARITY_EVENTS
+                                       if e in events) if x]
 
-    if not demands:
-        known = {d["id"]: d for d in store.demands()}
-        demands = [known[d] for d in DEFAULT_DEMANDS if d in known] or \
-            list(known.values())[:len(DEFAULT_DEMANDS)]
-    demand_data = [{"id": d["id"], "text": md(d["text"]), "addressed_to": md(d["addressed_to"]),
-                    "cite": cites.cite(d["sources"])} for d in demands]
+    demand_data = []
+    warnings = []
+    for d in demands:
+        history = d["history"] or ""
+        item = {"id": d["id"], "current": d["current"], "ask": md(d["ask"]),
+                "text": md(d["text"]), "text_bare": md(d["text"].rstrip().rstrip(".")),
+                "history": md(history),
+                "history_clause": md(history[:1].lower() + history[1:]),
+                "addressed_to": md(d["addressed_to"]), "cite": cites.cite(d["sources"])}
+        demand_data.append(item)
+        if not d["current"]:
+            warnings.append(lapsed_warning(d))
     campaign = _campaign(store, cites)
 
     anniversary = None
     if key:
         found = next_anniversary(key, as_of)
         if found:
-            anniversary = {**found, "event": notes["shootings"],
-                           "locality": md(key.get("locality"))}
+            anniversary = {**found, "locality": md(key.get("locality"))}
     return {
         "title": md(store.meta("title")),
         "body": body,
@@ -227,12 +458,23 @@ def resolution_context(
         "as_of": as_of.isoformat(),
         "as_of_text": dates.human(as_of.isoformat()),
         "notes": notes,
-        "demands": demand_data,
+        "demands": [d for d in demand_data if d["current"]],
+        "history": [d for d in demand_data if not d["current"]],
+        "representatives": {**{k: md(v) for k, v in reps.items() if k != "to"},
+                            "to": [md(t) for t in reps["to"]]},
         "campaign": campaign,
         "anniversary": anniversary,
-        "sources": [{**s, "title": md(s["title"]), "publisher": md(s["publisher"])}
-                    for s in cites.sources()],
+        "day_of_action": _day_of_action(store, as_of, cites),
+        "warnings": warnings,
+        "sources": [{**s, "title": md(s["title"]), "publisher": md(s["publisher"]),
+                     "document": None} for s in cites.sources()],
     }
+
+
+def _role(p: dict[str, Any]) -> str:
+    from campaign.selection import role_of
+
+    return role_of(p)
 
 
 def document_title(context: dict[str, Any]) -> str:
@@ -248,11 +490,16 @@ def render_markdown(context: dict[str, Any], user_dir: str | Path | None = None)
 
 
 def render_resolution(store: Store, fmt: DocFormat, *, user_dir: str | Path | None = None,
-                      **options: Any) -> bytes:
-    """The motion as bytes in ``fmt``: build the context, render the template, convert."""
+                      warnings: list[str] | None = None, **options: Any) -> bytes:
+    """The motion as bytes in ``fmt``: build the context, render the template, convert.
+
+    ``warnings``, if given, receives one line per chosen demand no longer current.
+    """
     from campaign.documents.output import convert
 
     context = resolution_context(store, **options)
+    if warnings is not None:
+        warnings.extend(context["warnings"])
     markdown = render_markdown(context, user_dir)
     title = document_title(context)
 

@@ -69,6 +69,11 @@ def locate(name: str, user_dir: str | Path | None = None) -> Path:
                         hint=None if near else "see `campaign templates list`")
 
 
+def number(n: int) -> str:
+    """One style of numbers in every document: 3,000."""
+    return f"{int(n):,}"
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st..."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -192,6 +197,7 @@ def _environment(user_dir: str | Path | None) -> Any:
     env.filters["human_date"] = dates.human
     env.filters["month_year"] = dates.month_year
     env.filters["ordinal"] = ordinal
+    env.filters["number"] = number
     directory = cache_dir()
     if directory is not None:
         env.bytecode_cache = _compiled_cache()(directory, _fingerprint(env))

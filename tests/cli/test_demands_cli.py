@@ -52,3 +52,27 @@ def test_renew_bad_input(cli, error_line) -> None:  # type: ignore[no-untyped-de
     assert "no source called" in error_line(
         cli("demands", "renew", "suspend-eu-agreement", "--source", "nope"))
     assert error_line(cli("demands", "list", "--as-of", "2026-13-01"), 2)
+
+
+def test_show_says_when_made_and_whether_current(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("demands", "show", "suspend-eu-agreement")
+    assert r.exit_code == 0, r.stderr
+    assert "made: 14 March 2012 by Paul Murphy MEP (GUE/NGL)" in r.stdout
+    assert "current today: no (its latest source dates from March 2012" in r.stdout
+
+
+def test_add_a_demand_about_people(cli, error_line) -> None:  # type: ignore[no-untyped-def]
+    r = cli("demands", "add", "Free Roza Tuletaeva.", "--source", "socialistworld-2014-01",
+            "--id", "free-roza", "--concerns", "Rosa Tuletaeva", "--ask", "release {persons}",
+            "--made", "2014-01", "--made-by", "Campaign Kazakhstan",
+            "--addressed-to", "Government of Kazakhstan")
+    assert r.exit_code == 0, r.stderr
+    listed = _listed(cli, "--as-of", "2026-12-01")["free-roza"]
+    assert listed["current"] is True and listed["ask"] == "release Roza Tuletaeva"
+    assert listed["concerns"] == {"persons": ["roza-tuletaeva"], "process": None}
+    assert "did you mean" in error_line(cli("demands", "add", "Free X.", "--source",
+                                            "socialistworld-2014-01", "--concerns",
+                                            "Roza Tuletaevna"))
+    assert error_line(cli("demands", "add", "Free X.", "--source", "socialistworld-2014-01",
+                          "--made", "2014-13"), 2)
+    assert "free-x" not in _listed(cli)

@@ -19,7 +19,7 @@ def test_show_source_and_variables(cli) -> None:  # type: ignore[no-untyped-def]
     assert r.exit_code == 0, r.stderr
     assert "{{ voice }} notes:" in r.stdout
     assert "the document provides:" in r.stdout
-    assert "notes.prisoners[]: id, name, description, status, status_text, cite" in r.stdout
+    assert "notes.groups[]: role, label, description, clause, reported, cite" in r.stdout
     assert "the template uses:" in r.stdout and "demands" in r.stdout
     only = cli("templates", "show", "picket.typ", "--source-only").stdout
     assert only.startswith("// The picket sheet") and "provides" not in only

@@ -173,7 +173,7 @@ def test_short_fits_and_drops_optional_parts_first(store: Store) -> None:
     md = text(store, "2026-12-16", "short", organiser="Unite London Region", contact="u@x.org",
               demands=["international-inquiry"])
     assert len(md.strip()) <= 280
-    assert "15th anniversary" in md and "[1] Greens/EFA group in the European Parliament" in md
+    assert "15th anniversary" in md and "[1] socialistworld.net, January 2014" in md
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pytest
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "resolution_default.md"
-DEFAULT = ("resolution", "--branch", "Dublin Central", "--union", "Unite", "--as-of", "2026-11-23")
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+SNAPSHOT = SNAPSHOTS / "resolution_default.md"
+DEFAULT = ("resolution", "--branch", "Dublin Central", "--union", "Unite", "--as-of", "2026-11-23",
+           "--country", "Ireland")
+BODY_RUNS = {
+    "branch": DEFAULT,
+    "conference": ("resolution", "--body", "conference", "--branch", "Unite Policy Conference",
+                   "--union", "Unite", "--as-of", "2026-11-23", "--country", "United Kingdom"),
+    "trades-council": ("resolution", "--body", "trades-council", "--branch", "Cork",
+                       "--as-of", "2026-11-23"),
+}
 
 
 
@@ -21,13 +30,16 @@ def split_sources(markdown: str) -> tuple[str, dict[int, str]]:
     return body, listed
 
 
-def test_default_motion_matches_snapshot(cli) -> None:  # type: ignore[no-untyped-def]
-    """Regenerate deliberately with UPDATE_SNAPSHOTS=1 after reviewing the diff."""
-    r = cli(*DEFAULT)
+@pytest.mark.parametrize("body", list(BODY_RUNS))
+def test_default_motion_matches_snapshot(cli, body: str) -> None:  # type: ignore[no-untyped-def]
+    """Regenerate deliberately with UPDATE_SNAPSHOTS=1 after reading the motion as a
+    branch secretary would."""
+    r = cli(*BODY_RUNS[body])
     assert r.exit_code == 0, r.stderr
+    path = SNAPSHOT if body == "branch" else SNAPSHOTS / f"resolution_{body}.md"
     if os.environ.get("UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(r.stdout, encoding="utf-8")
-    assert r.stdout == SNAPSHOT.read_text(encoding="utf-8")
+        path.write_text(r.stdout, encoding="utf-8")
+    assert r.stdout == path.read_text(encoding="utf-8")
 
 
 def test_every_citation_listed_and_only_those(cli) -> None:  # type: ignore[no-untyped-def]
@@ -52,29 +64,43 @@ def test_motion_structure_and_facts(cli) -> None:  # type: ignore[no-untyped-def
                                      "Seconded by:", "## Sources")]
     assert order == sorted(order)
     assert "Motion to Dublin Central branch, Unite" in out
+    notes = out.split("## This branch notes:")[1].split("## This branch believes:")[0]
+    # every note a "That ..." clause in the past tense
+    assert all(line.startswith("1. That") for line in notes.strip().splitlines())
     # each death-toll figure separately, with its qualifier and who says so
-    for text in ("at least 16, according to official reports [",
-                 "at least 17, according to GUE/NGL press statement (Paul Murphy MEP) [",
-                 "as many as 500, according to independent sources ["):
-        assert text in out
-    assert "16–17 December 2011" in out and "Zhanartu" in out and "refused" in out
-    assert "Partnership and Cooperation Agreement" in out and "negotiations" in out
-    # statuses are worded as of their date, never as today's fact
-    assert "Roza Tuletaeva" in out and "imprisoned (as reported in January 2014)" in out
-    assert re.search(r"Tuletaeva[^\n]*: imprisoned \(as reported", out)
+    assert re.search(r"That on 16–17 December 2011 police opened fire on striking oil workers "
+                     r"and their supporters in Zhanaozen and Shetpe \[\d\], killing at least 16 "
+                     r"people according to official reports \[\d\], at least 17 according to the "
+                     r"GUE/NGL press statement \(Paul Murphy MEP\) \[\d\] and as many as 500 "
+                     r"according to independent sources \[\d\]\.", notes)
+    assert "more than 3,000 people rallied on the main square of Zhanaozen" in notes
+    # grouped, not one line per person
+    assert re.search(r"That the strike leaders [^\n]*Roza Tuletaeva[^\n]* were imprisoned as a "
+                     r"result of the strike \(as reported in January 2014\)", notes)
+    assert notes.count("Tuletaeva") == 1
+    # central facts: Kenzhebaev's death, Sokolova's sentence and release, the arrested oil workers
+    assert "Bazarbai Kenzhebaev" in notes and "died of a ruptured intestine" in notes
+    assert re.search(r"That on 8 August 2011 Natalia Sokolova[^\n]*Aktau City Court[^\n]*six "
+                     r"years in prison \[\d\], and later released \(as reported in January 2014\)",
+                     notes)
+    for name in ("Talgat Saktaganov", "Natalia Azhigalieva", "Aiman Ungarbaeva",
+                 "Zhanar Saktaganova", "Akhzhanat Aminov"):
+        assert name in notes
+    assert "Zhanartu" in notes and "refused legal registration" in notes
     # the actions
-    assert "Embassy of the Republic of Kazakhstan and to our MEPs, demanding:" in out
-    assert "Campaign Kazakhstan (campaignkazakhstan.org" in out
-    assert "16 December 2026 (the 15th anniversary)" in out
+    assert "Embassy of the Republic of Kazakhstan and to our MEPs, supporting these demands:" in out
+    assert "campaignkazakhstan.org, the address given in March 2012" in out
+    assert "To mark the 15th anniversary of the Zhanaozen shootings on 16 December 2026" in out
+    assert "day of action" not in out.split("resolves:")[1]  # no source says one was called
     assert "regional and national bodies of Unite" in out
     assert "message of solidarity" in out
     assert "@" not in out  # no email address of anyone
 
 
 @pytest.mark.parametrize(("as_of", "expected"), [
-    ("2026-12-16", "16 December 2026 (the 15th anniversary)"),
-    ("2026-12-17", "16 December 2027 (the 16th anniversary)"),
-    ("2021-01-01", "16 December 2021 (the 10th anniversary)"),
+    ("2026-12-16", "15th anniversary of the Zhanaozen shootings on 16 December 2026"),
+    ("2026-12-17", "16th anniversary of the Zhanaozen shootings on 16 December 2027"),
+    ("2021-01-01", "10th anniversary of the Zhanaozen shootings on 16 December 2021"),
 ])
 def test_next_anniversary(cli, as_of: str, expected: str) -> None:  # type: ignore[no-untyped-def]
     assert expected in cli("resolution", "--as-of", as_of).stdout
@@ -88,8 +114,7 @@ def test_without_options_a_complete_motion(cli) -> None:  # type: ignore[no-unty
 
 
 def test_conference_and_trades_council_voices(cli) -> None:  # type: ignore[no-untyped-def]
-    conf = cli("resolution", "--body", "conference", "--union", "Unite",
-               "--branch", "Unite Policy Conference").stdout
+    conf = cli(*BODY_RUNS["conference"]).stdout
     assert "## This conference notes:" in conf and "## This conference resolves:" in conf
     assert "instruct the National Executive" in conf and "This branch" not in conf
     tc = cli("resolution", "--body", "trades-council", "--branch", "Cork").stdout
@@ -98,15 +123,153 @@ def test_conference_and_trades_council_voices(cli) -> None:  # type: ignore[no-u
 
 
 def test_exact_demands_and_prisoners(cli) -> None:  # type: ignore[no-untyped-def]
-    out = cli("resolution", "--demand", "international-inquiry", "--prisoner", "Rosa Tuletaeva",
-              "--proposer", "Jane Doe", "--seconder", "Seán Ó Briain").stdout
+    r = cli("resolution", "--demand", "release-named-prisoners", "--prisoner", "Rosa Tuletaeva",
+            "--max-people", "1", "--proposer", "Jane Doe", "--seconder", "Seán Ó Briain",
+            "--as-of", "2026-11-23")
+    out = r.stdout
     resolves = out.split("resolves:")[1]
-    assert "independent, international inquiry" in resolves
+    assert "Immediately release Akhzhanat Aminov" in resolves
     assert "Release all political prisoners" not in resolves
     notes = out.split("notes:")[1].split("believes:")[0]
     assert "Roza Tuletaeva" in notes and "Vladimir Kozlov" not in notes
-    assert "Ainur Kurmanov" not in notes  # exactly the persons asked for
+    assert "Kanat Zhusilbaev" not in notes  # only the one person asked for
+    assert "at least " in notes and " others who were imprisoned" in notes
     assert "Proposed by: Jane Doe" in out and "Seconded by: Seán Ó Briain" in out
+    assert r.stderr == ""
+
+
+def test_chosen_lapsed_demand_is_history_with_a_warning(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("resolution", "--demand", "suspend-eu-agreement", "--as-of", "2026-11-23")
+    assert r.exit_code == 0
+    warning = r.stderr.strip().splitlines()
+    assert len(warning) == 1
+    assert warning[0].startswith("campaign: warning: demand 'suspend-eu-agreement' is no longer "
+                                 "current")
+    notes = r.stdout.split("notes:")[1].split("believes:")[0]
+    assert "That in March 2012 Paul Murphy MEP (GUE/NGL) called on the EU High Representative" \
+        in notes
+    resolves = r.stdout.split("resolves:")[1]
+    assert "Partnership and Cooperation Agreement" not in resolves
+    assert "supporting these demands" not in resolves
+
+
+def test_no_demand_for_the_release_of_someone_released_or_dead(cli, store) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from campaign.people import persons
+
+    for as_of in ("2012-06-01", "2014-02-01", "2026-11-23"):
+        day = dt.date.fromisoformat(as_of)
+        gone = [p["name"] for p in persons(store, day) if p["status"] in ("released", "died")]
+        assert gone
+        resolves = cli("resolution", "--as-of", as_of).stdout.split("resolves:")[1]
+        demands = resolves.split("supporting these demands:")[1].split("\n1. ")[0]
+        for name in gone:
+            assert name not in demands, (as_of, name)
+
+
+def test_no_process_demand_older_than_the_lapse_rule(cli) -> None:  # type: ignore[no-untyped-def]
+    today = cli("resolution", "--as-of", "2026-11-23").stdout.split("resolves:")[1]
+    for old in ("Drop all trumped-up charges", "Suspend the EU–Kazakhstan talks",
+                "international inquiry", "Zhanartu"):
+        assert old not in today
+    then = cli("resolution", "--as-of", "2012-06-01").stdout.split("resolves:")[1]
+    assert "Drop all trumped-up charges" in then and "Suspend the EU–Kazakhstan talks" in then
+    longer = cli("resolution", "--as-of", "2016-01-01", "--lapse-years", "5").stdout
+    assert "Suspend the EU–Kazakhstan talks" in longer.split("resolves:")[1]
+
+
+def test_as_of_uses_only_sources_published_by_then(cli) -> None:  # type: ignore[no-untyped-def]
+    out = cli("resolution", "--as-of", "2012-06-01").stdout
+    body, listed = split_sources(out)
+    assert listed and all("2014" not in s for s in listed.values())
+    assert "prepared on 1 June 2012" in out
+    # facts as known then: nothing reported in 2014
+    assert "as reported in January 2014" not in body and "second anniversary" not in body
+    assert "Shetpe" not in body  # only the January 2014 report gives it
+    assert "at least 16 people according to official reports" in body
+
+
+@pytest.mark.parametrize(("country", "expected", "absent"), [
+    ("Ireland", "to our MEPs", "MPs"),
+    ("Irlande", "to our MEPs", "MPs"),
+    ("United Kingdom", "our MPs and the Foreign Secretary", "MEP"),
+    ("Norway", "our members of the national parliament and the government of Norway", "MEP"),
+    ("", "and to our elected representatives", "MEP"),
+])
+def test_resolves_fit_the_country(cli, country: str, expected: str, absent: str) -> None:  # type: ignore[no-untyped-def]
+    args = ("--country", country) if country else ()
+    resolves = cli("resolution", *args).stdout.split("resolves:")[1].split("Proposed by")[0]
+    assert expected in resolves and absent not in resolves
+
+
+def test_country_from_profile_and_option_wins(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("profile", "set", "--country", "UK")
+    assert r.exit_code == 0, r.stderr
+    assert "our MPs" in cli("resolution").stdout
+    assert "our MEPs" in cli("resolution", "--country", "Ireland").stdout
+    shown = cli("profile", "show", "--format", "json").stdout
+    assert '"country": "United Kingdom"' in shown
+
+
+def test_bad_country(error_line, cli) -> None:  # type: ignore[no-untyped-def]
+    assert "did you mean 'Ireland'" in error_line(cli("resolution", "--country", "Irelnd"), 2)
+    assert "did you mean" in error_line(cli("profile", "set", "--country", "Irelnd"), 2)
+
+
+NUMBER_STYLE = re.compile(r"\b\d{1,3} \d{3}\b|\b(?!19\d\d|20\d\d)\d{4,}\b")
+
+
+@pytest.mark.parametrize("body", list(BODY_RUNS))
+def test_one_number_style_no_file_names(cli, body: str) -> None:  # type: ignore[no-untyped-def]
+    for fmt in ("md", "txt", "html"):
+        out = cli(*BODY_RUNS[body], "-f", fmt).stdout
+        assert not re.search(r"\d{3}_[0-9a-f]{16}\.txt|\.txt\b", out)
+        assert not NUMBER_STYLE.search(out), NUMBER_STYLE.search(out)
+        assert "3,000" in out
+
+
+def test_every_citation_has_a_supporting_quote(store) -> None:  # type: ignore[no-untyped-def]
+    """Each marker in the motion points at sources whose text holds a quote of the record
+    behind it: proved for the pack by tests/test_pack_content.py; here, that the motion's
+    campaign address is cited only to the statement that gives it."""
+    import datetime as dt
+
+    from campaign.documents.resolution import resolution_context
+
+    ctx = resolution_context(store, as_of=dt.date(2026, 11, 23))
+    listed = {s["number"]: s["id"] for s in ctx["sources"]}
+    numbers = [int(n) for n in ctx["campaign"]["cite"].strip("[]").split(", ")]
+    assert [listed[n] for n in numbers] == ["socialistworld-2012-03"]
+    shots = [int(n) for n in ctx["notes"]["shootings"]["cite"].strip("[]").split(", ")]
+    assert [listed[n] for n in shots] == ["socialistworld-2014-01"]
+
+
+def test_two_thousand_prisoners_keep_the_motion_short(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from campaign.documents.resolution import render_markdown, resolution_context
+    from campaign.people import add_person
+    from campaign.store import Store
+
+    st = Store(tmp_path / "big.db")
+    with st.transaction():
+        for n in range(2000):
+            add_person(st, {"id": f"p{n}", "name": f"Prisoner Number{n:04d}",
+                            "role": "oil worker" if n % 2 else "activist",
+                            "sources": ["socialistworld-2014-01"],
+                            "events": [{"kind": "imprisoned", "date": "2014-01",
+                                        "date_basis": "report",
+                                        "summary": "was imprisoned as a result of the strike",
+                                        "sources": ["socialistworld-2014-01"]}]})
+    ctx = resolution_context(st, as_of=dt.date(2026, 11, 23))
+    text = render_markdown(ctx)
+    words = len(text.split())
+    assert words < 1300, words  # one to two pages
+    named = len(re.findall(r"Prisoner Number\d{4}", text))
+    assert named <= 16  # the prisoner list and the arrests note, eight each at most
+    assert "at least 2,0" in text or "at least 1,9" in text
+    st.close()
 
 
 def test_unknown_demand_and_prisoner_suggest(error_line, cli) -> None:  # type: ignore[no-untyped-def]
@@ -189,7 +352,7 @@ def test_pdf_text_layer(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     reader = PdfReader(str(out))
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Motion to Жаңаөзен branch, Unite" in text
-    assert "Roza Tuletaeva" in text and "This branch resolves:" in text
+    assert "Tuletaeva" in text and "This branch resolves:" in text
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
 
@@ -236,7 +399,18 @@ def test_library_use_without_cli(store) -> None:  # type: ignore[no-untyped-def]
 
     ctx = resolution_context(store, body="conference", as_of=dt.date(2026, 11, 23))
     assert ctx["anniversary"]["years"] == 15
-    assert [f["qualifier"] for f in ctx["notes"]["death_toll"]] == ["at least", "at least",
-                                                                    "as many as"]
+    assert [f["amount"] for f in ctx["notes"]["death_toll"]] == ["at least 16", "at least 17",
+                                                                 "as many as 500"]
     pdf = render_resolution(store, DocFormat.pdf, as_of=dt.date(2026, 11, 23))
     assert "This branch notes:" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_readme_sample_is_what_comes_out(cli) -> None:  # type: ignore[no-untyped-def]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### A resolution for")[1].split("### ")[0]
+    sample = [line for line in section.splitlines()
+              if line.startswith(("1. ", "   - ", "## This branch"))]
+    assert len(sample) >= 8
+    out = cli(*DEFAULT).stdout
+    for line in sample:
+        assert line in out, line
