@@ -92,7 +92,8 @@ def test_citations_match_the_source_list(st: Store) -> None:
         assert used and used == listed == set(range(1, len(listed) + 1))
         # Figures keep their qualifier and who says so; statuses are dated.
         assert "at least 16 according to official reports" in ltr.markdown
-        assert re.search(r"who was reported .* in [A-Z][a-z]+ 20\d\d", ltr.markdown)
+        assert re.search(r"\*\*, .*who .*\(the latest report the campaign holds, "
+                         r"[A-Z][a-z]+ 20\d\d\)", ltr.markdown)
 
 
 def test_filters_group_and_contact(st: Store) -> None:

@@ -19,6 +19,7 @@ from campaign.documents.letters.facts import (
     _Cite,
     _date_range,
     _Sources,
+    about,
     assign,
     case_history,
     gather_facts,
@@ -26,6 +27,7 @@ from campaign.documents.letters.facts import (
     names_recipient,
     relevance,
     requests,
+    sentence,
 )
 from campaign.documents.letters.recipients import (
     KIND_PLURAL,
@@ -240,7 +242,8 @@ def _shared(facts: Facts, book: _Book, to: str) -> dict[str, list[dict[str, Any]
     return {
         "events": [{"title": e["title"], "place": e.get("place"), "date": e["date"],
                     "date_text": _date_range(e["date"], e.get("end_date")),
-                    "cite": _Cite(book, e["sources"])} for e in facts.events],
+                    "sentence": sentence(e), "cite": _Cite(book, e["sources"])}
+                   for e in facts.events],
         "figures": [{"qualifier": f["qualifier"], "number": f"{f['number']:,}",
                      "subject": f["subject"], "according_to": f["according_to"],
                      "cite": _Cite(book, f["sources"])} for f in facts.figures],
@@ -262,7 +265,7 @@ def _case(person: dict[str, Any], book: _Book) -> dict[str, Any]:
             "description": person.get("description"), "status": person["status"],
             "status_text": person["status_text"],
             "reported": case_history(person) or (f"was reported {person['status']} {on}"
-                                                 if when else ""),
+                                                 if when else "is named by the campaign"),
             "cite": _Cite(book, person["sources"])}
 
 
@@ -340,7 +343,7 @@ def _outside(facts: Facts) -> str:
     if not days:
         return ""
     e = days[-1]
-    return f"{e['title']} ({dates.month_year(e['date'])})."
+    return sentence(e) + "."
 
 
 def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any], book: _Book,
@@ -535,10 +538,11 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             cases[r] = _case(person, book) if person else None
             focus[r] = extras[(k // step) % len(extras)] if facts.focus else None
             moment = next((pool[(k + j) % len(pool)] for j in range(len(pool))
-                           if not names_recipient(pool[(k + j) % len(pool)]["title"],
+                           if not names_recipient(about(pool[(k + j) % len(pool)]),
                                                   recipients[r])), None) if pool else None
             moments[r] = {"title": moment["title"], "date": moment["date"],
                           "date_text": _date_range(moment["date"], moment.get("end_date")),
+                          "sentence": sentence(moment),
                           "cite": _Cite(book, moment["sources"])} if moment else None
     letters = []
     for n, (who, address, case, extra, moment) in enumerate(

@@ -331,6 +331,30 @@ def names_recipient(text: str, who: dict[str, Any]) -> bool:
     return any(n and n.casefold() in text.casefold() for n in names)
 
 
+def about(e: dict[str, Any]) -> str:
+    """Everything an event's record says of it in words (title and summary)."""
+    return f"{e['title']} {e.get('summary') or ''}"
+
+
+def when(e: dict[str, Any]) -> str:
+    """'on 16–17 December 2011', 'in March 2012', 'in 2010'."""
+    return ("on " if len(e["date"]) == 10 else "in ") + _date_range(e["date"], e.get("end_date"))
+
+
+def clause(e: dict[str, Any]) -> str:
+    """An event as a clause in the past tense: 'in 2010 a GUE/NGL delegation … visited
+    Kazakhstan' (from the record's summary), else its title quoted, with its date."""
+    if e.get("summary"):
+        return f"{when(e)} {e['summary']}"
+    return _quoted(e)
+
+
+def sentence(e: dict[str, Any]) -> str:
+    """'On 16–17 December 2011 police opened fire on …' (no full stop: a citation follows)."""
+    text = clause(e)
+    return text[:1].upper() + text[1:]
+
+
 def _quoted(e: dict[str, Any]) -> str:
     return f"“{e['title']}” ({_date_range(e['date'], e.get('end_date'))})"
 
@@ -366,7 +390,7 @@ def _parliament(facts: Facts, book: _Book) -> list[dict[str, Any]]:
         return []
     e = acts[-1]
     return [{"kind": "parliament", "text": _Text(
-        f"The Parliament itself has acted: {_quoted(e)}", _Cite(book, e["sources"]), ".")}]
+        f"The Parliament itself has acted: {clause(e)}", _Cite(book, e["sources"]), ".")}]
 
 
 def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[str, Any]]:
@@ -374,7 +398,7 @@ def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     if not labels or labels == {"NI"}:
         return []
     own = [e for e in facts.all_events if group_labels(e["title"]) & labels
-           and not names_recipient(e["title"], who)]
+           and not names_recipient(about(e), who)]
     said = [f for f in facts.all_figures if group_labels(f.get("according_to")) & labels
             and "statement" in f["according_to"].casefold() and f.get("date")
             and not names_recipient(f["according_to"], who)]
@@ -383,10 +407,9 @@ def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     label = sorted(group_labels(" ".join([e["title"] for e in own]
                                          + [f["according_to"] for f in said])) & labels)[0]
     then = group_lineage(who.get("group"), label)
-    pieces: list[str | _Cite] = [f"Your group{then} has a record on Kazakhstan in the "
-                                 "campaign's sources: "]
+    pieces: list[str | _Cite] = [f"Your group{then} has a record on Kazakhstan: "]
     for n, e in enumerate(own[-2:]):
-        pieces += [("; " if n else "") + _quoted(e), _Cite(book, e["sources"])]
+        pieces += [("; " if n else "") + clause(e), _Cite(book, e["sources"])]
     if said:
         f = said[0]
         num = f"{f['number']:,}"
@@ -403,7 +426,7 @@ def _ties(facts: Facts, country: str) -> list[dict[str, Any]]:
     if found is None:
         words = [country, *([DEMONYMS[country]] if country in DEMONYMS else [])]
         found = facts.by_country[country] = [
-            e for e in facts.all_events if any(_mentions(e["title"], w) for w in words)]
+            e for e in facts.all_events if any(_mentions(about(e), w) for w in words)]
     return found
 
 
@@ -414,11 +437,11 @@ def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     if not country:
         return []
     out: list[dict[str, Any]] = []
-    ties = [e for e in _ties(facts, country) if not names_recipient(e["title"], who)]
+    ties = [e for e in _ties(facts, country) if not names_recipient(about(e), who)]
     if ties:
         pieces: list[str | _Cite] = [f"{country}'s own ties with Kazakhstan are on record: "]
         for n, e in enumerate(ties[-2:]):
-            pieces += [("; " if n else "") + _quoted(e), _Cite(book, e["sources"])]
+            pieces += [("; " if n else "") + clause(e), _Cite(book, e["sources"])]
         out.append({"kind": "country", "text": _Text(*pieces, ".")})
     for past in facts.past_meps:
         if past["id"] == who.get("id") or not past.get("country") \
@@ -429,9 +452,11 @@ def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
         acts = [e for e in facts.all_events if past["name"].casefold() in e["title"].casefold()]
         if acts:
             e = acts[0]
+            took = (f"took part {when(e)}, when {e['summary']}" if e.get("summary")
+                    else f"is named in the record: {_quoted(e)}")
             out.append({"kind": "predecessor", "text": _Text(
-                f"{past['name']}, then one of {country}'s MEPs, took up the case in the "
-                f"Parliament: {_quoted(e)}", _Cite(book, e["sources"]), ".")})
+                f"{past['name']}, then one of {country}'s MEPs, {took}",
+                _Cite(book, e["sources"]), ".")})
             break
     return out
 
@@ -457,16 +482,21 @@ def moments_of(facts: Facts) -> list[dict[str, Any]]:
 
 
 def case_history(person: dict[str, Any]) -> str:
-    """'was reported detained in March 2012 (charged with inciting social unrest), then
-    imprisoned in January 2014': what the sources report, each step with its date."""
+    """What the sources report of a case, in the past tense, with the date of the last
+    report: 'was arrested in connection with … and was imprisoned as a result of the
+    strike (as reported in January 2014)'; from the records' summaries where they have
+    them, else from the kind of each event and its date."""
     from campaign.status import STATUS_OF_KIND
 
     steps = []
     for e in person.get("events", []):
+        if e.get("summary"):
+            steps.append(str(e["summary"]))
+            continue
         date = e["date"]
         exact = len(date) == 10 and e.get("date_basis", "event") == "event"
-        when = f"on {dates.human(date)}" if exact else f"in {dates.month_year(date)}"
-        step = f"{STATUS_OF_KIND.get(e['kind'], e['kind'])} {when}"
+        on = f"on {dates.human(date)}" if exact else f"in {dates.month_year(date)}"
+        step = f"was reported {STATUS_OF_KIND.get(e['kind'], e['kind'])} {on}"
         if e.get("prison"):
             step += f" ({e['prison']})"
         if e.get("charge"):
@@ -476,5 +506,6 @@ def case_history(person: dict[str, Any]) -> str:
         steps.append(step)
     if not steps:
         return ""
-    return "was reported " + (steps[0] if len(steps) == 1
-                              else ", then ".join(steps[:-1]) + ", and " + steps[-1])
+    text = steps[0] if len(steps) == 1 else ", ".join(steps[:-1]) + " and " + steps[-1]
+    last = person["events"][-1]
+    return f"{text} (the latest report the campaign holds, {dates.month_year(last['date'])})"
