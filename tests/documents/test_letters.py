@@ -711,3 +711,9 @@ def test_a_prisoner_letter_made_again_gets_a_new_name(st: Store, tmp_path: Path)
     # The same Markdown again is the same file: written over, not renamed.
     L.commit(st, [ltr], L.plan_output(str(tmp_path / "m"), DocFormat.md, 1))
     assert L.commit(st, [ltr], L.plan_output(str(tmp_path / "m"), DocFormat.md, 1)).renamed == []
+
+
+def test_a_long_prisoner_letter_is_warned_about(st: Store) -> None:
+    [ltr] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
+                      note="We think of you. " * 200)
+    assert any("prisoner-support groups advise at most about 2,400" in w for w in ltr.warnings)

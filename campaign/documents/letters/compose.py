@@ -191,6 +191,8 @@ class Letter:
 
 
 LANGUAGES = {"en": "English", "ru": "Russian"}
+# Prisoner-support groups advise short letters: a censor reads every one.
+PRISONER_LETTER_MAX = 2400
 
 
 def languages(to: str, user_dir: str | Path | None = None) -> list[str]:
@@ -553,6 +555,10 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         if moment:  # one more part of the campaign's story, a different one per letter
             ctx["events"] = sorted([*ctx["events"], moment], key=lambda e: e["date"])
         subject, body = _split_subject(render(ctx))
+        if to in ("prisoner", "family") and len(body) > PRISONER_LETTER_MAX:
+            warnings.append(f"the letter to {who['name']} is {len(body):,} characters; "
+                            "prisoner-support groups advise at most about "
+                            f"{PRISONER_LETTER_MAX:,}: shorten the note")
         if not body.strip():
             raise TemplateError(f"the template for letters to {KIND_PLURAL[to]} wrote an empty "
                                 "letter", "check the template (campaign templates list)")

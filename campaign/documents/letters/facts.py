@@ -29,7 +29,6 @@ from campaign.documents.letters.recipients import (
     display_name,
     group_labels,
     group_lineage,
-    select_prisoners,
 )
 from campaign.store import Store
 
@@ -240,18 +239,20 @@ CASE_STATUSES = ("imprisoned", "detained", "charged", "on trial", "under investi
 def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
                  demand_ids: Sequence[str] = (), as_of: dt.date | None = None,
                  sender: str | None = None) -> Facts:
-    from campaign.people import persons
-
     as_of = as_of or dates.today()
     every_event = [e for e in store.events(planned=False) if dates.start(e["date"]) <= as_of]
     all_figures = store.figures()
     figures = [f for f in all_figures if f["subject"].casefold().startswith("deaths")]
+    # The people letters name, chosen as every document chooses them (campaign.selection:
+    # those the user names, else by the part they played, strike leaders first).
+    from campaign.selection import select_people
+
     if prisoners and to not in ("prisoner", "family"):
-        chosen = select_prisoners(store, prisoners, as_of)
+        chosen, _ = select_people(store, as_of=as_of, wanted=prisoners, max_people=0)
     else:
-        everyone = persons(store, as_of)
-        chosen = sorted((p for p in everyone if p["status"] in CASE_STATUSES),
-                        key=lambda p: (CASE_STATUSES.index(p["status"]), p["name"]))
+        count = store.conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+        chosen, _ = select_people(store, as_of=as_of, max_people=count,
+                                  statuses=CASE_STATUSES)
     demands, focus, demand_notes = letter_demands(store, to, as_of=as_of, wanted=demand_ids)
     campaign_contacts = store.contacts(kind="campaign")
     campaign_contact = next((c for c in campaign_contacts if c.get("url")), None)
