@@ -65,12 +65,12 @@ def letter(
     sender_email: Annotated[str | None, typer.Option(
         "--sender-email", help="Your email (the From of .eml drafts).")] = None,
     note: Annotated[str | None, typer.Option(
-        "--note", help="A UTF-8 file with your own paragraph.")] = None,
+        "--note", help="A UTF-8 text file (at most 64 KB) with your own paragraph.")] = None,
     demand: Annotated[list[str] | None, typer.Option(
         "--demand", help="Demand id to include (repeatable; see `campaign demands list`).")] = None,
     prisoner: Annotated[list[str] | None, typer.Option(
-        "--prisoner", help="A prisoner: the addressee with --to prisoner, else a case to "
-        "mention (repeatable).")] = None,
+        "--prisoner", help="A prisoner: the addressee with --to prisoner or family; for MEPs, "
+        "the cases to share out, one to a letter (repeatable).")] = None,
     lang: Annotated[str, typer.Option(
         "--lang", help="The letter's language: en; ru for letters to prisoners.")] = "en",
     fmt: Annotated[LetterFormat | None, typer.Option(

@@ -717,3 +717,14 @@ def test_a_long_prisoner_letter_is_warned_about(st: Store) -> None:
     [ltr] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
                       note="We think of you. " * 200)
     assert any("prisoner-support groups advise at most about 2,400" in w for w in ltr.warnings)
+
+
+def test_greens_record_says_the_group_kept_its_name(st: Store) -> None:
+    with st.transaction():
+        st.add_contact({"id": "gr-1", "name": "Grace O'GREEN", "kind": "mep", "country": "Ireland",
+                        "group": "Group of the Greens/European Free Alliance",
+                        "status": "current"}, ["ep-meps"])
+    [ltr] = L.prepare(st, "mep", sender=SENDER, contacts=["Grace O'Green"])
+    assert "a member of the Greens/EFA group" in ltr.markdown
+    assert "Your group, the Greens/EFA then as now, has a record on Kazakhstan: on 7 March " \
+           "2012 the Greens/EFA group tabled a motion" in ltr.markdown

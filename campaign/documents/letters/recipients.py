@@ -159,6 +159,7 @@ GROUP_PHRASES = {
 # Groups whose name changed: label -> the words of today's name. The 2012 GUE/NGL is
 # today's Left group; the Greens/EFA kept their name.
 RENAMED = {"GUE/NGL": ("the left",)}
+KEPT_NAME = ("Greens/EFA",)
 
 
 def group_phrase(group: str | None) -> str | None:
@@ -181,9 +182,12 @@ def _renamed(group: str | None, label: str) -> bool:
 
 def group_lineage(group: str | None, label: str) -> str:
     """', then called GUE/NGL,' when the group had another name at the time of a record
-    (with the commas a parenthetical needs), else ', the GUE/NGL group,'."""
+    (with the commas a parenthetical needs); ', the Greens/EFA then as now,' for a group
+    that kept its name; else nothing."""
     if _renamed(group, label):
         return f", then called {label},"
+    if label in KEPT_NAME:
+        return f", the {label} then as now,"
     return ""
 
 
