@@ -728,3 +728,17 @@ def test_greens_record_says_the_group_kept_its_name(st: Store) -> None:
     assert "a member of the Greens/EFA group" in ltr.markdown
     assert "Your group, the Greens/EFA then as now, has a record on Kazakhstan: on 7 March " \
            "2012 the Greens/EFA group tabled a motion" in ltr.markdown
+
+
+def test_a_role_hook_opens_the_letter(st: Store) -> None:
+    """Where the lead wires --committee: ep_bodies.why_member's "As …" phrase."""
+    def why(who: dict[str, Any]) -> str | None:
+        return ("As Vice-Chair of the Subcommittee on Human Rights" if who["id"] == "mep-96668"
+                else None)
+
+    letters = {ltr.recipient: ltr for ltr in
+               L.prepare(st, "mep", sender=SENDER, countries_=["IE"],
+                         relevance_hooks=[L.role_hook(why)])}
+    assert ("As Vice-Chair of the Subcommittee on Human Rights, and as one of Ireland's MEPs "
+            "and a member of the EPP group, you can help") in letters["Seán Kelly"].markdown
+    assert "Vice-Chair" not in letters["Lynn Boylan"].markdown

@@ -35,7 +35,13 @@ from campaign.documents.letters.compose import (
     sender_from,
     template_name,
 )
-from campaign.documents.letters.facts import Facts, default_demands, gather_facts
+from campaign.documents.letters.facts import (
+    Facts,
+    RelevanceHook,
+    default_demands,
+    gather_facts,
+    role_hook,
+)
 from campaign.documents.letters.layout import (
     EXTENSIONS,
     FORMATS,
@@ -78,6 +84,6 @@ __all__ = [
     "file_names", "gather_facts", "group_labels", "group_matches", "is_ambassador",
     "is_head_of_state", "letter_blocks", "mail_merge", "mep_address", "missing_address",
     "plan_output", "prepare", "proper_name", "read_note", "recipient_address", "salutation",
-    "add_postal_address", "check_person", "person_address",
+    "RelevanceHook", "add_postal_address", "check_person", "person_address", "role_hook",
     "select_contacts", "select_prisoners", "sender_from", "template_name", "who_gets_what",
 ]

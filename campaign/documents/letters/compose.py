@@ -382,6 +382,12 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
         "person": who["name"] if person else None, "died": who.get("status") == "died",
     }
     why = [] if person else relevance(who, to, facts, book, hooks)
+    roles = [str(f["text"]) for f in why if f["kind"] == "role"]
+    why = [f for f in why if f["kind"] != "role"]
+    if roles and recipient["opening"]:  # "As Vice-Chair of …, and as one of Ireland's MEPs"
+        seat = recipient["opening"]
+        recipient["opening"] = " and ".join(r.rstrip(".") for r in roles) + ", and " + \
+            seat[:1].lower() + seat[1:]
     figures = [] if person else [_yours(f, who) for f in shared["figures"]]
     prisoners = shared["prisoners"]
     if case is not None:

@@ -301,8 +301,20 @@ def unanswered(store: Store, sender: str | None) -> dict[str, str]:
 # -- relevance: why this recipient --------------------------------------------
 
 RelevanceHook = Callable[[dict[str, Any]], Sequence[dict[str, Any] | str]]
-"""A caller's facts about a recipient (e.g. their EP committees): each a sentence, or a
-dict with "text" (and optionally "sources", "kind")."""
+"""A caller's facts about a recipient: each a sentence, or a dict with "text" (and
+optionally "sources", "kind"). A fact of kind "role" ("As Vice-Chair of the
+Subcommittee on Human Rights") opens the letter, before the recipient's seat."""
+
+
+def role_hook(phrase: Callable[[dict[str, Any]], str | None]) -> RelevanceHook:
+    """A hook from a function giving a recipient's role as an "As …" phrase, or None
+    (e.g. campaign.ep_bodies.why_member for the committees named with --committee):
+    ``role_hook(lambda who: why_member(store, who["id"], wanted, as_of, with_date=True))``."""
+    def hook(who: dict[str, Any]) -> list[dict[str, Any]]:
+        said = phrase(who)
+        return [{"kind": "role", "text": said}] if said else []
+
+    return hook
 
 # Demonyms of the countries a store's MEPs come from, for "the German government …".
 DEMONYMS = {
