@@ -271,6 +271,7 @@ def letters_to_docx(letters: list[dict[str, Any]], *, title: str, author: str | 
         closing = doc.add_paragraph(parts["closing"])
         closing.paragraph_format.space_before = Pt(4)
         closing.paragraph_format.space_after = Pt(4 * 13.5)  # about four lines to sign
+        closing.paragraph_format.keep_with_next = True  # the name stays with the closing
         _lines_para(doc, parts["signature"])
         if parts["sources"]:
             _letter_blocks(doc, parts["sources"], small=True)
