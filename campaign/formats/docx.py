@@ -201,6 +201,37 @@ def _letter_blocks(doc: Any, blocks: list[dict[str, Any]], *, small: bool = Fals
                 p.add_run().add_break()
 
 
+_BASE: list[Any] = []  # one styled, empty letter document, reused by a mail merge
+
+
+def _letter_base() -> Any:
+    """An empty A4 document with the letters' fonts and margins.
+
+    Opening python-docx's template and naming the fonts costs ~30 ms, two thirds of
+    a letter: a merge of 705 Word letters takes it once. The document is emptied for
+    each letter (letters add no parts: no images, no links, no numbering), so what
+    one letter leaves behind is only the settings every letter shares.
+    """
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    if not _BASE:
+        doc = Document()
+        _fonts(doc)
+        for section in doc.sections:
+            section.page_height, section.page_width = Mm(297), Mm(210)
+            section.left_margin, section.right_margin = Mm(25), Mm(20)
+            section.top_margin = section.bottom_margin = Mm(20)
+        _BASE.append(doc)
+    doc = _BASE[0]
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return doc
+
+
 def letters_to_docx(letters: list[dict[str, Any]], *, title: str, author: str | None,
                     lang: str = "en", date: str | None = None) -> bytes:
     """Letters as Word letters on A4: sender block top right, the address in the
@@ -215,17 +246,11 @@ def letters_to_docx(letters: list[dict[str, Any]], *, title: str, author: str | 
     """
     import datetime as dt
 
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    doc = Document()
-    _fonts(doc)
-    for section in doc.sections:
-        section.page_height, section.page_width = Mm(297), Mm(210)
-        section.left_margin, section.right_margin = Mm(25), Mm(20)
-        section.top_margin = section.bottom_margin = Mm(20)
+    doc = _letter_base()
     tag = {"en": "en-GB", "ru": "ru-RU"}.get(lang, lang)
     props = doc.core_properties
     props.title = title
