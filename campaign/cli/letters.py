@@ -169,8 +169,8 @@ def _similarity(letters: list[Letter], *, err: bool) -> None:
     """The report every merge ends with, and a warning for nearly identical letters."""
     from campaign.documents.letters.similarity import NEAR, letter_text, report
 
-    if len(letters) < 2:
-        return
+    if len(letters) < 2 or letters[0].kind in ("prisoner", "family"):
+        return  # offices compare the letters they get; prisoners do not
     found = report([letter_text(ltr) for ltr in letters])
     typer.echo(found.line(), err=err)
     if found.near:
