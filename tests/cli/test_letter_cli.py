@@ -329,7 +329,7 @@ def test_prisoner_and_note_errors(error_line, cli, tmp_path: Path, case: str) ->
         "lang": (base + ["--prisoner", "Roza Tuletaeva", "--lang", "kk"],
                  ["'kk'", "en (English)", "ru (Russian)"]),
         "note-big": (base + ["--prisoner", "Roza Tuletaeva", "--note", str(tmp_path / "big")],
-                     ["big", "64 KB"]),
+                     ["big", "65,536"]),
         "note-fifo": (base + ["--prisoner", "Roza Tuletaeva", "--note", str(tmp_path / "fifo")],
                       ["fifo", "not a regular file"]),
         "no-address-contact": (["letter", "--to", "mep", "--contact", "Paul Murphy", *SENDER,

@@ -151,7 +151,7 @@ def read_note(path: str | Path | None) -> str | None:
                          hint="give --note a text file")
     if info.st_size > NOTE_LIMIT:
         raise InputError(f"is {info.st_size:,} bytes, more than the {NOTE_LIMIT // 1024} KB "
-                         "a note may have", path=str(path),
+                         f"({NOTE_LIMIT:,} bytes) a note may have", path=str(path),
                          hint="a note is your own paragraph: shorten it")
     try:
         raw = p.read_bytes()
