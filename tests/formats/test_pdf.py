@@ -165,7 +165,7 @@ def test_a_list_item_hangs_its_wrapped_lines_under_its_text() -> None:
     (margin, _, dear), (marker_x, marker_y, marker), (text_x, text_y, first), *rest = shown
     assert (dear, marker, first.split()[0]) == ("Dear Ana,", "•", "Alpha")
     assert marker_x == pytest.approx(margin) and text_y == pytest.approx(marker_y)
-    assert text_x == pytest.approx(margin + 15.4, abs=0.5)  # 1.4em of 11 pt (issue 13)
+    assert text_x == pytest.approx(margin + 14.7, abs=0.5)  # 1.4em of 10.5 pt (issue 13)
     assert len(rest) >= 2 and rest[-1][2].endswith("Omega")
     assert all(x == pytest.approx(text_x) for x, _, _ in rest)
 
@@ -209,7 +209,7 @@ def test_a_letter_has_room_to_sign_and_unbroken_citation_markers() -> None:
         assert text.count("[") == text.count("]")
     ys = {t.strip(): y for y, t in _lines_of(pdf, len(PdfReader(io.BytesIO(pdf)).pages) - 1)}
     gap = ys["Yours sincerely,"] - ys["Jane Doe"]
-    assert gap > 4 * 11  # four lines of 11 pt, at least
+    assert gap > 4 * 10.5  # four lines of 10.5 pt, at least
     # The window address sits where a DL window shows it: 50 mm from the top of A4.
     first = dict((t.strip(), y) for y, t in _lines_of(pdf, 0))
     from_top_mm = (841.89 - first["Seán Kelly MEP"]) / 72 * 25.4
