@@ -13,8 +13,9 @@ from campaign.store import Store
 
 def add_demand(store: Store, *, text: str, addressed_to: str | None, sources: list[str],
                demand_id: str | None = None, made: str | None = None,
-               made_by: str | None = None, persons: Sequence[str] = (),
-               process: str | None = None, ask: str | None = None) -> str:
+               made_by: str | None = None, made_in: str | None = None,
+               persons: Sequence[str] = (), process: str | None = None,
+               ask: str | None = None) -> str:
     """Add a demand; ``persons`` (names) or ``process`` say what it concerns, and so
     when it lapses (see campaign.selection)."""
     from campaign.people import find_id
@@ -23,6 +24,9 @@ def add_demand(store: Store, *, text: str, addressed_to: str | None, sources: li
         raise UsageError("a demand needs its text")
     if made is not None:
         made = dates.parse_partial(made, "--made")
+    if made_in is not None and made_in not in sources:
+        raise UsageError(f"--made-in '{made_in}' is not one of the demand's --source",
+                         "cite the source it was made in with --source too")
     if ask is not None and not ask.strip():
         raise UsageError("--ask is blank", "give the demand as a phrase, e.g. 'release all "
                                            "political prisoners'")
@@ -34,7 +38,8 @@ def add_demand(store: Store, *, text: str, addressed_to: str | None, sources: li
     did = demand_id or names.unique_slug(" ".join(text.split()[:6]), taken)
     store.add_cited("demands", "demand",
                     {"id": did, "text": text.strip(), "addressed_to": addressed_to,
-                     "quotes": [], "made": made, "made_by": made_by, "concerns": concerns,
+                     "quotes": [], "made": made, "made_by": made_by, "made_in": made_in,
+                     "concerns": concerns,
                      "ask": ask.strip().rstrip(".") if ask else None}, sources)
     return did
 

@@ -121,6 +121,7 @@ class Demand(Cited):
     # When and by whom the demand was first made (default: its earliest source).
     made: str | None = None
     made_by: str | None = None
+    made_in: str | None = None  # the source (id) in which the demand was made
     concerns: Concerns | None = None
     # The demand as an infinitive phrase without "to"; "{persons}" stands for the
     # people concerned who are still held as of the document's date.
@@ -206,6 +207,9 @@ class Pack(Record):
         for ever, since no release of theirs could ever be reported."""
         ids = {p.id for p in self.persons}
         for d in self.demands:
+            if d.made_in is not None and d.made_in not in d.sources:
+                raise ValueError(f"demand '{d.id}' is made_in '{d.made_in}', which it does "
+                                 "not cite; add it to its sources")
             for pid in (d.concerns.persons if d.concerns else []):
                 if pid not in ids:
                     raise ValueError(f"demand '{d.id}' concerns '{pid}', who is not one of "

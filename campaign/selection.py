@@ -68,9 +68,12 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def join_names(names: Sequence[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
+def join_names(names: Sequence[str], most: int | None = None) -> str:
+    """'A', 'A and B', 'A, B and C'; with ``most``, 'A, B and 3 others' beyond it."""
     names = list(names)
+    if most is not None and len(names) > most:
+        rest = len(names) - most
+        names = [*names[:most], f"{rest:,} other" + ("s" if rest > 1 else "")]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
@@ -103,22 +106,47 @@ def _addressee(addressed_to: str | None) -> str | None:
     return _ADDRESSEES.get(addressed_to.casefold(), addressed_to)
 
 
-def _person_states(store: Store, ids: Sequence[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
+def _person_states(store: Store, ids: Sequence[str], as_of: dt.date,
+                   everyone: Mapping[str, dict[str, Any]] | None = None,
+                   ) -> dict[str, dict[str, Any]]:
+    """The people a demand concerns, with their status as of the date; ``everyone`` (read
+    once for a whole selection) saves reading the store per demand."""
     if not ids:
         return {}
+    if everyone is None:
+        from campaign.people import persons
+
+        everyone = {p["id"]: p for p in persons(store, as_of)}
+    return {pid: everyone[pid] for pid in ids if pid in everyone}
+
+
+def _everyone(store: Store, demands: Sequence[Mapping[str, Any]],
+              as_of: dt.date) -> dict[str, dict[str, Any]] | None:
+    if not any(_concerns(d)["persons"] for d in demands):
+        return None
     from campaign.people import persons
 
-    return {p["id"]: p for p in persons(store, as_of) if p["id"] in ids}
+    return {p["id"]: p for p in persons(store, as_of)}
 
 
 def _made(demand: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> tuple[
         str | None, str | None]:
-    """(made, made_by): the record's own, else its earliest source's date and publisher."""
+    """(made, made_by): the record's own, else the date and publisher of the source it
+    was made in (``made_in``), else of its earliest source."""
     cited = sorted((known[s] for s in demand.get("sources", []) if s in known),
                    key=lambda s: dates.start(s["published"]))
-    made = demand.get("made") or (cited[0]["published"] if cited else None)
-    made_by = demand.get("made_by") or (cited[0]["publisher"] if cited else None)
+    origin = known.get(demand.get("made_in") or "") or (cited[0] if cited else None)
+    made = demand.get("made") or (origin["published"] if origin else None)
+    made_by = demand.get("made_by") or (origin["publisher"] if origin else None)
     return made, made_by
+
+
+def _made_in(demand: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> str | None:
+    if demand.get("made_in") in known:
+        return str(demand["made_in"])
+    cited = sorted((s for s in demand.get("sources", []) if s in known),
+                   key=lambda s: dates.start(known[s]["published"]))
+    return cited[0] if cited else None
 
 
 def demand_is_current(store: Store, demand: Mapping[str, Any], as_of: dt.date,
@@ -170,9 +198,10 @@ def _sentence(phrase: str) -> str:
 
 
 def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: int,
-           known: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+           known: Mapping[str, Mapping[str, Any]], max_names: int | None = None,
+           people: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     concerns = _concerns(demand)
-    states = _person_states(store, concerns["persons"], as_of)
+    states = _person_states(store, concerns["persons"], as_of, people)
     current, why = _is_current(store, demand, as_of, lapse_years, known, states)
     made, made_by = _made(demand, known)
     ask = demand.get("ask") or _ask_from_text(demand["text"])
@@ -181,9 +210,10 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
     everyone = [states[p]["name"] for p in concerns["persons"] if p in states]
     gone = [states[p] for p in concerns["persons"]
             if p in states and states[p]["status"] in GONE]
-    then = ask.replace("{persons}", join_names(everyone))
+    then = ask.replace("{persons}", join_names(everyone, max_names))
+    capped = max_names is not None and len(held) > max_names
     if "{persons}" in ask:
-        ask = ask.replace("{persons}", join_names(held if current else everyone))
+        ask = ask.replace("{persons}", join_names(held if current else everyone, max_names))
     history = None
     if made:
         # What was asked then, everyone it named included: history, not a demand.
@@ -193,7 +223,7 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
                    else f"In {dates.month_year(made)} {who} called for this: {then}.")
     visible = published_by((known[s] for s in demand["sources"] if s in known), as_of)
     text = demand["text"]
-    if current and gone:
+    if current and (gone or (capped and "{persons}" in (demand.get("ask") or ""))):
         # The record's own words would ask for someone already released: say what still stands.
         text = _sentence(ask)
     return {
@@ -205,6 +235,8 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
         "quotes": list(demand.get("quotes") or []),
         "made": made,
         "made_by": made_by,
+        # The history sentence is cited to the source the demand was made in.
+        "made_in": _made_in(demand, known) if _made_in(demand, known) in visible else None,
         "concerns": concerns,
         "current": current,
         "ask": ask,
@@ -215,7 +247,8 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
 
 
 def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
-                   lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
+                   lapse_years: int = LAPSE_YEARS,
+                   max_names: int | None = None) -> list[dict[str, Any]]:
     """Default (wanted empty): the demands that are current as of `as_of`.
 
     wanted: exactly those ids, in that order (an unknown id is a NotFoundError
@@ -225,14 +258,17 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
 
     Each dict: id, text (safe to print as a current demand when ``current``),
     record_text, addressed_to, sources (only those published by ``as_of``),
-    quotes, made, made_by, concerns ({"persons": [...], "process": str|None}),
+    quotes, made, made_by, made_in (the source id it was made in, if published by
+    ``as_of``), concerns ({"persons": [...], "process": str|None}),
     current, ask (infinitive phrase without "to"), history, lapsed_because,
     left_out (names dropped from the ask because they were released or died).
+    ``max_names`` bounds the people an ask names ("..., B and 1,992 others").
     """
     known = {s["id"]: s for s in store.sources()}
     if wanted:
         chosen = [store.demand(d) for d in dict.fromkeys(wanted)]  # unknown ids fail first
-        out = [_shape(store, d, as_of, lapse_years, known) for d in chosen]
+        people = _everyone(store, chosen, as_of)
+        out = [_shape(store, d, as_of, lapse_years, known, max_names, people) for d in chosen]
         for d in out:
             if d["made"] and dates.start(d["made"]) > as_of:
                 raise UsageError(
@@ -241,7 +277,9 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
                     "choose a later --as-of or another demand",
                 )
         return out
-    shaped = [_shape(store, d, as_of, lapse_years, known) for d in store.demands()]
+    every = store.demands()
+    people = _everyone(store, every, as_of)
+    shaped = [_shape(store, d, as_of, lapse_years, known, max_names, people) for d in every]
     return [d for d in shaped if d["current"]]
 
 
@@ -249,7 +287,9 @@ def all_demands(store: Store, *, as_of: dt.date,
                 lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
     """Every demand, shaped as in ``select_demands``, current or not (for `demands list`)."""
     known = {s["id"]: s for s in store.sources()}
-    return [_shape(store, d, as_of, lapse_years, known) for d in store.demands()]
+    every = store.demands()
+    people = _everyone(store, every, as_of)
+    return [_shape(store, d, as_of, lapse_years, known, people=people) for d in every]
 
 
 def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]:

@@ -412,6 +412,7 @@ def test_demands_know_their_date(pack: dict[str, Any]) -> None:
     persons = {p["id"] for p in pack["persons"]}
     for d in pack["demands"]:
         assert DATE_RE.match(d["made"]) and d["made_by"], d["id"]
+        assert d["made_in"] in d["sources"], d["id"]  # the source it was made in
         # made no later than the first source that reports it
         published = sorted(sources[s]["published"] for s in d["sources"])
         assert d["made"][:len(published[0])] <= published[0], d["id"]

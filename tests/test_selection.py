@@ -229,3 +229,50 @@ def test_pack_refuses_a_demand_about_an_unknown_person(tmp_path) -> None:  # typ
         read_pack(path)
     path.write_text(path.read_text(encoding="utf-8").replace(", bob", ""), encoding="utf-8")
     assert read_pack(path)["demands"][0]["concerns"] == {"persons": ["ann"], "process": None}
+
+
+def test_an_ask_names_at_most_max_names(store: Store) -> None:
+    [d] = select_demands(store, as_of=TODAY, wanted=["release-named-prisoners"], max_names=2)
+    assert d["ask"] == "immediately release Akhzhanat Aminov, Vladimir Kozlov and 4 others"
+    assert d["text"] == "Immediately release Akhzhanat Aminov, Vladimir Kozlov and 4 others."
+    [d] = select_demands(store, as_of=IN_2012, wanted=["release-named-prisoners"], max_names=7)
+    assert d["text"].startswith("Immediately release Natalia Sokolova")  # the record's words
+
+
+def test_rules_hold_on_any_date(store: Store) -> None:
+    """Over dates from 2010 to 2035: no current demand asks for someone released or dead,
+    no process demand is current on a source three years old, every source cited was
+    published by the date, and nobody named is unknown on that date."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from campaign import dates
+
+    known = {s["id"]: s for s in store.sources()}
+
+    @settings(max_examples=40, deadline=None)
+    @given(day=st.dates(dt.date(2010, 1, 1), dt.date(2035, 12, 31)))
+    def check(day: dt.date) -> None:
+        people = _statuses(store, day)
+        gone = {p["name"] for p in people.values() if p["status"] in RELEASED_OR_DEAD}
+        for d in select_demands(store, as_of=day):
+            assert d["current"] and dates.start(d["made"]) <= day
+            assert not any(n in d["ask"] or n in d["text"] for n in gone), (day, d["id"])
+            assert all(dates.start(known[s]["published"]) <= day for s in d["sources"])
+            if not d["concerns"]["persons"]:
+                newest = max(dates.start(known[s]["published"]) for s in d["sources"])
+                assert newest.replace(year=newest.year + 3) > day, (day, d["id"])
+        named, others = select_people(store, as_of=day)
+        assert len(named) <= 8 and others >= 0
+        for p in named:
+            assert p["status"] is not None
+            assert all(dates.start(known[s]["published"]) <= day for s in p["status_sources"])
+
+    check()
+
+
+def test_made_in_is_the_source_of_the_history(store: Store) -> None:
+    [d] = select_demands(store, as_of=TODAY, wanted=["suspend-eu-agreement"])
+    assert d["made_in"] == "socialistworld-2012-03"
+    [d] = select_demands(store, as_of=IN_2012, wanted=["release-political-prisoners"])
+    assert d["made_in"] == "greens-efa-2012-03-07"

@@ -106,6 +106,8 @@ def demands_add(
     made_by: Annotated[str | None, typer.Option(
         "--made-by", help="Who made it, e.g. 'the Greens/EFA group in the European "
                           "Parliament'.")] = None,
+    made_in: Annotated[str | None, typer.Option(
+        "--made-in", help="The source (one of --source) in which it was made.")] = None,
     concerns: Annotated[list[str] | None, typer.Option(
         "--concerns", help="A person it is about (repeatable): it lapses when all are "
                            "reported released or dead.")] = None,
@@ -121,7 +123,7 @@ def demands_add(
     st = store(ctx)
     with st.transaction():
         did = add_demand(st, text=text, addressed_to=addressed_to, sources=source,
-                         demand_id=demand_id, made=made, made_by=made_by,
+                         demand_id=demand_id, made=made, made_by=made_by, made_in=made_in,
                          persons=concerns or [], process=process, ask=ask)
     typer.echo(f"added demand {did}")
 

@@ -38,6 +38,11 @@ BODIES = ("branch", "conference", "trades-council")
 FORMATS = (DocFormat.md, DocFormat.txt, DocFormat.html, DocFormat.docx, DocFormat.pdf)
 TEMPLATE = "resolution.md.j2"
 MAX_PEOPLE = 8
+# A motion carries a few demands: by default at most this many of the current ones, those
+# about people first, and only those a government or the EU institutions can act on.
+MAX_DEMANDS = 5
+_ACTIONABLE = ("government", "high representative", "eeas", "european parliament",
+               "european union", "eu ", "council", "commission")
 
 # The bundled campaign's records, by id; absent ones are skipped.
 UNION_EVENTS = ("labour-code-amendments",)
@@ -88,6 +93,9 @@ def representatives(country: str | None) -> dict[str, Any]:
     if not country or not country.strip():
         return {"country": None, "kind": "unknown", "to": ["our elected representatives"],
                 "ask_them": "our elected representatives"}
+    if not country.isprintable():
+        raise UsageError("--country: the name has control characters",
+                         "type the country's name, e.g. Ireland")
     code = countries.code_of(country)
     if code is None:
         close = names.suggest(country, countries.known_names())
@@ -234,8 +242,8 @@ def _past_people(store: Store, everyone: list[dict[str, Any]], as_of: dt.date,
         if arrest and cites.knows_any(arrest["sources"]):
             arrested.append((p, arrest))
     arrests = None
-    if arrested:
-        shown = arrested[:max_people]
+    shown = arrested[:max_people]
+    if shown:
         first = shown[0][1]
         arrests = {
             "names": [md(p["name"]) for p, _ in shown],
@@ -311,13 +319,20 @@ def _campaign(store: Store, cites: Citations) -> dict[str, Any] | None:
         (contacts[0] if contacts else None)
     if contact is None:
         return {"name": None, "url": md(url), "given": None, "cite": ""} if url else None
-    giving = [s for s in _supporting(store, contact["sources"], contact["url"])
+    giving = [s for s in _supporting(store, contact["sources"], _bare_address(contact["url"]))
               if cites.knows(s)]
     if not giving:
         return None
     first = min((store.source(s) for s in giving), key=lambda s: dates.start(s["published"]))
     return {"name": md(contact["name"]), "url": md(contact["url"]),
             "given": dates.month_year(first["published"]), "cite": cites.cite(giving)}
+
+
+def _bare_address(url: str) -> str:
+    """'https://www.example.org/' -> 'example.org': how a source prints an address."""
+    import re
+
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip(), flags=re.I).rstrip("/")
 
 
 def _day_of_action(store: Store, as_of: dt.date, cites: Citations) -> dict[str, Any] | None:
@@ -370,7 +385,17 @@ def resolution_context(
     as_of = as_of or dates.today()
     lapse = LAPSE_YEARS if lapse_years is None else lapse_years
     cites = Citations(store, as_of=as_of)
-    demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse)
+    if not any(cites.knows(s["id"]) for s in store.sources()):
+        first = min((s["published"] for s in store.sources()), key=dates.start, default=None)
+        raise UsageError(
+            f"--as-of {as_of.isoformat()}: no source was published by then, so the motion "
+            "would have no facts",
+            f"give a date from {dates.human(first)} on" if first else
+            "add a source first (`campaign sources add`)")
+    demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse,
+                             max_names=max_people)
+    if not demand_ids:
+        demands = _default_demands(demands)
     people, others = select_people(store, as_of=as_of, wanted=prisoner_names,
                                    max_people=max_people)
     reps = representatives(country if country is not None else store.profile().get("country"))
@@ -436,15 +461,17 @@ def resolution_context(
         item = {"id": d["id"], "current": d["current"], "ask": md(d["ask"]),
                 "text": md(d["text"]), "text_bare": md(d["text"].rstrip().rstrip(".")),
                 "history": md(history),
-                "history_clause": md(history[:1].lower() + history[1:]),
-                "addressed_to": md(d["addressed_to"]), "cite": cites.cite(d["sources"])}
+                "history_clause": md((history[:1].lower() + history[1:]).rstrip(".")),
+                "addressed_to": md(d["addressed_to"]),
+                "cite": cites.cite(d["sources"] if d["current"] or not d["made_in"]
+                                   else [d["made_in"]])}
         demand_data.append(item)
         if not d["current"]:
             warnings.append(lapsed_warning(d))
     campaign = _campaign(store, cites)
 
     anniversary = None
-    if key:
+    if key and key["id"] in events:  # an event not yet happened has no anniversary
         found = next_anniversary(key, as_of)
         if found:
             anniversary = {**found, "locality": md(key.get("locality"))}
@@ -469,6 +496,16 @@ def resolution_context(
         "sources": [{**s, "title": md(s["title"]), "publisher": md(s["publisher"]),
                      "document": None} for s in cites.sources()],
     }
+
+
+def _default_demands(current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The few current demands a body can press on the embassy and its representatives:
+    those about people first (the release of prisoners), then the rest in pack order."""
+    fit = [d for d in current
+           if any(w in f"{(d.get('addressed_to') or 'government').casefold()} "
+                  for w in _ACTIONABLE)]
+    fit.sort(key=lambda d: 0 if d["concerns"]["persons"] else 1)
+    return fit[:MAX_DEMANDS]
 
 
 def _role(p: dict[str, Any]) -> str:

@@ -65,6 +65,7 @@ def test_add_a_demand_about_people(cli, error_line) -> None:  # type: ignore[no-
     r = cli("demands", "add", "Free Roza Tuletaeva.", "--source", "socialistworld-2014-01",
             "--id", "free-roza", "--concerns", "Rosa Tuletaeva", "--ask", "release {persons}",
             "--made", "2014-01", "--made-by", "Campaign Kazakhstan",
+            "--made-in", "socialistworld-2014-01",
             "--addressed-to", "Government of Kazakhstan")
     assert r.exit_code == 0, r.stderr
     listed = _listed(cli, "--as-of", "2026-12-01")["free-roza"]
@@ -75,4 +76,8 @@ def test_add_a_demand_about_people(cli, error_line) -> None:  # type: ignore[no-
                                             "Roza Tuletaevna"))
     assert error_line(cli("demands", "add", "Free X.", "--source", "socialistworld-2014-01",
                           "--made", "2014-13"), 2)
+    assert "--made-in" in error_line(cli("demands", "add", "Free X.", "--source",
+                                         "socialistworld-2014-01", "--made-in",
+                                         "greens-efa-2012-03-07"), 2)
     assert "free-x" not in _listed(cli)
+    assert listed["made_in"] == "socialistworld-2014-01"

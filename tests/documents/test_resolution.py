@@ -148,6 +148,10 @@ def test_chosen_lapsed_demand_is_history_with_a_warning(cli) -> None:  # type: i
     notes = r.stdout.split("notes:")[1].split("believes:")[0]
     assert "That in March 2012 Paul Murphy MEP (GUE/NGL) called on the EU High Representative" \
         in notes
+    cited = re.search(r"all political prisoners are released \[(\d+)\]\.\n", notes)
+    assert cited, notes  # cited to the one statement the demand was made in
+    _, listed = split_sources(r.stdout)
+    assert listed[int(cited.group(1))].startswith("Kazakhstan: European Parliament forced")
     resolves = r.stdout.split("resolves:")[1]
     assert "Partnership and Cooperation Agreement" not in resolves
     assert "supporting these demands" not in resolves
@@ -262,12 +266,18 @@ def test_two_thousand_prisoners_keep_the_motion_short(tmp_path: Path) -> None:
                                         "date_basis": "report",
                                         "summary": "was imprisoned as a result of the strike",
                                         "sources": ["socialistworld-2014-01"]}]})
+        st.add_cited("demands", "demand", {
+            "id": "free-all-2000", "text": "Free them all.", "quotes": [],
+            "addressed_to": "Government of Kazakhstan", "ask": "release {persons}",
+            "concerns": {"persons": [f"p{n}" for n in range(2000)], "process": None}},
+            ["socialistworld-2014-01"])
     ctx = resolution_context(st, as_of=dt.date(2026, 11, 23))
     text = render_markdown(ctx)
     words = len(text.split())
     assert words < 1300, words  # one to two pages
     named = len(re.findall(r"Prisoner Number\d{4}", text))
-    assert named <= 16  # the prisoner list and the arrests note, eight each at most
+    assert named <= 24  # the prisoner list, the arrests note and the demand: eight each at most
+    assert "and 1,992 others" in text  # the demand for their release
     assert "at least 2,0" in text or "at least 1,9" in text
     st.close()
 
@@ -414,3 +424,54 @@ def test_readme_sample_is_what_comes_out(cli) -> None:  # type: ignore[no-untype
     out = cli(*DEFAULT).stdout
     for line in sample:
         assert line in out, line
+
+
+def test_a_few_demands_that_a_government_can_act_on(cli) -> None:  # type: ignore[no-untyped-def]
+    resolves = cli("resolution", "--as-of", "2014-02-01").stdout.split("resolves:")[1]
+    demands = resolves.split("supporting these demands:")[1].split("\n1. ")[0]
+    items = [line for line in demands.splitlines() if line.startswith("   - ")]
+    assert 2 <= len(items) <= 5
+    assert items[0].startswith("   - Release all political prisoners")
+    assert "McCartney" not in demands and "Trade unions and MEPs" not in demands
+
+
+def test_pdf_is_one_to_two_pages(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    for body, args in BODY_RUNS.items():
+        out = tmp_path / f"{body}.pdf"
+        assert cli(*args, "-o", str(out)).exit_code == 0
+        assert 1 <= len(PdfReader(str(out)).pages) <= 2, body
+
+
+def test_campaign_address_with_a_scheme_is_still_found_in_its_source(store) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from campaign.documents.resolution import resolution_context
+
+    with store.transaction():
+        store.conn.execute("UPDATE contacts SET url = 'https://www.campaignkazakhstan.org/' "
+                           "WHERE id = 'campaign-kazakhstan'")
+        store.set_meta("campaign_url", "https://www.campaignkazakhstan.org/")
+    ctx = resolution_context(store, as_of=dt.date(2026, 11, 23))
+    assert ctx["campaign"] and ctx["campaign"]["given"] == "March 2012"
+
+
+def test_a_day_of_action_only_when_a_source_says_one_is_called(cli) -> None:  # type: ignore[no-untyped-def]
+    before = cli("resolution", "--as-of", "2026-11-23").stdout.split("resolves:")[1]
+    assert "day of action" not in before and "To mark the 15th anniversary" in before
+    assert cli("sources", "add", "--id", "call-2026", "--title", "Call for a day of action",
+               "--publisher", "Campaign Kazakhstan", "--date", "2026-11-01").exit_code == 0
+    r = cli("events", "add", "International day of action for the Zhanaozen prisoners",
+            "--date", "2026-12-16", "--kind", "day-of-action", "--source", "call-2026")
+    assert r.exit_code == 0, r.stderr
+    from campaign.store import Store
+
+    with Store() as st, st.transaction():
+        st.conn.execute("UPDATE events SET planned = 1 WHERE kind = 'day-of-action' "
+                        "AND date = '2026-12-16'")
+    after = cli("resolution", "--as-of", "2026-11-23").stdout
+    resolves = after.split("resolves:")[1]
+    assert re.search(r"To support the International day of action for the Zhanaozen prisoners "
+                     r"on 16 December 2026 \[\d\]\.", resolves)
+    assert "Call for a day of action. Campaign Kazakhstan, 1 November 2026." in after
