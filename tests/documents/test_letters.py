@@ -742,3 +742,19 @@ def test_a_role_hook_opens_the_letter(st: Store) -> None:
     assert ("As Vice-Chair of the Subcommittee on Human Rights, and as one of Ireland's MEPs "
             "and a member of the EPP group, you can help") in letters["Seán Kelly"].markdown
     assert "Vice-Chair" not in letters["Lynn Boylan"].markdown
+
+
+def test_an_address_added_by_hand_does_not_make_a_past_mep_current(st: Store) -> None:
+    from campaign.contacts import add_contact
+
+    with st.transaction():  # `contacts add` of an existing record makes it current again
+        add_contact(st, {"id": "paul-murphy", "name": "Paul Murphy", "kind": "mep",
+                         "postal_address": "Dublin 8"}, ["socialistworld-2014-01"])
+    [ltr] = L.prepare(st, "mep", sender=SENDER, contacts=["Paul Murphy"])
+    assert "You served as one of Ireland's MEPs (2011–2014)" in ltr.markdown
+    assert "Paul Murphy  \nDublin 8" in ltr.markdown and "European Parliament  \n" \
+        not in ltr.markdown
+    assert any("2011–2014" in w for w in ltr.warnings)
+    # A default merge still leaves him out.
+    assert "Paul Murphy" not in {x.recipient for x in L.prepare(st, "mep", sender=SENDER,
+                                                                 countries_=["IE"])}

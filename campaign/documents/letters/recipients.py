@@ -248,7 +248,7 @@ def select_contacts(store: Store, to: str, *, countries_: Sequence[str] = (),
     else:
         everyone = store.contacts(kind=to)
         found = [c for c in everyone if c["status"] == "current"]
-        recent = [c for c in found if not c["historical"]]
+        recent = [c for c in found if not is_past(c)]
         # An embassy outlives the report it was recorded from: a historical embassy is
         # still written to, unless a current record (e.g. with its address) was added.
         if to != "embassy" or recent:
@@ -333,9 +333,22 @@ def check_person(person: dict[str, Any], to: str, *, released_ok: bool = False) 
     return None
 
 
+_ROLE_YEARS = re.compile(r"\((\d{4})\s*[–-]\s*(\d{4})\)")
+
+
+def is_past(contact: dict[str, Any], today: dt.date | None = None) -> bool:
+    """A contact recorded in a role they held in the past: historical, a former MEP, or
+    a role whose own words say it ended ("MEP … (2011–2014)"), even after an address
+    added by hand has made the record current again."""
+    if contact.get("historical") or contact.get("status", "current") != "current":
+        return True
+    years = _ROLE_YEARS.search(contact.get("role") or "")
+    return years is not None and int(years.group(2)) < (today or dt.date.today()).year
+
+
 def historical_note(contact: dict[str, Any]) -> str | None:
     """A warning for a contact who held their role in the past: when they held it."""
-    if not contact.get("historical") and contact.get("status", "current") == "current":
+    if not is_past(contact):
         return None
     role = contact.get("role") or KIND_WORD.get(contact.get("kind", ""), "contact")
     when = f"as of {dates.human(contact['as_of'])}" if contact.get("as_of") else "in the past"
@@ -434,9 +447,6 @@ def mep_address(contact: dict[str, Any]) -> list[str]:
     return lines
 
 
-def is_past(contact: dict[str, Any]) -> bool:
-    """A contact recorded in a role they held in the past (historical, or a former MEP)."""
-    return bool(contact.get("historical")) or contact.get("status", "current") != "current"
 
 
 def recipient_address(contact: dict[str, Any], kind: str) -> list[str] | None:
