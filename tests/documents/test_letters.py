@@ -758,3 +758,17 @@ def test_an_address_added_by_hand_does_not_make_a_past_mep_current(st: Store) ->
     # A default merge still leaves him out.
     assert "Paul Murphy" not in {x.recipient for x in L.prepare(st, "mep", sender=SENDER,
                                                                  countries_=["IE"])}
+
+
+def test_news_from_outside_is_recent_news(st: Store) -> None:
+    import datetime as dt
+
+    [then] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
+                       as_of=dt.date(2014, 1, 10))
+    assert "A little news from outside: In December 2013 the second anniversary" in \
+        then.markdown or "A little news from outside: On 16 December 2013" in then.markdown
+    assert "10 January 2014" in then.markdown  # the letter's date is the document's date
+    _is_prisoner_letter(then.markdown)
+    [now] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
+                      as_of=dt.date(2026, 12, 1))
+    assert "news from outside" not in now.markdown  # twelve years on, it is not news
