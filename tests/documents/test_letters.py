@@ -772,3 +772,25 @@ def test_news_from_outside_is_recent_news(st: Store) -> None:
     [now] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
                       as_of=dt.date(2026, 12, 1))
     assert "news from outside" not in now.markdown  # twelve years on, it is not news
+
+
+def _readme_block(after: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    start = readme.index(after)
+    body = readme[readme.index("```text\n", start) + 8:]
+    return body[:body.index("```")]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("**", "").replace("  \n", "\n").split())
+
+
+def test_the_readme_letters_are_as_they_come_out(st: Store) -> None:
+    sender = L.Sender("Jane Doe", None, "Unite Dublin Central")
+    [mep] = L.prepare(st, "mep", sender=sender, contacts=["Mairead McGuinness"])
+    shown = _readme_block("A short letter to an MEP, as it comes out")
+    body = mep.markdown[mep.markdown.index("Dear Mairead"):mep.markdown.index("\n---")]
+    assert _words(shown) == _words(body)
+    [prisoner] = L.prepare(st, "prisoner", sender=sender, prisoners=["Roza Tuletaeva"])
+    shown = _readme_block("**Letters to prisoners** follow")
+    assert _words(shown) == _words(prisoner.markdown[prisoner.markdown.index("Dear Roza"):])
