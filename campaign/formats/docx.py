@@ -15,6 +15,7 @@ and LibreOffice substitutes the metric-compatible Liberation Sans, which does to
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 from campaign.formats.pdf import markdown_blocks
@@ -202,6 +203,7 @@ def _letter_blocks(doc: Any, blocks: list[dict[str, Any]], *, small: bool = Fals
 
 
 _BASE: list[Any] = []  # one styled, empty letter document, reused by a mail merge
+_BASE_LOCK = threading.Lock()  # a library caller may make letters from several threads
 
 
 def _letter_base() -> Any:
@@ -233,7 +235,7 @@ def _letter_base() -> Any:
 
 
 def letters_to_docx(letters: list[dict[str, Any]], *, title: str, author: str | None,
-                    lang: str = "en", date: str | None = None) -> bytes:
+                    lang: str = "en") -> bytes:
     """Letters as Word letters on A4: sender block top right, the address in the
     envelope window, the date, the subject, salutation, spaced paragraphs, the closing
     with four lines of space to sign, name and organisation, sources as small notes.
@@ -244,6 +246,12 @@ def letters_to_docx(letters: list[dict[str, Any]], *, title: str, author: str | 
     text. The core properties say who wrote it and when (not python-docx in 2013), in
     the letter's language.
     """
+    with _BASE_LOCK:
+        return _letters_docx(letters, title=title, author=author, lang=lang)
+
+
+def _letters_docx(letters: list[dict[str, Any]], *, title: str, author: str | None,
+                  lang: str) -> bytes:
     import datetime as dt
 
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK

@@ -286,7 +286,7 @@ def _docx(letters: Sequence[Letter]) -> bytes:
         [{"title": ltr.subject, "blocks": letter_blocks(ltr.markdown, shared),
           "letter": letter_parts(ltr, shared)} for ltr in letters],
         title=letters[0].subject, author=first.get("sender"),
-        lang=first.get("lang", "en"), date=first.get("date"))
+        lang=first.get("lang", "en"))
 
 
 def encode_combined(letters: Sequence[Letter], fmt: DocFormat,
