@@ -8,12 +8,16 @@ group was called then), their country's ties in the sources, an earlier letter
 of the sender's marked sent and not answered, and any facts a caller adds
 (``RelevanceHook``: the EP committee and delegation memberships, once known).
 Nothing here guesses a stance or a vote: every sentence is a record of the
-store, quoted by its title, with its citation.
+store, told in the record's own past-tense summary (or its title, quoted), with
+its date and citation.
 
 Where nothing sets two recipients apart, each still gets a different part of
-the campaign to take up: a prisoner's case, assigned in turn the way
-adopt-a-prisoner campaigns work (``assign_cases``), so no two letters of a
-merge are copies of one another.
+the campaign to take up: a prisoner's case and one more event of the campaign's
+story, assigned in turn the way adopt-a-prisoner campaigns work (``assign``), so
+no two letters of a merge are copies of one another.
+
+The demands and the people come from ``campaign.selection``, the one selection
+every document uses (``letter_demands``, ``gather_facts``).
 """
 
 from __future__ import annotations
