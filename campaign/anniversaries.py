@@ -60,7 +60,7 @@ def locality(place: str | None) -> str | None:
 def _full(text: str | None) -> dt.date | None:
     if not text or dates.precision(text) != "day":
         return None
-    return dt.date.fromisoformat(text)
+    return dates.start(text)  # lenient: a bad year already in a store still lists
 
 
 def event_days(event: dict[str, Any]) -> list[dt.date]:
@@ -163,6 +163,7 @@ def upcoming(store: Store, today: dt.date, days: int) -> list[dict[str, Any]]:
     """Anniversaries and planned events from ``today`` to ``days`` days later, in date order."""
     if days < 0 or days > MAX_WINDOW_DAYS:
         raise UsageError(f"--days {days} is out of range", f"give 0 to {MAX_WINDOW_DAYS}")
+    dates.check_day(today, "--from")
     last = today + dt.timedelta(days=days)
     items: list[dict[str, Any]] = []
     for e in store.events(planned=False):
@@ -188,11 +189,4 @@ def upcoming(store: Store, today: dt.date, days: int) -> list[dict[str, Any]]:
 
 def _period_end(text: str) -> dt.date:
     """The last day a partial date can mean ('2014-03' -> 31 March 2014)."""
-    import calendar
-
-    parts = [int(p) for p in dates.check_partial(text).split("-")]
-    if len(parts) == 1:
-        return dt.date(parts[0], 12, 31)
-    if len(parts) == 2:
-        return dt.date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
-    return dt.date(parts[0], parts[1], parts[2])
+    return dates.end(text)

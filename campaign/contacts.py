@@ -67,17 +67,17 @@ def add_contact(store: Store, values: dict[str, Any], sources: list[str]) -> str
 
 def import_csv(store: Store, path: str | Path, default_source: str | None = None) -> int:
     """Import contacts from a CSV file; all rows or none."""
+    import io
+
     from pydantic import ValidationError as PydanticError
 
+    from campaign.files import CSV_LIMIT, read_input
+
     path = Path(path)
+    text = read_input(path, limit_bytes=CSV_LIMIT, what="CSV file")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-            header = list(rows[0].keys()) if rows else []
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path), hint="check the path") from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=str(path), hint="save the CSV as UTF-8") from None
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        header = list(rows[0].keys()) if rows else []
     except csv.Error as exc:
         raise InputError(f"not a readable CSV ({exc})", path=str(path)) from None
     if not rows:

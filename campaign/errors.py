@@ -90,6 +90,19 @@ class OutputError(CampaignError):
     """An output file or directory that cannot be written."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP), raised where the program was so that it unwinds as for Ctrl-C.
+
+    A KeyboardInterrupt so that every clean-up written for Ctrl-C (the store's
+    rollback, the removal of temporary files and staging directories) runs for it too.
+    ``exit_code`` is the shell's convention, 128 + the signal's number (143 for SIGTERM).
+    """
+
+    def __init__(self, signum: int = 15) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
 class PersonDiedError(CampaignError):
     """A letter to a person the sources report dead: refused (their family can be written to)."""
 

@@ -70,7 +70,7 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Columns) -> str:
 
 def to_markdown(rows: Sequence[Mapping[str, Any]], columns: Columns) -> str:
     def esc(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        return printable(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(h for _, h in columns) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]
@@ -103,6 +103,16 @@ def printable(text: str) -> str:
     """
     text = _LINE_BREAK.sub("\n", text).replace("\t", " ")
     return _CONTROL.sub("?", text)
+
+
+def say(*lines: str, out: TextIO | None = None) -> None:
+    """Print lines of record text (a source's title, a prisoner's description, a document's
+    text) for a person to read: every line through ``printable``, wherever it goes, so an
+    escape sequence planted in a pack never reaches a terminal. Every command that prints
+    record text outside a table uses this, as tables use ``printable`` themselves."""
+    out = out or sys.stdout
+    for line in lines:
+        out.write(printable(line) + "\n")
 
 
 @lru_cache(maxsize=4096)
@@ -295,6 +305,19 @@ def to_table(
     return "".join(line + "\n" for line in lines)
 
 
+def _isatty(out: TextIO) -> bool:
+    try:
+        return bool(out.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _for_terminal(text: str) -> str:
+    """CSV shown on a terminal: its CRLF row ends kept, any other control character made
+    visible as ``printable`` does."""
+    return "\r\n".join(printable(row) for row in text.split("\r\n"))
+
+
 def _can_encode(out: TextIO, text: str) -> bool:
     encoding = getattr(out, "encoding", None) or "utf-8"  # StringIO has none: it takes anything
     try:
@@ -320,13 +343,14 @@ def emit(
     if fmt is Format.json:
         out.write(to_json(data))
     elif fmt is Format.csv:
-        out.write(to_csv(rows, columns))
+        text = to_csv(rows, columns)  # exact for a file or a script; safe for a terminal
+        out.write(_for_terminal(text) if _isatty(out) else text)
     elif fmt is Format.md:
         if title:
-            out.write(f"## {title}\n\n")
+            out.write(f"## {printable(title)}\n\n")
         out.write(to_markdown(rows, columns))
         if caption:
-            out.write(f"\n{caption}\n")
+            out.write(f"\n{printable(caption)}\n")
     else:
         out.write(to_table(rows, columns, title=title, caption=caption,
                            ascii_only=not _can_encode(out, "".join(_BOX))))

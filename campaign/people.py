@@ -48,6 +48,9 @@ def _claim_name(store: Store, person_id: str, name: str, *, alias: bool) -> None
     key = names.normalise(name)
     if not key:
         raise ValidationError(f"'{name}' is not a name")
+    if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in name):  # as records.check_text
+        raise ValidationError(f"the name {name!r} holds a control character (a line break, "
+                              "a tab or an escape)", "write it on one line")
     owner = store.conn.execute(
         "SELECT person_id, name FROM names WHERE norm = ?", (key,)
     ).fetchone()

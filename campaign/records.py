@@ -7,11 +7,13 @@ import pydantic at start-up. Every record must cite at least one source.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from campaign.dates import check_partial
+from campaign.emails import check_email
 
 CASE_KINDS = (
     "detained",
@@ -35,8 +37,47 @@ Text = Annotated[str, Field(min_length=1)]
 SourceIds = Annotated[list[str], Field(min_length=1)]
 
 
+# The largest whole number the store (SQLite INTEGER) holds.
+MAX_NUMBER = 2**63 - 1
+# C0 and C1 control characters and DEL: an escape sequence in a name would drive the
+# terminal that lists it, and Word refuses the document that holds it. Free text may
+# keep its tabs and line breaks; a name, an id or an address line may not.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ONE_LINE = frozenset({"id", "name", "title", "publisher", "kind", "aliases", "email",
+                       "salutation", "given_name", "family_name", "honorific", "country",
+                       "group", "party", "phone", "role", "url", "ep_id", "according_to",
+                       "qualifier", "subject", "addressed_to", "sources", "document", "pack"})
+def check_text(field: str, value: str) -> str:
+    """``value`` if it holds no control character that ``field`` may not (a name none, free
+    text only tabs and line breaks); else ValueError. For code that stores record text
+    without going through these models (the CLI's add commands)."""
+    code = _control_character(field, value)
+    if code:
+        raise ValueError(f"{field} holds a control character ({code}); remove it")
+    return value
+
+
+def _control_character(field: str, value: str) -> str | None:
+    found = (_CONTROL if field in _ONE_LINE else _CONTROL_IN_TEXT).search(value)
+    if found is None:
+        return None
+    return f"U+{ord(found.group()):04X}"
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        """No record text carries a control character (free text may keep tabs and line
+        breaks); the error names the field, and the caller the record."""
+        field = info.field_name or ""
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and (code := _control_character(field, item)):
+                raise ValueError(f"holds a control character ({code}); remove it")
+        return value
 
 
 class Cited(Record):
@@ -149,6 +190,14 @@ class Figure(Cited):
     subject: Text
     number: int
     qualifier: str = ""
+
+    @field_validator("number")
+    @classmethod
+    def _number_in_range(cls, value: int) -> int:
+        if abs(value) > MAX_NUMBER:
+            raise ValueError(f"the number {value} is too large (at most {MAX_NUMBER:,})")
+        return value
+
     according_to: Text
     date: str | None = None
 
@@ -184,9 +233,7 @@ class Contact(Cited):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value and ("@" not in value or " " in value.strip()):
-            raise ValueError(f"'{value}' is not an email address")
-        return value or None
+        return check_email(value) if value else None
 
 
 class Pack(Record):

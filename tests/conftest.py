@@ -8,11 +8,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from campaign.store import Store
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+# Hypothesis: in CI (env CI set) the examples are derived from each test, not drawn at
+# random, so a run that passed passes again and a failure reproduces on any machine;
+# no example database is written there either. HYPOTHESIS_PROFILE picks another.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(autouse=True)

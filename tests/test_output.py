@@ -348,3 +348,24 @@ def test_the_table_path_does_not_import_rich() -> None:
             "print('rich' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "False"
+
+
+# A fixed example for each prefix a spreadsheet reads as a formula (issue 15): the
+# property test above can miss one, these cannot.
+@pytest.mark.parametrize("text", [
+    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+], ids=["equals", "plus", "minus", "at", "tab", "carriage-return"])
+def test_each_formula_prefix_is_neutralised(text: str) -> None:
+    assert safe_csv_cell(text) == "'" + text
+    parsed = list(csv.reader(io.StringIO(to_csv([{"a": text}], [("a", "A")]))))
+    assert parsed[1] == ["'" + text]
+
+
+@pytest.mark.parametrize("text", ["Roza Tuletaeva", "16 December 2011", "'quoted", " =x"])
+def test_ordinary_cells_are_left_alone(text: str) -> None:
+    assert safe_csv_cell(text) == text

@@ -7,17 +7,21 @@ one line on stderr and an exit code; nothing else prints tracebacks.
 from __future__ import annotations
 
 import contextlib
+import errno
 import inspect
+import io
 import os
+import re
 import sys
 from collections.abc import Iterator, MutableMapping
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click import exceptions as _click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
 from campaign import __version__
-from campaign.errors import CampaignError
+from campaign.errors import CampaignError, Terminated
 
 # Command groups are imported and converted only when used: typer inspects every
 # command's signature when it builds a group, and doing that for the whole tree
@@ -152,11 +156,35 @@ class CampaignGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Refuse control characters in any argument, once for every command: an escape
+        sequence in a name would be stored and later drive a terminal or break a Word
+        document. Tabs and line breaks may stay (a description over two lines)."""
+        for arg in args:
+            bad = _CONTROL_ARG.search(arg)
+            if bad:
+                shown = _one_line(arg if len(arg) <= 40 else arg[:40] + "…")
+                typer.echo(f"campaign: error: the argument '{shown}' holds a control "
+                           f"character (U+{ord(bad.group()):04X}); remove it", err=True)
+                ctx.exit(2)
+        return list(super().parse_args(ctx, args))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except CampaignError as exc:
-            typer.echo(f"campaign: error: {exc}", err=True)
+            typer.echo(f"campaign: error: {_one_line(str(exc))}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except _click_exceptions.NoArgsIsHelpError:
+            raise  # `campaign prisoners` alone: the group's help, as asked
+        except _click_exceptions.UsageError as exc:
+            # A bad option or argument of a command: one line, as every other error, and
+            # where to look, rather than click's usage block.
+            where = exc.ctx.command_path.split(" ", 1)[-1] if exc.ctx else ""
+            hint = f"see `campaign {where} --help`" if exc.ctx and " " in \
+                exc.ctx.command_path else "see `campaign --help`"
+            message = " ".join(_one_line(exc.format_message()).split()).rstrip(".")
+            typer.echo(f"campaign: error: {message}; {hint}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
@@ -165,18 +193,60 @@ class CampaignGroup(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(1) from None
+        except Terminated as exc:
+            typer.echo("campaign: terminated; nothing was changed", err=True)
+            raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("campaign: interrupted; nothing was changed", err=True)
             raise typer.Exit(130) from None
-        except Exception as exc:
-            if os.environ.get("CAMPAIGN_DEBUG"):
-                raise
-            typer.echo(
-                f"campaign: internal error: {type(exc).__name__}: {exc} "
-                "(set CAMPAIGN_DEBUG=1 for details and please report it)",
-                err=True,
-            )
+        except UnicodeEncodeError as exc:
+            # The output's encoding cannot say a character (PYTHONIOENCODING=ascii, a
+            # cp1252 console) and the stream was not ours to make lenient.
+            typer.echo(f"campaign: error: the output cannot be written in {exc.encoding}: "
+                       "set PYTHONIOENCODING=utf-8, or write to a file with -o", err=True)
             raise typer.Exit(1) from None
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                _internal_error(exc)
+            # Standard output on a full disk (a file the shell opened): files of ours
+            # say so themselves, naming the file.
+            typer.echo(f"campaign: error: cannot write standard output: the disk is full "
+                       f"({exc.strerror})", err=True)
+            raise typer.Exit(1) from None
+        except OverflowError:
+            # A number past what the store or the calendar holds (an id of 23 digits).
+            typer.echo("campaign: error: a number given is too large; give a smaller one",
+                       err=True)
+            raise typer.Exit(1) from None
+        except MemoryError:
+            typer.echo("campaign: error: out of memory; the input is too large", err=True)
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """A failure nobody foresaw: one line asking for a report (the traceback with
+    CAMPAIGN_DEBUG=1)."""
+    if os.environ.get("CAMPAIGN_DEBUG"):
+        raise exc
+    typer.echo(
+        f"campaign: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+        "(set CAMPAIGN_DEBUG=1 for details and please report it)",
+        err=True,
+    )
+    raise typer.Exit(1) from None
+
+
+_CONTROL_ARG = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _one_line(message: str) -> str:
+    """A message as one line a terminal shows as it is: a name from a pack or an option
+    can carry an escape sequence or a line break."""
+    from campaign.output import printable
+
+    return " ".join(printable(message).split("\n"))
 
 
 app = typer.Typer(
@@ -241,6 +311,8 @@ def main() -> None:
     import gc
 
     gc.freeze()
+    _on_sigterm()
+    _lenient_streams()
     try:
         app(prog_name="campaign")
         code: object = 0
@@ -249,6 +321,58 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - outside click's invoke
         code = 130
     hard_exit(code)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _on_sigterm() -> None:
+    """SIGTERM (a `kill`, a shutdown, a CI timeout) and SIGHUP (the terminal closed)
+    unwind like Ctrl-C: the store rolls back, temporary files and staging directories
+    are removed, one line says so, and the exit status is 128 + the signal's number."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            with contextlib.suppress(ValueError, OSError):  # not the main thread: leave it
+                signal.signal(getattr(signal, name), _terminated)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the shell closed it (``campaign ... >&-``): writing to it is
+    the one-line error every failure is; a command that writes only files runs as usual."""
+
+    @property
+    def buffer(self) -> _ClosedOutput:
+        return self
+
+    def write(self, text: Any) -> int:
+        from campaign.errors import OutputError
+
+        raise OutputError("standard output is closed", "redirect it, or write to a file with -o")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _lenient_streams() -> None:
+    """Output degrades rather than fails where the streams' encoding cannot say a
+    character (PYTHONIOENCODING=ascii, a cp1252 console): ``\u0416`` for Ж, no
+    traceback. A UTF-8 stream is left as it is. A closed stdout fails the command
+    that writes to it in one line; a closed stderr swallows what would go there."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").replace("_", "-").casefold()
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError, LookupError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def hard_exit(code: object) -> None:
@@ -261,11 +385,16 @@ def hard_exit(code: object) -> None:
         print(code, file=sys.stderr)
         status = 1
     try:
-        sys.stdout.flush()
-    except (OSError, ValueError):
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError) as exc:
         # The reader went away before the last of the output (`... | head -1`), or
-        # stdout is closed: nothing more can be said there.
+        # stdout is closed: nothing more can be said there. A full disk is said.
         status = status or 1
-    with contextlib.suppress(OSError, ValueError):
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                print(f"campaign: error: cannot write standard output ({exc.strerror})",
+                      file=sys.stderr)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.flush()
     os._exit(status & 0xFF)  # as the OS keeps it: sys.exit(-1) is 255 too

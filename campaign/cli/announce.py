@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, TemplatesOpt, store
+from campaign.cli.common import AsOfOpt, TemplatesOpt, store, to_file
 
 
 class Kind(StrEnum):
@@ -95,7 +95,7 @@ def announce(
         deliver(data, output)
     if saved:
         typer.echo(f"saved planned event {saved}", err=True)
-    if output:
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -32,15 +33,45 @@ SourceOpt = Annotated[
 
 def store(ctx: typer.Context) -> Store:
     """The command's store, opened once and closed when the command ends."""
-    from campaign.store import Store
+    from campaign.store import Store, default_path
 
     root = ctx.find_root()
     obj = root.obj if isinstance(root.obj, dict) else {}
     if "store" not in obj:
-        obj["store"] = Store(obj.get("db"))
+        from campaign import files
+
+        db = obj.get("db")
+        path = files.expand_user(db) if db else None
+        _regular_or_absent(path or default_path())
+        st = obj["store"] = Store(path)
+        files.protect(st.path)  # no -o may ever land on the store or its journals
         root.obj = obj
-        root.call_on_close(obj["store"].close)
+        root.call_on_close(st.close)
+        root.call_on_close(lambda: files.unprotect(st.path))
     return obj["store"]
+
+
+def _regular_or_absent(path: str | os.PathLike[str]) -> None:
+    """The store must be a regular file (or not yet exist): SQLite would open a device
+    such as /dev/null and write its journal beside it, in /dev."""
+    import stat
+
+    from campaign.errors import StoreError
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # absent (made now) or unreadable: the store says which, in one line
+    if stat.S_ISDIR(mode):
+        return  # the store's own message: "is a directory"
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"{os.fspath(path)} is not a regular file (a device, a FIFO or a "
+                         "socket)", "give --db or CAMPAIGN_DB the name of a store file")
+
+
+def to_file(output: str | None) -> bool:
+    """Whether ``-o`` names a file (``-o -`` and no ``-o`` both mean standard output)."""
+    return bool(output) and output != "-"
 
 
 def quiet(ctx: typer.Context) -> bool:

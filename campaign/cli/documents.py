@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, TemplatesOpt, as_of, store
+from campaign.cli.common import AsOfOpt, TemplatesOpt, as_of, store, to_file
 
 
 class Body(StrEnum):
@@ -83,7 +83,7 @@ def resolution(
     for line in warnings:
         typer.echo(f"campaign: warning: {line}", err=True)
     deliver(data, output)
-    if output:
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)
 
 

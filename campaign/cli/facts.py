@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
-from campaign.output import Format, emit
+from campaign.output import Format, emit, say
 
 demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
 events_app = typer.Typer(help="Dated events: shootings, days of action, debates...",
@@ -79,17 +79,15 @@ def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(he
     st.demand(demand_id)  # an unknown id fails here, with suggestions
     d = next(x for x in all_demands(st, as_of=dates.today()) if x["id"] == demand_id)
     if fmt is Format.table:
-        typer.echo(f"{d['id']}: {d['record_text']}")
+        say(f"{d['id']}: {d['record_text']}")
         if d["addressed_to"]:
-            typer.echo(f"  addressed to: {d['addressed_to']}")
+            say(f"  addressed to: {d['addressed_to']}")
         if d["made"]:
-            typer.echo(f"  made: {dates.human(d['made'])}" +
-                       (f" by {d['made_by']}" if d["made_by"] else ""))
-        typer.echo("  current today: " + ("yes" if d["current"] else
-                                          f"no ({d['lapsed_because']})"))
-        typer.echo("  sources: " + ", ".join(st.demand(demand_id)["sources"]))
-        for q in d["quotes"]:
-            typer.echo(f"  “{q}”")
+            say(f"  made: {dates.human(d['made'])}" +
+                (f" by {d['made_by']}" if d["made_by"] else ""))
+        say("  current today: " + ("yes" if d["current"] else f"no ({d['lapsed_because']})"))
+        say("  sources: " + ", ".join(st.demand(demand_id)["sources"]),
+            *(f"  “{q}”" for q in d["quotes"]))
         return
     emit(d if fmt is Format.json else [d], fmt, DEMAND_COLUMNS)
 

@@ -98,8 +98,20 @@ def letter(
     prisoner's case. Letters to prisoners carry no demands and no citations.
     """
     from campaign.documents import letters as lib
+    from campaign.files import expand_user
     from campaign.formats import DocFormat
 
+    # `-o -` is standard output, as with every command's -o; `~nobody` is a name.
+    output = None if output == "-" else (expand_user(output) if output else output)
+    note = expand_user(note) if note else note
+    if sender_email:  # the From of every draft: one plain address, never a list
+        from campaign.emails import check_email
+        from campaign.errors import UsageError
+
+        try:
+            check_email(sender_email)
+        except ValueError as exc:
+            raise UsageError(f"--sender-email: {exc}") from None
     st = store(ctx)
     sender_ = lib.sender_from(st, sender, sender_address, sender_org, sender_email)
     note_text = lib.read_note(note)
@@ -117,9 +129,11 @@ def letter(
         note=note_text, lang=lang, fmt=implied or DocFormat.md, user_dir=templates,
         as_of=as_of(as_of_), released_ok=released_ok)
     plan = lib.plan_output(output, chosen, len(letters))
+    from campaign.output import printable
+
     for ltr in letters:
         for warning in ltr.warnings:
-            typer.echo(f"campaign: warning: {warning}", err=True)
+            typer.echo(printable(f"campaign: warning: {warning}"), err=True)
     if dry_run:
         _dry_run(st, letters, plan)
         _similarity(letters, err=False)
@@ -143,9 +157,11 @@ def letter(
                "added to their entry)" if result.skipped else "")
     typer.echo(f"wrote {len(result.written)} letter(s) to {where}; "
                f"{result.logged} logged as drafted (`campaign outreach list`){already}")
+    from campaign.output import printable
+
     for old, new in result.renamed:
-        typer.echo(f"campaign: warning: {old} was already there with other content; this "
-                   f"letter was written as {new}", err=True)
+        typer.echo(printable(f"campaign: warning: {old} was already there with other content; "
+                             f"this letter was written as {new}"), err=True)
     if result.no_address:
         typer.echo(f"campaign: warning: {result.no_address} of {len(result.written)} email "
                    "draft(s) have no To address (the store has no published email for them); "
@@ -175,10 +191,13 @@ def _similarity(letters: list[Letter], *, err: bool) -> None:
     typer.echo(found.line(), err=err)
     if found.near:
         i, j, sim = found.near[0]
+        from campaign.output import printable
+
         typer.echo(f"campaign: warning: {len(found.near)} pair(s) of letters are nearly "
-                   f"identical (similarity {NEAR} or more; e.g. to {letters[i].recipient} and "
-                   f"{letters[j].recipient}: {sim:.2f}); add your own paragraph with --note, "
-                   "and write to fewer people at once", err=True)
+                   f"identical (similarity {NEAR} or more; e.g. to "
+                   f"{printable(letters[i].recipient)} and {printable(letters[j].recipient)}: "
+                   f"{sim:.2f}); add your own paragraph with --note, and write to fewer people "
+                   "at once", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -125,9 +125,11 @@ def import_(
     from pathlib import Path
 
     from campaign import ep
+    from campaign.files import MEP_LIST_LIMIT, check_input
 
     ep.check_lang(lang)
     codes = _codes(country)
+    check_input(file, limit_bytes=MEP_LIST_LIMIT, what="list of MEPs")  # a FIFO would hang
     meps = ep.select(ep.read_list_file(file), codes)
     if not meps:
         from campaign.errors import CampaignError

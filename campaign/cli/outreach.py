@@ -51,8 +51,13 @@ def mark(
     note: Annotated[str | None, typer.Option("--note", help="e.g. who replied and how.")] = None,
 ) -> None:
     """Record that a draft was sent, or that the contact replied."""
+    from campaign.errors import UsageError
     from campaign.outreach import mark as mark_
+    from campaign.records import MAX_NUMBER
 
+    if not 1 <= entry_id <= MAX_NUMBER:  # the store's ids are positive 64-bit integers
+        raise UsageError(f"{entry_id} is not an outreach entry id",
+                         "see `campaign outreach list` for the ids")
     st = store(ctx)
     with st.transaction():
         entry = mark_(st, entry_id, state.value, note)

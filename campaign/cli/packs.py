@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import FormatOpt, store
+from campaign.cli.common import FormatOpt, store, to_file
 from campaign.output import Format, emit
 
 
@@ -17,16 +17,15 @@ def export(
     ] = None,
 ) -> None:
     """Export the whole campaign as a YAML pack."""
-    from pathlib import Path
-
-    from campaign.files import write_atomic
+    from campaign.files import expand_user, write_atomic
     from campaign.pack import dump_pack, export_pack
 
     text = dump_pack(export_pack(store(ctx)))
-    if output:
-        write_atomic(Path(output), text.encode("utf-8"))
+    if output:  # a file, or through campaign.files's rules (``-``: stdout, no store)
+        write_atomic(expand_user(output), text.encode("utf-8"))
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)
-    else:
+    elif not output:
         typer.echo(text, nl=False)
 
 
@@ -38,8 +37,10 @@ def import_(
     ] = False,
 ) -> None:
     """Import a YAML pack: merge by id, or --replace everything."""
+    from campaign.files import PACK_LIMIT, check_input
     from campaign.pack import import_pack, read_pack
 
+    check_input(file, limit_bytes=PACK_LIMIT, what="pack")  # no /dev/zero, no FIFO
     pack = read_pack(file)
     counts = import_pack(store(ctx), pack, replace=replace)
     typer.echo("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))

@@ -7,8 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, TemplatesOpt, as_of, store
-from campaign.output import Format, emit
+from campaign.cli.common import (
+    AsOfOpt,
+    FormatOpt,
+    SourceOpt,
+    TemplatesOpt,
+    as_of,
+    store,
+    to_file,
+)
+from campaign.output import Format, emit, say
 
 app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
 
@@ -99,13 +107,12 @@ def show(ctx: typer.Context, name: NameArg, as_of_: AsOfOpt = None,
     if fmt is not Format.table:
         emit([p], fmt, COLUMNS)
         return
-    typer.echo(p["name"])
+    say(p["name"])
     if p["aliases"]:
-        typer.echo("  also written: " + ", ".join(p["aliases"]))
+        say("  also written: " + ", ".join(p["aliases"]))
     if p["description"]:
-        typer.echo("  " + p["description"])
-    typer.echo(f"  status: {p['status_text']}")
-    typer.echo("  sources: " + ", ".join(p["sources"]))
+        say("  " + p["description"])
+    say(f"  status: {p['status_text']}", "  sources: " + ", ".join(p["sources"]))
     _history(p, Format.table)
 
 
@@ -269,5 +276,5 @@ def print_(
     data = render_picket(store(ctx), chosen, user_dir=templates, statuses=wanted,
                          names=name or [], as_of=day, title=title)
     deliver(data, output)
-    if output:
+    if to_file(output):
         typer.echo(f"wrote {output}", err=True)

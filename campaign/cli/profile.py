@@ -42,8 +42,13 @@ def set_(
     if "name" in values and not values["name"]:
         raise UsageError("--name is blank", "give your name")
     mail = values.get("email")
-    if mail and ("@" not in mail or " " in mail):
-        raise UsageError(f"'{mail}' is not an email address", "check --email")
+    if mail:  # the From of every .eml draft: one plain address, never a list
+        from campaign.emails import check_email
+
+        try:
+            check_email(mail)
+        except ValueError as exc:
+            raise UsageError(f"--email: {exc}") from None
     st = store(ctx)
     with st.transaction():
         st.set_profile(values)

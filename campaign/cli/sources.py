@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from campaign.cli.common import FormatOpt, store
-from campaign.output import Format, emit
+from campaign.output import Format, emit, say
 
 app = typer.Typer(help="The source documents every fact cites.", no_args_is_help=True)
 
@@ -35,12 +35,11 @@ def show(
     src = st.source(source_id)
     data = dict(src, cited_by=cited_by(st, source_id))
     if fmt is Format.table:
-        for key in ("id", "title", "publisher", "published", "url", "document"):
-            typer.echo(f"{key:10} {src.get(key) or ''}")
-        typer.echo(f"{'cited by':10} {len(data['cited_by'])} records")
+        say(*(f"{key:10} {src.get(key) or ''}"
+              for key in ("id", "title", "publisher", "published", "url", "document")))
+        say(f"{'cited by':10} {len(data['cited_by'])} records")
         if text:
-            typer.echo("")
-            typer.echo(document_text(src))
+            say("", document_text(src))
         return
     if text:
         data["text"] = document_text(src)

@@ -115,10 +115,10 @@ def copy(
 ) -> None:
     """Copy a template into DIR to edit it; use it with --templates DIR."""
     from campaign.errors import OutputError
-    from campaign.files import check_writable_dir, write_atomic
+    from campaign.files import check_writable_dir, expand_user, write_atomic
 
     source = _locate(name, templates)
-    target_dir = Path(directory).expanduser()
+    target_dir = Path(expand_user(directory))
     check_writable_dir(target_dir)
     target = target_dir / source.name
     if target.resolve() == source.resolve():

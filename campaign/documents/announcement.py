@@ -78,6 +78,13 @@ def zone(name: str) -> Any:
                          "give an IANA name such as Europe/London or Asia/Almaty") from None
 
 
+def _exists(moment: dt.datetime) -> bool:
+    """Whether a wall-clock time happens in its zone: one in the gap when the clocks go
+    forward (02:30 on the last Sunday of March in London) round-trips to another time."""
+    there = moment.astimezone(dt.UTC).astimezone(moment.tzinfo)
+    return there.replace(tzinfo=None) == moment.replace(tzinfo=None)
+
+
 def when(date: str, time: str | None = None, end: str | None = None,
          timezone: str | None = None) -> dict[str, Any]:
     """Check and combine the date, times and zone; every bad value is a usage error."""
@@ -92,6 +99,11 @@ def when(date: str, time: str | None = None, end: str | None = None,
                          "give an end time later the same day")
     start = dt.datetime.combine(day, start_t, tzinfo=tz) if start_t else None
     finish = dt.datetime.combine(day, end_t, tzinfo=tz) if end_t else None
+    for value, option in ((start, "--time"), (finish, "--end")):
+        if value is not None and tz is not None and not _exists(value):
+            raise UsageError(f"{option} {value:%H:%M} does not exist on {dates.human(date)} in "
+                             f"{timezone}: the clocks go forward then",
+                             "give a time an hour later (or earlier)")
     return {
         "date": day.isoformat(),
         "date_text": dates.human(day.isoformat()),

@@ -12,12 +12,27 @@ from pathlib import Path
 from typing import Any
 
 from campaign.errors import UsageError
-from campaign.files import check_writable_dir, write_atomic
+from campaign.files import (
+    STDOUT,
+    check_writable_dir,
+    expand_user,
+    output_kind,
+    write_atomic,
+    write_stdout,
+)
 from campaign.formats import BINARY, DocFormat
 
 
 def choose_format(output: str | None, fmt: DocFormat | None,
                   allowed: Collection[DocFormat]) -> DocFormat:
+    """The format from --format, else -o's extension; ``-o -`` is standard output, where
+    a binary format may go too (piped to another program)."""
+    if output == STDOUT:
+        fmt = fmt or DocFormat.md
+        if fmt not in allowed:
+            raise UsageError(f"this document cannot be written as {fmt.value}",
+                             "use one of: " + ", ".join(f.value for f in allowed))
+        return fmt
     if fmt is None and output:
         ext = Path(output).suffix.lower().lstrip(".")
         ext = {"markdown": "md", "htm": "html", "text": "txt"}.get(ext, ext)
@@ -36,8 +51,10 @@ def choose_format(output: str | None, fmt: DocFormat | None,
         raise UsageError(
             f"{fmt.value} is a binary format", f"give a file name: -o FILE.{fmt.value}"
         )
-    if output:
-        check_writable_dir(Path(output).expanduser().parent)
+    if output:  # refuse a bad target before the document is built, not after
+        path = Path(expand_user(output))
+        if output_kind(path) not in ("stream", "descriptor"):
+            check_writable_dir(path.parent if str(path.parent) else Path("."))
     return fmt
 
 
@@ -71,9 +88,11 @@ def convert(markdown: str, fmt: DocFormat, *, title: str,
 
 
 def deliver(data: bytes, output: str | None) -> None:
-    """Write to the file atomically, or to stdout."""
-    if output:
-        write_atomic(Path(output).expanduser(), data)
+    """Write to the file atomically (see campaign.files), or to stdout (none, or ``-``)."""
+    if output == STDOUT:
+        write_stdout(data)
+    elif output:
+        write_atomic(expand_user(output), data)
     else:
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()

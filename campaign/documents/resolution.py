@@ -297,16 +297,18 @@ def next_anniversary(event: dict[str, Any], as_of: dt.date) -> dict[str, Any] | 
     if not days:
         return None
     first = days[0]
-    year = as_of.year
-    while True:
+    # Bounded: 29 February comes back within eight years, and past year 9999 there is
+    # no next anniversary (a date already in a store from before the range was enforced).
+    earliest = max(as_of.year, first.year + 1)
+    for year in range(earliest, min(earliest + 9, dt.MAXYEAR + 1)):
         try:
             on = first.replace(year=year)
         except ValueError:  # 29 February
-            year += 1
             continue
-        if on >= as_of and on > first:
+        if on >= as_of:
             break
-        year += 1
+    else:
+        return None
     return {"date": on.isoformat(), "date_text": dates.human(on.isoformat()),
             "years": on.year - first.year}
 

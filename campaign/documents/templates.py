@@ -27,10 +27,10 @@ def builtin_dir() -> Path:
 def search_path(user_dir: str | Path | None = None) -> list[Path]:
     dirs: list[Path] = []
     if user_dir:
-        dirs.append(Path(user_dir).expanduser())
+        dirs.append(Path(os.path.expanduser(user_dir)))
     env = os.environ.get("CAMPAIGN_TEMPLATES")
     if env:
-        dirs.extend(Path(p).expanduser() for p in env.split(os.pathsep) if p)
+        dirs.extend(Path(os.path.expanduser(p)) for p in env.split(os.pathsep) if p)
     for d in dirs:
         if not d.is_dir():
             raise TemplateError(f"the template directory {d} does not exist",
@@ -127,7 +127,7 @@ def cache_dir() -> Path | None:
     env = os.environ.get("CAMPAIGN_CACHE")
     if env is not None:
         return None if env.strip().casefold() in ("", "off", "0", "no") else \
-            Path(env).expanduser()
+            Path(os.path.expanduser(env))
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("campaign", appauthor=False)) / "templates"
@@ -154,8 +154,22 @@ def _compiled_cache() -> Any:
             return str(super().get_cache_key(f"{self.fingerprint}|{name}", filename))
 
         def load_bytecode(self, bucket: Any) -> None:
+            """Load only a regular file of the user's that nobody else could have written:
+            a cache file is code that runs outside the sandbox."""
+            filename = self._get_cache_filename(bucket)
             try:
-                super().load_bytecode(bucket)
+                fd = os.open(filename, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                return
+            try:
+                with os.fdopen(fd, "rb") as fh:
+                    why = _unsafe(os.fstat(fh.fileno()), "file")
+                    if why:
+                        _warn_once(f"not using the compiled template {filename}: {why}; "
+                                   "templates are compiled afresh")
+                        return
+                    bucket.load_bytecode(fh)
             except (OSError, ValueError, EOFError, TypeError):
                 bucket.reset()
 
@@ -167,6 +181,45 @@ def _compiled_cache() -> Any:
                 pass
 
     return CompiledTemplates
+
+
+def _unsafe(st: os.stat_result, what: str) -> str | None:
+    """Why a cache directory or file may not be trusted (None if it may), as jinja2's own
+    default cache directory is checked: the user's, and writable by nobody else."""
+    import stat
+
+    if what == "file" and not stat.S_ISREG(st.st_mode):
+        return "it is not a regular file"
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return "it belongs to another user"
+    if st.st_mode & 0o022:
+        return "other users can write to it"
+    return None
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(text: str) -> None:
+    """One warning per process, however many templates a command renders."""
+    if not _warned:
+        import sys
+
+        _warned.add(text)
+        print(f"campaign: warning: {text}", file=sys.stderr)
+
+
+def _safe_cache_dir(directory: Path) -> bool:
+    """A directory not made yet is made owner-only when the first template is kept."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return True  # absent, or unusable: writing to it fails quietly
+    why = _unsafe(st, "directory")
+    if why:
+        _warn_once(f"not using the compiled-template cache {directory}: {why}; templates "
+                   "are compiled afresh (make it yours and mode 700, or set CAMPAIGN_CACHE)")
+    return why is None
 
 
 def _fingerprint(env: Any) -> str:
@@ -199,7 +252,7 @@ def _environment(user_dir: str | Path | None) -> Any:
     env.filters["ordinal"] = ordinal
     env.filters["number"] = number
     directory = cache_dir()
-    if directory is not None:
+    if directory is not None and _safe_cache_dir(directory):
         env.bytecode_cache = _compiled_cache()(directory, _fingerprint(env))
     return env
 

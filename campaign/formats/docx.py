@@ -15,6 +15,7 @@ and LibreOffice substitutes the metric-compatible Liberation Sans, which does to
 from __future__ import annotations
 
 import io
+import re
 import threading
 from typing import Any
 
@@ -75,13 +76,24 @@ def _number(paragraph: Any, num_id: int) -> None:
     num_pr.get_or_add_numId().val = num_id
 
 
+# What XML 1.0 (and so Word) cannot hold: C0 controls but tab and line breaks, DEL and the
+# C1 controls (allowed by XML, refused by Word), lone surrogates, U+FFFE and U+FFFF.
+# python-docx raises on the first and Word reports the second as a corrupt file.
+_NOT_FOR_WORD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def word_text(text: str) -> str:
+    """``text`` as Word can hold it: each character it cannot, a visible ``?``."""
+    return _NOT_FOR_WORD.sub("?", text)
+
+
 def _add_runs(paragraph: Any, runs: list[dict[str, Any]], small: bool) -> None:
     from docx.shared import Pt
 
     for r in runs:
         parts = r["text"].split("\n")
         for i, part in enumerate(parts):
-            run = paragraph.add_run(part)
+            run = paragraph.add_run(word_text(part))
             run.bold = r["bold"] or None
             run.italic = r["italic"] or None
             if r.get("mono"):
@@ -103,7 +115,7 @@ def markdown_to_docx(markdown: str, *, title: str, lang: str = "en") -> bytes:
         section.page_height, section.page_width = Cm(29.7), Cm(21.0)
         section.left_margin = section.right_margin = Cm(2.3)
         section.top_margin = section.bottom_margin = Cm(2.0)
-    doc.core_properties.title = title
+    doc.core_properties.title = word_text(title)
     doc.core_properties.language = lang
     nums: dict[int, int] = {}
     for b in markdown_blocks(markdown):
@@ -150,7 +162,7 @@ def _lines_para(doc: Any, lines: list[str], *, align: Any = None, size: float | 
 
     p = doc.add_paragraph()
     for i, line in enumerate(lines):
-        run = p.add_run(line)
+        run = p.add_run(word_text(line))
         if size:
             run.font.size = Pt(size)
         if i < len(lines) - 1:
@@ -190,11 +202,11 @@ def _letter_blocks(doc: Any, blocks: list[dict[str, Any]], *, small: bool = Fals
         if b["kind"] == "item":
             fmt.left_indent = Mm(7)
             fmt.first_line_indent = Mm(-7)
-            p.add_run(b["marker"] + "\t")
+            p.add_run(word_text(b["marker"]) + "\t")
             fmt.tab_stops.add_tab_stop(Mm(7))
         for i, line in enumerate(b["lines"]):
             for r in line:
-                run = p.add_run(r["t"])
+                run = p.add_run(word_text(r["t"]))
                 run.bold = r["b"] or None
                 if small or b["small"]:
                     run.font.size = Pt(SMALL_PT)
@@ -261,9 +273,9 @@ def _letters_docx(letters: list[dict[str, Any]], *, title: str, author: str | No
     doc = _letter_base()
     tag = {"en": "en-GB", "ru": "ru-RU"}.get(lang, lang)
     props = doc.core_properties
-    props.title = title
-    props.author = author or ""
-    props.last_modified_by = author or ""
+    props.title = word_text(title)
+    props.author = word_text(author or "")
+    props.last_modified_by = word_text(author or "")
     props.language = tag
     now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     props.created = props.modified = now
@@ -297,11 +309,11 @@ def _letters_docx(letters: list[dict[str, Any]], *, title: str, author: str | No
         dated.paragraph_format.space_after = Pt(12)
         if parts["subject"]:
             sub = doc.add_paragraph()
-            sub.add_run(parts["subject"]).bold = True
+            sub.add_run(word_text(parts["subject"])).bold = True
             sub.paragraph_format.space_after = Pt(12)
-        doc.add_paragraph(parts["salutation"]).paragraph_format.space_after = Pt(8)
+        doc.add_paragraph(word_text(parts["salutation"])).paragraph_format.space_after = Pt(8)
         _letter_blocks(doc, parts["body"])
-        closing = doc.add_paragraph(parts["closing"])
+        closing = doc.add_paragraph(word_text(parts["closing"]))
         closing.paragraph_format.space_before = Pt(4)
         closing.paragraph_format.space_after = Pt(4 * 13.5)  # about four lines to sign
         closing.paragraph_format.keep_with_next = True  # the name stays with the closing

@@ -79,3 +79,23 @@ def test_hard_exit_means_what_sys_exit_means(code: str, status: int, stderr: str
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (status, "unflushed", stderr)
+
+
+@pytest.mark.parametrize("args,says", [
+    (["prisoners", "show", "-0"], "No such option: -0; see `campaign prisoners show --help`"),
+    (["nosuch"], "No such command 'nosuch'; see `campaign --help`"),
+    (["events", "upcoming", "--days", "abc"], "'abc' is not a valid int"),
+    (["outreach", "mark", "x", "sent"], "see `campaign outreach mark --help`"),
+    (["prisoners", "update", "Roza Tuletaeva"], "Missing option '--status'"),
+])
+def test_wrong_usage_is_one_line(cli, args: list[str], says: str) -> None:  # type: ignore[no-untyped-def]
+    """Click's usage block becomes the one line every other error is, exit 2."""
+    r = cli(*args)
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("campaign: error: ") and says in lines[0]
+
+
+def test_a_group_alone_still_shows_its_help(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners")
+    assert "Commands:" in r.output and "campaign: error" not in r.output

@@ -92,9 +92,20 @@ def test_control_characters_are_one_line(error_line, cli, meps_db: Path, tmp_pat
         _add_contact(meps_db, "Ann Other")
         args[args.index("--" + where) + 1] = "Jane\x1b[31m Doe"
     out = tmp_path / "letters"
-    line = error_line(cli(*args, "-o", str(out)))
-    assert "control character" in line
-    assert ("hostile" in line) if where in ("name", "address") else (f"--{where}" in line)
+    r = cli(*args, "-o", str(out))
+    if where in ("name", "address"):
+        # A record's control character becomes a visible "?", with one line naming it.
+        assert r.exit_code == 0, r.stderr
+        assert "hostile" in r.stderr and "control character" in r.stderr
+        from docx import Document
+
+        [made] = out.iterdir()
+        text = "\n".join(p.text for p in Document(str(made)).paragraphs)
+        assert "\x07" not in text and "\x00" not in text and "?" in text
+        return
+    # An option typed with one is wrong usage, refused before anything runs.
+    line = error_line(r, 2)
+    assert "control character" in line and "Jane" in line
     assert not out.exists()
     log = json.loads(cli("outreach", "list", "--format", "json").stdout)
     assert log == []
@@ -142,3 +153,19 @@ def test_any_printable_name_makes_a_word_letter(meps_db: Path, name: str) -> Non
         data = L.encode_one(ltr, L.FORMATS[3])
     doc = Document(io.BytesIO(data))
     assert any(p.text.startswith("Dear ") for p in doc.paragraphs)
+
+
+def test_a_name_with_a_line_break_cannot_add_a_mail_header(cli, meps_db: Path,
+                                                           tmp_path: Path) -> None:
+    import email
+    from email import policy
+
+    _add_contact(meps_db, "Evil\r\nBcc: all@example.org", email="evil@europarl.europa.eu")
+    out = tmp_path / "drafts"
+    r = cli("letter", "--to", "mep", "--contact", "hostile", *SENDER, "-f", "eml", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert "hostile" in r.stderr  # one line naming the record
+    [draft] = out.iterdir()
+    msg = email.message_from_bytes(draft.read_bytes(), policy=policy.default)
+    assert msg["Bcc"] is None and msg["Message-ID"]
+    assert msg["To"].addresses[0].addr_spec == "evil@europarl.europa.eu"

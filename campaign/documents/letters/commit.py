@@ -89,7 +89,9 @@ def _check_targets(store: Store, letters: Sequence[Letter], plan: Plan,
     else:
         assert plan.file is not None
         targets = [(plan.file, list(letters), combined)]
-    existing = [(p, ls, d) for p, ls, d in targets if p.exists() or p.is_symlink()]
+    # Special files and links are files.py's to refuse (its rules, its words): only a
+    # regular file already there can hold a draft.
+    existing = [(p, ls, d) for p, ls, d in targets if p.is_file() and not p.is_symlink()]
     renamed: dict[Path, Path] = {}
     if not existing:
         return renamed

@@ -77,7 +77,7 @@ class Sender:
                 "email": self.email, "lines": lines}
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _FIELDS = ("name", "given_name", "family_name", "postal_address", "salutation", "role",
            "email", "group", "description")
 
@@ -95,13 +95,29 @@ def check_text(value: str | None, what: str, *, lines: bool = False) -> None:
                          hint="correct the record (or the option) and run again")
 
 
-def check_record(record: dict[str, Any], kind: str) -> None:
+def clean_record(record: dict[str, Any], kind: str) -> tuple[dict[str, Any], list[str]]:
+    """A recipient's record with any control character (a NUL, a bell, an escape) in its
+    names and address shown as a visible "?", and one warning line naming the record:
+    a stray character in one record never stops a merge, nor reaches a Word file or a
+    mail header."""
     who = record.get("id") or record.get("name")
+    clean = dict(record)
+    said = []
     for key in _FIELDS:
         value = record.get(key)
-        if isinstance(value, str):
-            check_text(value, f"the {kind} record '{who}' ({key.replace('_', ' ')})",
-                       lines=key in ("postal_address", "description"))
+        if not isinstance(value, str):
+            continue
+        lines = key in ("postal_address", "description")
+        probe = value.replace("\n", " ").replace("\t", " ") if lines else value
+        found = _CONTROL.search(probe) or (None if lines else re.search(r"[\n\t]", value))
+        if found:
+            keep = "\n\t" if lines else ""
+            clean[key] = "".join("?" if (_CONTROL.match(ch) or ch in "\n\t") and ch not in keep
+                                 else ch for ch in value)
+            said.append(f"the {kind} record '{who}' ({key.replace('_', ' ')}) holds a control "
+                        f"character (U+{ord(found.group(0)):04X}), shown as '?' in the letter; "
+                        "correct the record")
+    return clean, said
 
 
 def sender_from(store: Store, name: str | None = None, address: str | None = None,
@@ -507,8 +523,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     facts = gather_facts(store, to, prisoners=prisoners, demand_ids=demand_ids, as_of=as_of,
                          sender=sender.name)
     warnings += facts.warnings
-    for who in recipients:
-        check_record(who, KIND_WORD[to])
+    cleaned = [clean_record(who, KIND_WORD[to]) for who in recipients]
+    recipients = [who for who, _ in cleaned]
+    warnings += [line for _, said in cleaned for line in said]
     addresses: list[list[str]] = []
     for who in recipients:
         if to in ("prisoner", "family"):
