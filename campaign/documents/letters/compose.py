@@ -146,40 +146,14 @@ NOTE_LIMIT = 64 * 1024  # bytes: a paragraph or a page, not a book
 
 
 def read_note(path: str | Path | None) -> str | None:
-    """The sender's own paragraph: a regular UTF-8 text file of at most 64 KB; blank
-    means none. Checked before anything is written, so a bad note changes nothing."""
-    import stat
+    """The sender's own paragraph: a regular UTF-8 text file of at most 64 KB (read by
+    files.read_input, the one reader of input files); blank means none. Checked before
+    anything is written, so a bad note changes nothing."""
+    from campaign.files import read_input
 
     if path is None:
         return None
-    p = Path(path).expanduser()
-    try:
-        info = p.stat()
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path),
-                         hint="check the path given to --note") from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError("is a directory, not a text file", path=str(path),
-                         hint="give --note a text file")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError("is not a regular file", path=str(path),
-                         hint="give --note a text file")
-    if info.st_size > NOTE_LIMIT:
-        raise InputError(f"is {info.st_size:,} bytes, more than the {NOTE_LIMIT // 1024} KB "
-                         f"({NOTE_LIMIT:,} bytes) a note may have", path=str(path),
-                         hint="a note is your own paragraph: shorten it")
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError("is not UTF-8 text", path=str(path), line=line,
-                         hint="save the note as UTF-8") from None
+    text = read_input(Path(path).expanduser(), limit_bytes=NOTE_LIMIT, what="note")
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # a Windows note too
     check_text(text, f"the note {path}", lines=True)
     return text or None
