@@ -361,7 +361,9 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
     def letters(output: str) -> Callable[[Path], tuple[list[str], dict[str, str]]]:
         def prepare(run: Path) -> tuple[list[str], dict[str, str]]:
             db = fresh_copy(fixture, run)
-            return [*cmd, "letter", "--to", "mep", "--sender", SENDER, "-o",
+            # Markdown files, as mailmerge writes text (-o DIR alone now writes Word).
+            fmt = [] if "." in output else ["--format", "md"]
+            return [*cmd, "letter", "--to", "mep", "--sender", SENDER, *fmt, "-o",
                     str(run / output)], {"CAMPAIGN_DB": str(db)}
         return prepare
 

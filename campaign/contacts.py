@@ -19,6 +19,18 @@ CSV_FIELDS = ("id", "name", "kind", "country", "group", "party", "email", "posta
 REQUIRED = ("name", "kind")
 
 
+def listing(store: Store, *, kind: str | None = None, country: str | None = None,
+            group: str | None = None) -> list[dict[str, Any]]:
+    """Contacts as a list shows them: a historical contact's status is "historical"
+    (with when it was recorded), never "current", in tables and JSON alike."""
+    found = store.contacts(kind=kind, country=country, group=group)
+    for c in found:
+        if c.get("historical"):
+            c["status"] = "historical"
+            c["recorded_as_of"] = c.get("as_of")
+    return found
+
+
 def _validated(values: dict[str, Any], sources: list[str]) -> dict[str, Any]:
     from campaign.records import Contact
 

@@ -101,3 +101,19 @@ class Terminated(KeyboardInterrupt):
     def __init__(self, signum: int = 15) -> None:
         super().__init__(signum)
         self.exit_code = 128 + signum
+
+
+class PersonDiedError(CampaignError):
+    """A letter to a person the sources report dead: refused (their family can be written to)."""
+
+
+class PersonReleasedError(CampaignError):
+    """A prison letter to a person reported released: needs its own flag to go ahead."""
+
+
+class LanguageError(CampaignError):
+    """A document asked for in a language it has no template for."""
+
+
+class DraftExistsError(OutputError):
+    """A file that holds a different draft would be overwritten."""

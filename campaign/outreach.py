@@ -3,13 +3,15 @@
 A draft is logged when its file is written, in the same transaction, so a
 letter that failed to be written is never logged. The digest is a SHA-256 of
 the letter's text without its date line, so that the same letter drafted again
-on another day is still recognised as the same letter.
+on another day is still recognised as the same letter. One entry is one letter:
+every file that holds it (another format, another path) is in its ``paths``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -36,14 +38,49 @@ def already_drafted(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple
     return {(c, d) for c, d in found if (c, d) in wanted}
 
 
+def _paths(row_path: str | None, row_paths: str | None) -> list[str]:
+    try:
+        listed = json.loads(row_paths or "[]")
+    except ValueError:
+        listed = []
+    return list(dict.fromkeys([*([row_path] if row_path else []), *listed]))
+
+
+def drafts_at(store: Store, paths: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
+    """For each of ``paths``, the letters (contact id, digest) the log says it holds."""
+    wanted = set(paths)
+    found: dict[str, set[tuple[str, str]]] = {}
+    for contact, dig, path, more in store.conn.execute(
+            "SELECT contact_id, digest, path, paths FROM outreach"):
+        for p in _paths(path, more):
+            if p in wanted:
+                found.setdefault(p, set()).add((contact, dig))
+    return found
+
+
+def add_path(store: Store, contact_id: str, digest_: str, path: str) -> None:
+    """Another file of a letter already logged: on its (latest) entry, not a new one."""
+    row = store.conn.execute(
+        "SELECT id, path, paths FROM outreach WHERE contact_id = ? AND digest = ?"
+        " ORDER BY id DESC LIMIT 1", (contact_id, digest_)).fetchone()
+    if row is None:
+        return
+    paths = _paths(row[1], row[2])
+    if path not in paths:
+        paths.append(path)
+        store.conn.execute("UPDATE outreach SET paths = ? WHERE id = ?",
+                           (json.dumps(paths[1:] if row[1] else paths), row[0]))
+
+
 def record(store: Store, entries: Sequence[dict[str, Any]]) -> None:
-    """Log drafts: each entry has contact_id, document, digest, path (and optionally created)."""
+    """Log drafts: each entry has contact_id, document, digest, path (and optionally created
+    and sender)."""
     created = now()
     store.conn.executemany(
-        "INSERT INTO outreach (contact_id, document, created, digest, state, path)"
-        " VALUES (?, ?, ?, ?, 'drafted', ?)",
-        [(e["contact_id"], e["document"], e.get("created") or created, e["digest"], e.get("path"))
-         for e in entries],
+        "INSERT INTO outreach (contact_id, document, created, digest, state, path, sender)"
+        " VALUES (?, ?, ?, ?, 'drafted', ?, ?)",
+        [(e["contact_id"], e["document"], e.get("created") or created, e["digest"],
+          e.get("path"), e.get("sender")) for e in entries],
     )
 
 
@@ -52,12 +89,15 @@ def entries(store: Store, state: str | None = None) -> list[dict[str, Any]]:
     if state is not None and state not in STATES:
         raise UsageError(f"unknown state '{state}'", "use one of: " + ", ".join(STATES))
     where = "WHERE o.state = ?" if state else ""
-    return store.rows(
+    rows = store.rows(
         "SELECT o.id, o.contact_id, c.name AS contact, c.kind, o.document, o.created, o.state,"
-        " o.updated, o.note, o.path, o.digest FROM outreach o"
+        " o.updated, o.note, o.path, o.paths, o.digest, o.sender FROM outreach o"
         f" LEFT JOIN contacts c ON c.id = o.contact_id {where} ORDER BY o.id",
         (state,) if state else (),
     )
+    for r in rows:
+        r["paths"] = _paths(r["path"], r["paths"])
+    return rows
 
 
 def mark(store: Store, entry_id: int, state: str, note: str | None = None) -> dict[str, Any]:

@@ -112,8 +112,26 @@ CREATE INDEX ep_memberships_contact ON ep_memberships(contact_id);
 CREATE INDEX ep_memberships_body ON ep_memberships(body_id);
 """
 
+# Letters: a postal address for a person (their prison's, or their family's), always
+# with its source; and on the outreach log, who sent a letter and every file that
+# holds it (a second format of the same letter is not a second letter).
+_V_LETTER_ADDRESSES = """
+CREATE TABLE person_addresses (
+    id INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    purpose TEXT NOT NULL DEFAULT 'prisoner',
+    address TEXT NOT NULL, as_of TEXT,
+    source_id TEXT NOT NULL REFERENCES sources(id) ON UPDATE CASCADE,
+    added TEXT NOT NULL
+);
+CREATE INDEX person_addresses_person ON person_addresses(person_id, purpose);
+ALTER TABLE outreach ADD COLUMN sender TEXT;
+ALTER TABLE outreach ADD COLUMN paths TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX outreach_contact_digest ON outreach(contact_id, digest);
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES]
+MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES, _V_LETTER_ADDRESSES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JSON_COLUMNS = {"quotes", "aliases", "extra", "concerns"}

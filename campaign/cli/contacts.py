@@ -26,7 +26,7 @@ class ContactKind(StrEnum):
 
 COLUMNS = [("name", "name"), ("kind", "kind"), ("country", "country"), ("group", "group"),
            ("role", "role"), ("email", "email"), ("status", "status"),
-           ("historical", "historical")]
+           ("as_of", "as of")]
 
 
 @app.command("list")
@@ -38,10 +38,9 @@ def list_(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List contacts."""
-    found = store(ctx).contacts(kind=kind.value if kind else None, country=country, group=group)
-    for c in found:  # a historical contact is never shown as current (issue 14)
-        if c["historical"] and c["status"] == "current":
-            c["status"] = "historical"
+    from campaign.contacts import listing
+
+    found = listing(store(ctx), kind=kind.value if kind else None, country=country, group=group)
     emit(found, fmt, COLUMNS, title="Contacts")
 
 

@@ -1,12 +1,12 @@
-"""campaign letter: a mail merge to MEPs, embassies, authorities and prisoners.
+"""campaign letter: a mail merge to MEPs, embassies, authorities, prisoners and families.
 
-Output: ``-o DIR`` (created if its parent exists) writes one file per recipient;
-``-o FILE.md|.txt|.pdf|.docx`` one combined file (a page per letter in PDF);
-no ``-o`` prints Markdown or text. Files written are logged as outreach in the
-same transaction. A letter already drafted with the same text for the same
-contact is skipped with a one-line warning on stderr, and the command still
-succeeds (exit 0); ``--force`` writes it again. Printing to stdout is a preview:
-it is not logged.
+Output: ``-o DIR`` (created if its parent exists) writes one file per recipient,
+as Word (.docx) unless ``--format`` says otherwise: a letter to print, sign and
+post; ``-o FILE.md|.txt|.pdf|.docx`` one combined file (a page per letter in
+PDF); no ``-o`` prints Markdown or text. Files written are logged as outreach in
+the same transaction: one entry per letter (same recipient, same text), however
+many formats or paths it is written to. Printing to stdout is a preview: it is
+not logged. Every merge reports how alike its letters are.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class To(StrEnum):
     embassy = "embassy"
     authority = "authority"
     prisoner = "prisoner"
+    family = "family"
 
 
 class LetterFormat(StrEnum):
@@ -40,11 +41,15 @@ class LetterFormat(StrEnum):
 
 
 PROGRESS_FROM = 20  # letters; fewer finish before a bar could be seen
+DIRECTORY_FORMAT = "docx"  # -o DIR without --format: a letter to print, sign and post
 
 
 def letter(
     ctx: typer.Context,
-    to: Annotated[To, typer.Option("--to", help="Who the letters go to.")],
+    to: Annotated[To, typer.Option(
+        "--to", help="Who the letters go to: mep, embassy, authority, prisoner (a letter of "
+        "solidarity, no demands) or family (the family of a --prisoner; condolences for a "
+        "person reported dead).")],
     country: Annotated[list[str] | None, typer.Option(
         "--country", help="Only contacts for this country (name or ISO code; repeatable).")] = None,
     group: Annotated[list[str] | None, typer.Option(
@@ -60,25 +65,38 @@ def letter(
     sender_email: Annotated[str | None, typer.Option(
         "--sender-email", help="Your email (the From of .eml drafts).")] = None,
     note: Annotated[str | None, typer.Option(
-        "--note", help="A UTF-8 file with your own paragraph.")] = None,
+        "--note", help="A UTF-8 text file (at most 64 KB) with your own paragraph.")] = None,
     demand: Annotated[list[str] | None, typer.Option(
         "--demand", help="Demand id to include (repeatable; see `campaign demands list`).")] = None,
     prisoner: Annotated[list[str] | None, typer.Option(
-        "--prisoner", help="A prisoner: the addressee with --to prisoner, else a case to "
-        "mention (repeatable).")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Template language.")] = "en",
+        "--prisoner", help="A prisoner: the addressee with --to prisoner or family; for MEPs, "
+        "the cases to share out, one to a letter (repeatable).")] = None,
+    lang: Annotated[str, typer.Option(
+        "--lang", help="The letter's language: en; ru for letters to prisoners.")] = "en",
     fmt: Annotated[LetterFormat | None, typer.Option(
-        "--format", "-f", help="md, txt, eml, docx or pdf (default: from -o, else md).")] = None,
+        "--format", "-f", help="md, txt, eml, docx or pdf (default: from -o FILE's ending; "
+        "docx for -o DIR; md on stdout).")] = None,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="A directory (a file per letter) or one combined file.")] = None,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Show who would get what; write nothing.")] = False,
+        "--dry-run", help="Show who would get what and how alike the letters are; write "
+        "nothing. Similarity: word 3-gram shingles, Jaccard, after removing names, "
+        "salutations, addresses and the date; every pair up to 400 letters, a seeded sample "
+        "of 60,000 pairs beyond; 0.9 or more is nearly identical.")] = False,
     force: Annotated[bool, typer.Option(
-        "--force", help="Write letters already drafted with the same text again.")] = False,
+        "--force", help="Log letters already drafted with the same text as new drafts.")
+    ] = False,
+    released_ok: Annotated[bool, typer.Option(
+        "--released-ok", help="Write to a prisoner the sources report released.")] = False,
     templates: TemplatesOpt = None,
     as_of_: AsOfOpt = None,
 ) -> None:
-    """Draft a letter to each recipient: personal, addressed, cited, and logged."""
+    """Draft a letter to each recipient: personal, addressed, cited, and logged.
+
+    Each letter says why this recipient (their group's record, their country's ties,
+    an unanswered letter, your --note) and asks each MEP to take up a different
+    prisoner's case. Letters to prisoners carry no demands and no citations.
+    """
     from campaign.documents import letters as lib
     from campaign.files import expand_user
     from campaign.formats import DocFormat
@@ -103,17 +121,26 @@ def letter(
         from pathlib import Path
 
         implied = lib.EXTENSIONS.get(Path(output).suffix.lower().lstrip("."))
+        if implied is None:
+            implied = chosen = DocFormat(DIRECTORY_FORMAT)
     letters = lib.prepare(
         st, to.value, sender=sender_, countries_=country or [], groups=group or [],
         contacts=contact or [], prisoners=prisoner or [], demand_ids=demand or [],
         note=note_text, lang=lang, fmt=implied or DocFormat.md, user_dir=templates,
-        as_of=as_of(as_of_))
+        as_of=as_of(as_of_), released_ok=released_ok)
     plan = lib.plan_output(output, chosen, len(letters))
+    from campaign.output import printable
+
+    for ltr in letters:
+        for warning in ltr.warnings:
+            typer.echo(printable(f"campaign: warning: {warning}"), err=True)
     if dry_run:
         _dry_run(st, letters, plan)
+        _similarity(letters, err=False)
         return
     if plan.directory is None and plan.file is None:
         sys.stdout.write(lib.encode_combined(letters, plan.fmt, sender_).decode("utf-8"))
+        _similarity(letters, err=True)
         return
     show = (len(letters) > PROGRESS_FROM and not quiet(ctx) and sys.stderr.isatty())
     if show:
@@ -125,18 +152,21 @@ def letter(
                                 progress=lambda n: bar.update(task, completed=n))
     else:
         result = lib.commit(st, letters, plan, sender=sender_, force=force)
-    if result.skipped:
-        from campaign.output import printable
+    where = plan.target
+    already = (f"; {len(result.skipped)} already in the log with the same text (this file "
+               "added to their entry)" if result.skipped else "")
+    typer.echo(f"wrote {len(result.written)} letter(s) to {where}; "
+               f"{result.logged} logged as drafted (`campaign outreach list`){already}")
+    from campaign.output import printable
 
-        who = printable(", ".join(ltr.recipient for ltr in result.skipped[:3]))
-        more = f" and {len(result.skipped) - 3} more" if len(result.skipped) > 3 else ""
-        typer.echo(f"campaign: warning: skipped {len(result.skipped)} letter(s) already drafted "
-                   f"with the same text ({who}{more}); use --force to write them again",
-                   err=True)
-    if result.written:
-        where = plan.target
-        typer.echo(f"wrote {len(result.written)} letter(s) to {where}; "
-                   f"{result.logged} logged as drafted (`campaign outreach list`)")
+    for old, new in result.renamed:
+        typer.echo(printable(f"campaign: warning: {old} was already there with other content; "
+                             f"this letter was written as {new}"), err=True)
+    if result.no_address:
+        typer.echo(f"campaign: warning: {result.no_address} of {len(result.written)} email "
+                   "draft(s) have no To address (the store has no published email for them); "
+                   "fill it in, or post those letters (--format docx)", err=True)
+    _similarity(letters, err=False)
 
 
 def _dry_run(st: Store, letters: list[Letter], plan: Plan) -> None:
@@ -149,6 +179,25 @@ def _dry_run(st: Store, letters: list[Letter], plan: Plan) -> None:
                               ("email", "email"), ("file", "file"), ("state", "state")],
          title=f"Dry run: {len(rows)} letter(s) as {plan.fmt.value} to {plan.target}",
          caption="Nothing was written.")
+
+
+def _similarity(letters: list[Letter], *, err: bool) -> None:
+    """The report every merge ends with, and a warning for nearly identical letters."""
+    from campaign.documents.letters.similarity import NEAR, letter_text, report
+
+    if len(letters) < 2 or letters[0].kind in ("prisoner", "family"):
+        return  # offices compare the letters they get; prisoners do not
+    found = report([letter_text(ltr) for ltr in letters])
+    typer.echo(found.line(), err=err)
+    if found.near:
+        i, j, sim = found.near[0]
+        from campaign.output import printable
+
+        typer.echo(f"campaign: warning: {len(found.near)} pair(s) of letters are nearly "
+                   f"identical (similarity {NEAR} or more; e.g. to "
+                   f"{printable(letters[i].recipient)} and {printable(letters[j].recipient)}: "
+                   f"{sim:.2f}); add your own paragraph with --note, and write to fewer people "
+                   "at once", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -27,7 +27,7 @@ class MarkState(StrEnum):
 
 COLUMNS = [("id", "id"), ("contact", "contact"), ("document", "document"),
            ("created", "created"), ("state", "state"), ("updated", "updated"),
-           ("note", "note"), ("path", "path")]
+           ("note", "note"), ("paths", "files")]
 
 
 @app.command("list")

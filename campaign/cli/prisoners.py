@@ -182,6 +182,35 @@ def update(
     typer.echo(f"recorded: {pid} {kind} {when}")
 
 
+class AddressFor(StrEnum):
+    prisoner = "prisoner"
+    family = "family"
+
+
+@app.command()
+def address(
+    ctx: typer.Context, name: NameArg,
+    postal: Annotated[str, typer.Option(
+        "--postal", help='The postal address, lines separated by "\\n" or newlines '
+        "(their prison's, or their family's with --for family).")],
+    source: SourceOpt,
+    for_: Annotated[AddressFor, typer.Option(
+        "--for", help="Whose address: the prisoner's (their prison) or their family's.")
+    ] = AddressFor.prisoner,
+    as_of_: Annotated[str | None, typer.Option(
+        "--as-of", help="The date the source gives the address (YYYY[-MM[-DD]]).")] = None,
+) -> None:
+    """Record a postal address for letters to a person, with the source that gives it."""
+    from campaign.documents.letters import add_postal_address
+    from campaign.errors import UsageError
+
+    if len(source) != 1:
+        raise UsageError("give one --source for the address", "the source that gives it")
+    found = add_postal_address(store(ctx), name, postal, source[0], purpose=for_.value,
+                               as_of=as_of_)
+    typer.echo(f"recorded the {for_.value} postal address: " + ", ".join(found["address"]))
+
+
 @app.command()
 def alias(ctx: typer.Context, name: NameArg,
           new_alias: Annotated[str, typer.Argument(help="The other spelling.")]) -> None:

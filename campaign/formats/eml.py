@@ -2,7 +2,9 @@
 
 Stdlib ``email`` only. ``To`` is set only from an address a source gave or a
 user typed (never guessed); ``From`` only when the sender gave one. ``X-Unsent: 1``
-makes Outlook and Thunderbird open the file as a draft rather than a received mail.
+makes Outlook and Thunderbird open the file as a draft rather than a received mail;
+a ``Message-ID`` (on the sender's domain when known) lets a mail client file it and
+thread a reply to it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, make_msgid
 
 
 def _address(name: str | None, email: str) -> Address:
@@ -37,6 +39,8 @@ def to_eml(
         msg["To"] = _address(to_name, to_email)
     msg["Subject"] = " ".join(subject.split())
     msg["Date"] = format_datetime((date or dt.datetime.now()).astimezone())
+    domain = from_email.strip().rpartition("@")[2] if from_email else "campaign.invalid"
+    msg["Message-ID"] = make_msgid(idstring="letter", domain=domain or "campaign.invalid")
     msg["X-Unsent"] = "1"
     msg.set_content(body, charset="utf-8")
     return msg.as_bytes()

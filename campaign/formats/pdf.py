@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +199,8 @@ PARALLEL_PARTS = 2  # Typst processes at once: each takes ~125 MB for 120 letter
 
 
 def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
-                 user_dir: str | Path | None = None, *, title: str | None = None) -> bytes:
+                 user_dir: str | Path | None = None, *, title: str | None = None,
+                 joined: Callable[[int], None] | None = None) -> bytes:
     """One PDF from several runs of a template, each in a child process of its own.
 
     Typst keeps a whole document, and its caches, in memory until the process
@@ -208,7 +209,8 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     memory back after each part, so a merge needs the same memory for 5,000
     letters as for 120. Two parts are typeset at once (Typst alone keeps about
     1.4 cores busy; two at once took a quarter less time on 2 cores) while this
-    process joins the finished ones in order. A plain subprocess, not
+    process joins the finished ones in order (``joined(k)`` hears when part k is
+    in, so a progress bar moves during the merge). A plain subprocess, not
     multiprocessing: a library caller's script need not guard its ``__main__``.
     The parts are typeset untagged: joining PDFs does not join their structure
     trees, and a broken tree is worse for a screen reader than none.
@@ -220,7 +222,8 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
 
     path = locate(template_name, user_dir)
     if not sys.executable:  # embedded Python: no interpreter to start
-        return join_pdfs((compile_typ(path, part, tags=False) for part in parts), title=title)
+        return join_pdfs((compile_typ(path, part, tags=False) for part in parts), title=title,
+                         joined=joined)
 
     def run(part: dict[str, Any]) -> bytes:
         request = json.dumps({"template": str(path), "data": part}, ensure_ascii=False,
@@ -240,20 +243,23 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     workers = max(1, min(PARALLEL_PARTS, os.cpu_count() or 1, len(parts)))
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        return join_pdfs(pool.map(run, parts), title=title)
+        return join_pdfs(pool.map(run, parts), title=title, joined=joined)
     finally:  # after a failed part, start no more
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def join_pdfs(pdfs: Iterable[bytes], *, title: str | None = None) -> bytes:
+def join_pdfs(pdfs: Iterable[bytes], *, title: str | None = None,
+              joined: Callable[[int], None] | None = None) -> bytes:
     """The pages of several PDFs, in order, as one PDF (each joined as it comes)."""
     import io
 
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for pdf in pdfs:
+    for k, pdf in enumerate(pdfs):
         writer.append(PdfReader(io.BytesIO(pdf)))
+        if joined:
+            joined(k)
     if title:
         writer.add_metadata({"/Title": title})
     out = io.BytesIO()

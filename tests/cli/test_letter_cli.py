@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import re
 from email import policy
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def outreach(cli) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
 def test_letters_to_a_country_into_a_directory(cli, tmp_path: Path, note: Path) -> None:
     out = tmp_path / "letters"
     r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "--note", str(note),
-            "-o", str(out))
+            "-o", str(out), "--format", "md")
     assert r.exit_code == 0, r.stderr
     files = sorted(out.iterdir())
     assert [f.name for f in files] == ["001-lynn-boylan.md", "002-mairead-mcguinness.md",
@@ -48,13 +49,13 @@ def test_letters_to_a_country_into_a_directory(cli, tmp_path: Path, note: Path) 
     assert len(log) == len(files) == 3
     assert {e["contact"] for e in log} == {"Lynn BOYLAN", "Mairead McGUINNESS", "Seán KELLY"}
     assert {e["state"] for e in log} == {"drafted"} and all(e["digest"] for e in log)
-    # Again: skipped with a warning, still exit 0; --force writes again.
+    # Again (changed by issue 13): the same letters are written and not logged twice.
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--note", str(note),
-            "-o", str(out))
-    assert r.exit_code == 0 and "warning: skipped 3" in r.stderr and "--force" in r.stderr
+            "-o", str(out), "--format", "md")
+    assert r.exit_code == 0 and "3 already in the log" in r.stdout, r.stderr
     assert len(outreach(cli)) == 3
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--note", str(note),
-            "-o", str(out), "--force")
+            "-o", str(out), "--format", "md", "--force")
     assert r.exit_code == 0 and len(outreach(cli)) == 6
     summary = json.loads(cli("outreach", "summary", "--format", "json").stdout)
     assert {s["state"]: s["count"] for s in summary} == {"drafted": 6, "sent": 0, "replied": 0}
@@ -155,8 +156,10 @@ def test_no_sender_then_profile(cli, tmp_path: Path) -> None:
 def test_prisoner_letter(cli) -> None:
     r = cli("letter", "--to", "prisoner", "--prisoner", "Roza Tuletaeva", *SENDER)
     assert r.exit_code == 0, r.stderr
-    assert "Dear Roza Tuletaeva," in r.stdout and "c/o Campaign Kazakhstan" in r.stdout
-    assert "as reported in January 2014" in r.stdout
+    # Changed by issue 13: no status, no web site for an address, a warning saying how.
+    assert "Dear Roza," in r.stdout and "campaignkazakhstan.org" not in r.stdout
+    assert "as reported" not in r.stdout and "[1]" not in r.stdout
+    assert "campaign prisoners address" in r.stderr
 
 
 def test_outreach_mark(error_line, cli, tmp_path: Path) -> None:
@@ -195,3 +198,175 @@ def test_combined_pdf(cli, tmp_path: Path) -> None:
     starts = [i for i, t in enumerate(texts) if "Dear " in t]
     assert len(starts) == 3  # a page (at least) per letter
     assert len(outreach(cli)) == 3
+
+
+# -- issue 13 ----------------------------------------------------------------------
+
+
+def test_eml_has_message_id_and_warns_about_missing_addresses(cli, tmp_path: Path) -> None:
+    out = tmp_path / "mails"
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--sender-email",
+            "jane@example.org", "--format", "eml", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert "2 of 3 email draft(s) have no To address" in r.stderr
+    for f in out.glob("*.eml"):
+        msg = email.message_from_bytes(f.read_bytes(), policy=policy.default)
+        assert msg["Message-ID"].endswith("@example.org>") and msg["Date"]
+        body = msg.get_content()
+        assert "Rue Wiertz" not in body and "1 Main Street" not in body
+        assert not body.lstrip().startswith("Jane Doe")  # no postal header in an email
+
+
+def test_a_directory_without_format_gets_word_letters(cli, tmp_path: Path) -> None:
+    from docx import Document
+
+    out = tmp_path / "letters"
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    files = sorted(out.iterdir())
+    assert [f.suffix for f in files] == [".docx"] * 3
+    doc = Document(str(files[0]))
+    assert doc.core_properties.author == "Jane Doe"
+    assert doc.core_properties.language == "en-GB"
+    assert doc.core_properties.created.year >= 2024
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Dear Lynn Boylan," in text and "Yours sincerely," in text
+    closing = next(p for p in doc.paragraphs if p.text == "Yours sincerely,")
+    assert closing.paragraph_format.space_after.pt >= 4 * 11  # room to sign
+
+
+def test_dry_run_reports_similarity_and_warns(cli, tmp_path: Path) -> None:
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert re.search(r"similarity of the 3 letters \(all pairs\): highest 0\.\d\d, "
+                     r"median 0\.\d\d", r.stdout)
+    # A template of one's own that says the same to everyone: nearly identical, and told so.
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    (mine / "letter-mep.md.j2").write_text(
+        "Subject: x\n\n{{ salutation }}\n\nPlease help the prisoners of Kazakhstan, the oil "
+        "workers of Zhanaozen and their families, today.\n\n{{ closing }}\n", encoding="utf-8")
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--templates", str(mine),
+            "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert "nearly identical" in r.stderr and "--note" in r.stderr
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--help")
+    assert "3-gram" in r.stdout and "Jaccard" in r.stdout
+
+
+def test_another_format_after_a_merge(cli, tmp_path: Path) -> None:
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "-o", str(tmp_path / "d"))
+    assert r.exit_code == 0, r.stderr
+    combined = tmp_path / "letters.docx"
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "-o", str(combined))
+    assert r.exit_code == 0, r.stderr
+    assert combined.is_file() and "0 logged" in r.stdout and "3 already in the log" in r.stdout
+    log = outreach(cli)
+    assert len(log) == 3 and all(len(e["paths"]) == 2 for e in log)
+
+
+def test_a_second_run_with_another_note_refuses_to_overwrite(error_line, cli, tmp_path: Path,
+                                                             note: Path) -> None:
+    out = tmp_path / "letters"
+    assert cli("letter", "--to", "mep", "--country", "IE", *SENDER, "-o", str(out)
+               ).exit_code == 0
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    line = error_line(cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--note",
+                          str(note), "-o", str(out)))
+    assert "already holds a different draft" in line and "-o" in line
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+    assert len(outreach(cli)) == 3
+
+
+def test_parallel_runs_log_each_draft_once(meps_db: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "campaign", "--db", str(meps_db), "letter", "--to", "mep",
+         "--country", "IE", "--sender", "Jane Doe", "--format", "md", "-o",
+         str(tmp_path / f"run{n}")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(20)]
+    for p in procs:
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err
+    from campaign.outreach import entries
+    from campaign.store import Store
+
+    with Store(meps_db) as st:
+        log = entries(st)
+    assert len(log) == 3
+    assert sorted(len(e["paths"]) for e in log) == [20, 20, 20]
+
+
+def test_a_typo_in_a_users_template_is_one_line(error_line, cli, tmp_path: Path) -> None:
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    typo = "Subject: x\n\n{{ salutation }}\n\n{{ recipient.nmae }}\n"
+    (mine / "letter-mep.md.j2").write_text(typo, encoding="utf-8")
+    out = tmp_path / "letters"
+    line = error_line(cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--templates",
+                          str(mine), "-o", str(out)))
+    assert "letter-mep.md.j2" in line and "line 5" in line
+    assert not out.exists() and outreach(cli) == []
+    (mine / "letter-mep.md.j2").write_text("{# nothing #}\n", encoding="utf-8")
+    line = error_line(cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--templates",
+                          str(mine), "-o", str(out)))
+    assert "empty" in line and not out.exists()
+
+
+@pytest.mark.parametrize("case", ["not-found", "dead", "released", "lang", "note-big",
+                                  "note-fifo", "no-address-contact"])
+def test_prisoner_and_note_errors(error_line, cli, tmp_path: Path, case: str) -> None:
+    import os
+
+    out = tmp_path / "letters"
+    base = ["letter", "--to", "prisoner", *SENDER, "-o", str(out)]
+    args, words = {
+        "not-found": (base + ["--prisoner", "Roza Tuletayeva Smith"], ["no person", "Roza"]),
+        "dead": (base + ["--prisoner", "Kenzhebaev"], ["reported dead", "--to family"]),
+        "released": (base + ["--prisoner", "Natalia Sokolova"], ["released", "--released-ok"]),
+        "lang": (base + ["--prisoner", "Roza Tuletaeva", "--lang", "kk"],
+                 ["'kk'", "en (English)", "ru (Russian)"]),
+        "note-big": (base + ["--prisoner", "Roza Tuletaeva", "--note", str(tmp_path / "big")],
+                     ["big", "65,536"]),
+        "note-fifo": (base + ["--prisoner", "Roza Tuletaeva", "--note", str(tmp_path / "fifo")],
+                      ["fifo", "not a regular file"]),
+        "no-address-contact": (["letter", "--to", "mep", "--contact", "Paul Murphy", *SENDER,
+                                "-o", str(out)], ["Paul Murphy", "no postal address"]),
+    }[case]
+    (tmp_path / "big").write_bytes(b"x" * (65 * 1024))
+    os.mkfifo(tmp_path / "fifo")
+    line = error_line(cli(*args))
+    for word in words:
+        assert word in line
+    assert not out.exists() and outreach(cli) == []
+
+
+def test_family_and_released_ok(cli, tmp_path: Path) -> None:
+    r = cli("letter", "--to", "family", "--prisoner", "Kenzhebaev", *SENDER)
+    assert r.exit_code == 0, r.stderr
+    assert "deepest sympathy" in r.stdout and "Bazarbai Kenzhebaev" in r.stdout
+    r = cli("letter", "--to", "prisoner", "--prisoner", "Natalia Sokolova", *SENDER,
+            "--released-ok")
+    assert r.exit_code == 0 and "warning:" in r.stderr and "released" in r.stderr
+
+
+def test_prisoner_address_command_and_russian_letter(error_line, cli) -> None:
+    r = cli("prisoners", "address", "Roza Tuletaeva", "--postal", "Colony UG-157/11\\nAktau",
+            "--source", "socialistworld-2014-01")
+    assert r.exit_code == 0, r.stderr
+    r = cli("letter", "--to", "prisoner", "--prisoner", "Roza Tuletaeva", *SENDER, "--lang", "ru")
+    assert r.exit_code == 0, r.stderr
+    assert "Кому: Роза Тулетаева  \nКуда: Colony UG-157/11  \nAktau" in r.stdout
+    assert "Здравствуйте, Роза!" in r.stdout and r.stderr == ""
+    error_line(cli("prisoners", "address", "Roza Tuletaeva", "--postal", "Aktau",
+                   "--source", "nope"))
+
+
+def test_contacts_list_shows_historical(cli) -> None:
+    r = cli("contacts", "list", "--kind", "mep", "--format", "json")
+    murphy = next(c for c in json.loads(r.stdout) if c["name"] == "Paul Murphy")
+    assert murphy["status"] == "historical" and murphy["historical"] is True
+    r = cli("letter", "--to", "mep", "--contact", "Paul Murphy", *SENDER)
+    assert r.exit_code == 1  # no address on record for a former MEP

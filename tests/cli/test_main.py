@@ -49,7 +49,7 @@ def test_a_change_is_in_the_store_file_itself_after_exit(db_path: Path, tmp_path
 def test_written_files_are_there_after_exit(meps_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "letters"
     done = campaign("letter", "--to", "mep", "--country", "IE", "--sender", "Ana", "-o",
-                    str(out), db=meps_db)
+                    str(out), "--format", "md", db=meps_db)
     assert done.returncode == 0, done.stderr
     files = sorted(out.iterdir())
     assert len(files) > 1

@@ -165,6 +165,52 @@ def test_a_list_item_hangs_its_wrapped_lines_under_its_text() -> None:
     (margin, _, dear), (marker_x, marker_y, marker), (text_x, text_y, first), *rest = shown
     assert (dear, marker, first.split()[0]) == ("Dear Ana,", "•", "Alpha")
     assert marker_x == pytest.approx(margin) and text_y == pytest.approx(marker_y)
-    assert text_x == pytest.approx(margin + 14, abs=0.5)  # 1.4em of 10 pt
+    assert text_x == pytest.approx(margin + 14.7, abs=0.5)  # 1.4em of 10.5 pt (issue 13)
     assert len(rest) >= 2 and rest[-1][2].endswith("Omega")
     assert all(x == pytest.approx(text_x) for x, _, _ in rest)
+
+
+def _lines_of(pdf: bytes, page: int = 0) -> list[tuple[float, str]]:
+    """The page's lines of text, top first: (y, text), from the text positions."""
+    shown: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: Any) -> None:
+        if text.strip():
+            shown.append((cm[5] + tm[5] * cm[3], cm[4] + tm[4] * cm[0], text))
+
+    PdfReader(io.BytesIO(pdf)).pages[page].extract_text(visitor_text=visit)
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for y, x, text in shown:
+        key = next((k for k in rows if abs(k - y) < 2), round(y, 1))
+        rows.setdefault(key, []).append((x, text))
+    return [(y, "".join(t for _, t in sorted(rows[y]))) for y in sorted(rows, reverse=True)]
+
+
+def test_a_letter_has_room_to_sign_and_unbroken_citation_markers() -> None:
+    """letters.typ (issue 13): about four lines between the closing and the name, and a
+    citation marker "[1, 2]" never split across lines nor starting a line."""
+    from campaign.documents.letters.layout import letter_blocks
+
+    words = " ".join(f"word{n} [{n % 9 + 1}, {n % 7 + 10}]" for n in range(90))
+    letter = {"sender": ["Jane Doe", "Unite"], "date": "1 December 2026",
+              "address": ["Seán Kelly MEP", "European Parliament", "Brussels"],
+              "subject": "Re: Zhanaozen", "salutation": "Dear Seán Kelly,",
+              "body": letter_blocks(words + "\n\nAnother paragraph."),
+              "closing": "Yours sincerely,", "signature": ["Jane Doe", "Unite"],
+              "sources": []}
+    pdf = context_to_pdf("letters.typ", {"letters": [{"title": "T", "lang": "en",
+                                                      "letter": letter, "blocks": []}]})
+    lines = [t for p in range(len(PdfReader(io.BytesIO(pdf)).pages)) for t in _lines_of(pdf, p)]
+    texts = [t for _, t in lines]
+    body = [t for t in texts if "word" in t]
+    assert len(body) > 5  # the paragraph wraps, many times
+    for text in body:
+        assert not text.lstrip().startswith("[")
+        assert text.count("[") == text.count("]")
+    ys = {t.strip(): y for y, t in _lines_of(pdf, len(PdfReader(io.BytesIO(pdf)).pages) - 1)}
+    gap = ys["Yours sincerely,"] - ys["Jane Doe"]
+    assert gap > 4 * 10.5  # four lines of 10.5 pt, at least
+    # The window address sits where a DL window shows it: 50 mm from the top of A4.
+    first = dict((t.strip(), y) for y, t in _lines_of(pdf, 0))
+    from_top_mm = (841.89 - first["Seán Kelly MEP"]) / 72 * 25.4
+    assert 50 <= from_top_mm <= 60

@@ -181,7 +181,8 @@ def test_a_merge_over_a_fifo_in_the_directory_is_refused(refused: Any,
     out = tmp_path / "letters"
     out.mkdir()
     os.mkfifo(out / "001-lynn-boylan.md")
-    assert "not a regular file" in refused(*MERGE, "-o", str(out) + "/")
+    # -f md: a directory alone now gets Word letters (issue 13).
+    assert "not a regular file" in refused(*MERGE, "-f", "md", "-o", str(out) + "/")
     assert stat.S_ISFIFO((out / "001-lynn-boylan.md").lstat().st_mode)
 
 
@@ -290,10 +291,11 @@ def test_an_existing_file_keeps_its_mode(cli: Any, ready: Path, tmp_path: Path,
 def test_a_merge_into_a_directory_keeps_existing_letters_modes(cli: Any, ready: Path,
                                                               tmp_path: Path) -> None:
     out = tmp_path / "letters"
-    out.mkdir()
-    (out / "001-lynn-boylan.md").write_text("old")
+    # The same letters again (issue 13: a different draft is never replaced), in Markdown
+    # (a directory alone now gets Word letters).
+    assert cli(*MERGE, "-f", "md", "-o", str(out) + "/").exit_code == 0
     (out / "001-lynn-boylan.md").chmod(0o600)
-    r = cli(*MERGE, "-o", str(out) + "/")
+    r = cli(*MERGE, "-f", "md", "-o", str(out) + "/")
     assert r.exit_code == 0, r.stderr
     assert stat.S_IMODE((out / "001-lynn-boylan.md").stat().st_mode) == 0o600
     assert "Dear Lynn Boylan" in (out / "001-lynn-boylan.md").read_text()

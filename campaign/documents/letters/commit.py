@@ -1,0 +1,216 @@
+"""The outreach log: writing the files and logging each draft, all or nothing.
+
+The log records letters, not files. The same letter is the same recipient and
+the same text (the digest leaves the date out, so a letter drafted again on
+another day is still the same letter); asking for it in another format or at
+another path writes the file asked for and adds the path to the letter's one
+entry. A new note or new facts make a new text, so a new letter and a new entry.
+The check and the entry happen in one ``BEGIN IMMEDIATE`` transaction with the
+files, so parallel runs cannot log one draft twice.
+
+A file already at a path the merge would write is replaced only if the log says
+it holds the same letter; a different draft is never overwritten: the merge
+stops, writes nothing, and says which file. Letters to prisoners and families
+are not in the log (they are not contacts): where their file is already there
+with other content, the new one gets a new name beside it, and the command says
+so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campaign.documents.letters.compose import Letter, Sender, prepare
+from campaign.documents.letters.layout import (
+    EXTENSIONS,
+    Plan,
+    encode_combined,
+    encode_one,
+    file_names,
+    plan_output,
+)
+from campaign.errors import DraftExistsError, UsageError
+from campaign.formats import DocFormat
+from campaign.store import Store
+
+
+@dataclass
+class Result:
+    written: list[Letter]
+    # Letters the log already held (same recipient, same text): their file was
+    # written and its path added to their entry, but no second entry.
+    skipped: list[Letter]
+    paths: list[Path]
+    logged: int
+    # How many letters have no email address (eml drafts with no To).
+    no_address: int = 0
+    already: list[Letter] = field(default_factory=list)
+    # Files already there with something else in them, and the new names used instead.
+    renamed: list[tuple[Path, Path]] = field(default_factory=list)
+
+
+def duplicates(store: Store, letters: Sequence[Letter]) -> set[tuple[str, str]]:
+    from campaign.outreach import already_drafted
+
+    return already_drafted(store, ((ltr.contact_id, ltr.digest) for ltr in letters
+                                   if ltr.contact_id))
+
+
+def _encode(letters: Sequence[Letter], plan: Plan, sender: Sender | None,
+            progress: Callable[[int], None] | None) -> tuple[dict[str, bytes], bytes]:
+    files: dict[str, bytes] = {}
+    combined = b""
+    if plan.directory is not None:
+        for n, (ltr, fname) in enumerate(zip(letters, file_names(letters, plan.fmt),
+                                             strict=True), start=1):
+            files[fname] = encode_one(ltr, plan.fmt, sender)
+            if progress:
+                progress(n)
+    else:
+        combined = encode_combined(letters, plan.fmt, sender, progress=progress)
+    return files, combined
+
+
+def _check_targets(store: Store, letters: Sequence[Letter], plan: Plan,
+                   files: dict[str, bytes], combined: bytes) -> dict[Path, Path]:
+    """Refuse to replace a file that holds a different draft (or a file that is not
+    a draft at all). A letter the log does not hold (to a prisoner or a family) whose
+    file is already there with other bytes gets a new name beside it, returned as
+    {path asked for: path used}: it may be the same letter made again, or another,
+    and neither is lost."""
+    from campaign.outreach import drafts_at
+
+    if plan.directory is not None:
+        targets = [(plan.directory / name, [ltr], data)
+                   for (name, data), ltr in zip(files.items(), letters, strict=True)]
+    else:
+        assert plan.file is not None
+        targets = [(plan.file, list(letters), combined)]
+    # Special files and links are files.py's to refuse (its rules, its words): only a
+    # regular file already there can hold a draft.
+    existing = [(p, ls, d) for p, ls, d in targets if p.is_file() and not p.is_symlink()]
+    renamed: dict[Path, Path] = {}
+    if not existing:
+        return renamed
+    held = drafts_at(store, [str(p) for p, _, _ in existing])
+    for path, ltrs, data in existing:
+        mine = {(ltr.contact_id, ltr.digest) for ltr in ltrs if ltr.contact_id}
+        there = held.get(str(path), set())
+        if mine:
+            if not (there and there <= mine):
+                raise DraftExistsError(
+                    f"{path} already holds a different draft; nothing was written",
+                    "write to another directory or file with -o (the earlier drafts are kept)")
+        elif there:
+            raise DraftExistsError(f"{path} already holds a logged draft; nothing was written",
+                                   "write to another directory or file with -o")
+        elif not _same_bytes(path, data):
+            renamed[path] = _free_name(path)
+    return renamed
+
+
+def _free_name(path: Path) -> Path:
+    n = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not (candidate.exists() or candidate.is_symlink()):
+            return candidate
+        n += 1
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.is_file() and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sender | None = None,
+           force: bool = False, progress: Callable[[int], None] | None = None) -> Result:
+    """Write the files and log the letters, all or nothing.
+
+    A letter already in the log (same text to the same contact) is written again to
+    the file asked for and its path added to its entry; ``force`` logs it as a new
+    draft instead (writing the same letter again on purpose)."""
+    from campaign.files import write_atomic, write_directory
+    from campaign.outreach import add_path, record
+
+    if plan.directory is None and plan.file is None:
+        raise UsageError("commit needs a directory or a file")
+    files, combined = _encode(letters, plan, sender, progress)
+    if plan.directory is not None:
+        paths = [plan.directory / name for name in files]
+        where = [str(p) for p in paths]
+    else:
+        assert plan.file is not None
+        paths = [plan.file]
+        where = [str(plan.file)] * len(letters)
+    by_sender = sender.name if sender else None
+    # The check, the log and the files in one transaction: a parallel run waits for
+    # this one, then finds the letters logged; a failed write rolls the log back.
+    with store.transaction():
+        renamed = _check_targets(store, letters, plan, files, combined)
+        if renamed and plan.directory is not None:
+            files = {renamed.get(plan.directory / name, plan.directory / name).name: data
+                     for name, data in files.items()}
+            paths = [plan.directory / name for name in files]
+        elif renamed and plan.file is not None:
+            new_file = renamed[plan.file]
+            plan = Plan(plan.fmt, file=new_file)
+            paths = [new_file]
+        dup = set() if force else duplicates(store, letters)
+        entries = []
+        already: list[Letter] = []
+        seen: set[tuple[str, str]] = set()
+        for ltr, path in zip(letters, where, strict=True):
+            if not ltr.contact_id:
+                continue
+            key = (ltr.contact_id, ltr.digest)
+            if key in dup or key in seen:
+                already.append(ltr)
+                add_path(store, ltr.contact_id, ltr.digest, path)
+                continue
+            seen.add(key)
+            entries.append({"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
+                            "digest": ltr.digest, "path": path, "sender": by_sender})
+        record(store, entries)
+        if plan.directory is not None:
+            write_directory(plan.directory, files)
+        elif plan.file is not None:
+            write_atomic(plan.file, combined)
+    no_address = sum(1 for ltr in letters if not ltr.email) if plan.fmt is DocFormat.eml else 0
+    return Result(list(letters), already, paths, len(entries), no_address, already,
+                  sorted(renamed.items()))
+
+
+def mail_merge(store: Store, to: str, output: str | None, *, sender: Sender,
+               fmt: DocFormat | None = None, force: bool = False,
+               **selection: Any) -> Result | bytes:
+    """The whole merge as a library call: letters to files (logged), or the text for stdout."""
+    plan_fmt = fmt
+    if output and fmt is None:
+        ext = Path(output).suffix.lower().lstrip(".")
+        plan_fmt = EXTENSIONS.get(ext)
+    letters = prepare(store, to, sender=sender, fmt=plan_fmt or DocFormat.md, **selection)
+    plan = plan_output(output, fmt, len(letters))
+    if plan.directory is None and plan.file is None:
+        return encode_combined(letters, plan.fmt, sender)
+    return commit(store, letters, plan, sender=sender, force=force)
+
+
+def who_gets_what(store: Store, letters: Iterable[Letter], plan: Plan) -> list[dict[str, Any]]:
+    """The dry run's table: recipient, address, email, file, and whether it is new."""
+    letters = list(letters)
+    dup = duplicates(store, letters)
+    fnames = (file_names(letters, plan.fmt) if plan.directory is not None
+              else [plan.target] * len(letters))
+    return [{
+        "n": n, "recipient": ltr.recipient, "kind": ltr.kind,
+        "address": ", ".join(ltr.context["recipient"]["address_lines"][1:]),
+        "email": ltr.email or "", "salutation": ltr.context["salutation"],
+        "file": (str(plan.directory / f) if plan.directory is not None else f),
+        "state": "already drafted" if (ltr.contact_id, ltr.digest) in dup else "new",
+    } for n, (ltr, f) in enumerate(zip(letters, fnames, strict=True), start=1)]

@@ -1,0 +1,578 @@
+"""How each letter is written: the sender, the note, the context a template reads,
+and the rendered Markdown of every letter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campaign import countries, dates
+from campaign.documents.citations import Citations
+from campaign.documents.letters.facts import (
+    Facts,
+    RelevanceHook,
+    _Book,
+    _Cite,
+    _date_range,
+    _Sources,
+    about,
+    assign,
+    case_history,
+    gather_facts,
+    moments_of,
+    names_recipient,
+    relevance,
+    requests,
+    sentence,
+)
+from campaign.documents.letters.recipients import (
+    KIND_PLURAL,
+    KIND_WORD,
+    KINDS,
+    check_person,
+    closing,
+    display_name,
+    group_labels,
+    group_phrase,
+    held,
+    historical_note,
+    is_ambassador,
+    is_head_of_state,
+    is_past,
+    missing_address,
+    person_address,
+    recipient_address,
+    salutation,
+    select_contacts,
+    select_prisoners,
+)
+from campaign.errors import (
+    InputError,
+    LanguageError,
+    TemplateError,
+    UsageError,
+)
+from campaign.formats import DocFormat
+from campaign.store import Store
+
+# -- the sender and the note -------------------------------------------------
+
+
+@dataclass
+class Sender:
+    name: str
+    address: str | None = None
+    org: str | None = None
+    email: str | None = None
+
+    def context(self) -> dict[str, Any]:
+        address_lines = [ln.strip() for ln in (self.address or "").splitlines() if ln.strip()]
+        lines = [self.name, *([self.org] if self.org else []), *address_lines,
+                 *([self.email] if self.email else [])]
+        return {"name": self.name, "org": self.org, "address_lines": address_lines,
+                "email": self.email, "lines": lines}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_FIELDS = ("name", "given_name", "family_name", "postal_address", "salutation", "role",
+           "email", "group", "description")
+
+
+def check_text(value: str | None, what: str, *, lines: bool = False) -> None:
+    """A name or address with a control character (a NUL, a bell, a carriage return
+    in a name) breaks Word files and mail headers: refused in one line naming the
+    record, before anything is written. ``lines``: newlines (and tabs) are allowed."""
+    if not value:
+        return
+    found = _CONTROL.search(value.replace("\n", " ").replace("\t", " ") if lines else value)
+    if found:
+        raise InputError(f"{what} contains a control character (U+{ord(found.group(0)):04X}) "
+                         "that no letter can carry",
+                         hint="correct the record (or the option) and run again")
+
+
+def clean_record(record: dict[str, Any], kind: str) -> tuple[dict[str, Any], list[str]]:
+    """A recipient's record with any control character (a NUL, a bell, an escape) in its
+    names and address shown as a visible "?", and one warning line naming the record:
+    a stray character in one record never stops a merge, nor reaches a Word file or a
+    mail header."""
+    who = record.get("id") or record.get("name")
+    clean = dict(record)
+    said = []
+    for key in _FIELDS:
+        value = record.get(key)
+        if not isinstance(value, str):
+            continue
+        lines = key in ("postal_address", "description")
+        probe = value.replace("\n", " ").replace("\t", " ") if lines else value
+        found = _CONTROL.search(probe) or (None if lines else re.search(r"[\n\t]", value))
+        if found:
+            keep = "\n\t" if lines else ""
+            clean[key] = "".join("?" if (_CONTROL.match(ch) or ch in "\n\t") and ch not in keep
+                                 else ch for ch in value)
+            said.append(f"the {kind} record '{who}' ({key.replace('_', ' ')}) holds a control "
+                        f"character (U+{ord(found.group(0)):04X}), shown as '?' in the letter; "
+                        "correct the record")
+    return clean, said
+
+
+def sender_from(store: Store, name: str | None = None, address: str | None = None,
+                org: str | None = None, email: str | None = None) -> Sender:
+    """--sender and its options; without --sender, the saved profile (options override it)."""
+    if name and name.strip():
+        found = Sender(name.strip(), address, org, email)
+    else:
+        profile = store.profile()
+        if not profile.get("name"):
+            raise UsageError("no sender: give --sender NAME",
+                             "or save your details once with `campaign profile set --name ... "
+                             "--address ... --org ... --email ...`")
+        found = Sender(profile["name"], address or profile.get("address"),
+                       org or profile.get("org"), email or profile.get("email"))
+    for label, value in (("--sender", found.name), ("--sender-org", found.org),
+                         ("--sender-email", found.email)):
+        check_text(value, label)
+    check_text(found.address, "--sender-address", lines=True)
+    if found.email and ("@" not in found.email or " " in found.email.strip()):
+        raise UsageError(f"'{found.email}' is not an email address", "check --sender-email")
+    return found
+
+
+NOTE_LIMIT = 64 * 1024  # bytes: a paragraph or a page, not a book
+
+
+def read_note(path: str | Path | None) -> str | None:
+    """The sender's own paragraph: a regular UTF-8 text file of at most 64 KB (read by
+    files.read_input, the one reader of input files); blank means none. Checked before
+    anything is written, so a bad note changes nothing."""
+    from campaign.files import read_input
+
+    if path is None:
+        return None
+    text = read_input(Path(path).expanduser(), limit_bytes=NOTE_LIMIT, what="note")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # a Windows note too
+    check_text(text, f"the note {path}", lines=True)
+    return text or None
+
+
+# -- building each letter ----------------------------------------------------
+
+
+@dataclass
+class Letter:
+    kind: str
+    recipient: str           # the name the letter is addressed to
+    contact_id: str | None   # None for a prisoner (not a contact)
+    email: str | None
+    subject: str
+    markdown: str
+    digest: str
+    # What the dry run shows: recipient, salutation, closing and the sources cited.
+    context: dict[str, Any] = field(repr=False)
+    # The user's template directory it was rendered with: its letters.typ, if any,
+    # typesets the PDF too.
+    templates: str | None = None
+    # What the user should know about the merge (historical contacts, missing
+    # addresses, a released prisoner): on the first letter, shown once.
+    warnings: list[str] = field(default_factory=list)
+
+
+LANGUAGES = {"en": "English", "ru": "Russian"}
+# Prisoner-support groups advise short letters: a censor reads every one.
+PRISONER_LETTER_MAX = 2400
+
+
+def languages(to: str, user_dir: str | Path | None = None) -> list[str]:
+    """The languages a kind of letter exists in: English, and every
+    letter-<kind>.<lang>.md.j2 (built in or the user's)."""
+    from campaign.documents.templates import available
+
+    found = {"en"}
+    prefix = f"letter-{to}."
+    for t in available(user_dir):
+        name = t["name"]
+        if name.startswith(prefix) and name.endswith(".md.j2"):
+            lang = name[len(prefix):-len(".md.j2")]
+            if lang and "." not in lang:
+                found.add(lang)
+    return sorted(found)
+
+
+def template_name(to: str, lang: str, user_dir: str | Path | None) -> str:
+    """letter-<kind>.<lang>.md.j2 (English: letter-<kind>.md.j2); a language with no
+    template is an error that lists the languages there are."""
+    from campaign.documents.templates import find
+
+    if lang == "en":
+        specific = f"letter-{to}.en.md.j2"
+        return specific if find(specific, user_dir) else f"letter-{to}.md.j2"
+    specific = f"letter-{to}.{lang}.md.j2"
+    if find(specific, user_dir):
+        return specific
+    have = languages(to, user_dir)
+    raise LanguageError(
+        f"letters to {KIND_PLURAL.get(to, to)} are not written in '{lang}'",
+        "available: " + ", ".join(f"{code} ({LANGUAGES.get(code, code)})" for code in have))
+
+
+_RU_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+              "сентября", "октября", "ноября", "декабря")
+
+
+def date_in(day: dt.date, lang: str) -> str:
+    """The letter's date as its language writes it: '1 December 2026', '1 декабря 2026 г.'."""
+    if lang == "ru":
+        return f"{day.day} {_RU_MONTHS[day.month - 1]} {day.year} г."
+    return dates.human(day.isoformat())
+
+
+def _shared(facts: Facts, book: _Book, to: str) -> dict[str, list[dict[str, Any]]]:
+    """The facts every letter of the merge shows, built once."""
+    return {
+        "events": [{"title": e["title"], "place": e.get("place"), "date": e["date"],
+                    "date_text": _date_range(e["date"], e.get("end_date")),
+                    "sentence": sentence(e), "cite": _Cite(book, e["sources"])}
+                   for e in facts.events],
+        "figures": [{"qualifier": f["qualifier"], "number": f"{f['number']:,}",
+                     "subject": f["subject"], "according_to": f["according_to"],
+                     "cite": _Cite(book, f["sources"])} for f in facts.figures],
+        "prisoners": [{"id": p["id"], "name": p["name"], "description": p.get("description"),
+                       "status": p["status"], "status_text": p["status_text"],
+                       "cite": _Cite(book, p["sources"])}
+                      for p in facts.prisoners if p["status"] == "imprisoned"],
+        "demands": [{"id": d["id"], "text": d["text"], "addressed_to": d.get("addressed_to"),
+                     "cite": _Cite(book, d["sources"])} for d in facts.demands],
+        "requests": requests(facts.demands, to, book),
+    }
+
+
+def _case(person: dict[str, Any], book: _Book) -> dict[str, Any]:
+    when = person.get("status_date")
+    said = dates.human(when)
+    on = f"on {said}" if when and len(when) == 10 else f"in {said}"
+    return {"id": person["id"], "name": person["name"],
+            "description": person.get("description"), "status": person["status"],
+            "status_text": person["status_text"],
+            "reported": case_history(person) or (f"was reported {person['status']} {on}"
+                                                 if when else "is named by the campaign"),
+            "cite": _Cite(book, person["sources"])}
+
+
+def _opening(who: dict[str, Any]) -> str:
+    """'As one of Ireland's MEPs and a member of the Renew Europe group': the recipient's
+    seat, from the reader's side (a non-attached member is in no group)."""
+    country = countries.english(who.get("country"))
+    seat = f"As one of {country}'s MEPs" if country else "As a Member of the European Parliament"
+    group = group_phrase(who.get("group"))
+    return f"{seat} and a member of {group}" if group else seat
+
+
+def _cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+_TO_CYRILLIC = (("shch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
+                ("sh", "ш"), ("yu", "ю"), ("ya", "я"), ("a", "а"), ("b", "б"), ("v", "в"),
+                ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("k", "к"),
+                ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"),
+                ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("y", "ы"), ("h", "х"))
+_VOWELS = "аеиоуыэюяё"
+
+
+def to_cyrillic(name: str) -> str | None:
+    """A romanised Russian or Kazakh name back in Cyrillic ('Roza Tuletaeva' -> 'Роза
+    Тулетаева'), or None when it cannot be done faithfully: the result must be the very
+    name the store's own matching already takes it for (names.normalise), so no new
+    spelling is made up."""
+    from campaign.names import normalise
+
+    out = []
+    for word in name.split():
+        low, cyr, i = word.casefold(), "", 0
+        while i < len(low):
+            for latin, letter in _TO_CYRILLIC:
+                if low.startswith(latin, i):
+                    if letter == "и" and cyr and cyr[-1] in _VOWELS and \
+                            (i + 1 == len(low) or low[i + 1] not in "aeiouy"):
+                        letter = "й"  # 'Aizhan', 'Nikolai'
+                    cyr += letter
+                    i += len(latin)
+                    break
+            else:
+                cyr += low[i]
+                i += 1
+        out.append(cyr[:1].upper() + cyr[1:])
+    text = " ".join(out)
+    if any(a in _VOWELS and b == "ы" for a, b in zip(text, text[1:], strict=False)):
+        return None  # 'ay', 'oy': no faithful way back from the romanisation
+    return text if _cyrillic(text) and normalise(text) == normalise(name) \
+        and not any("a" <= ch <= "z" for ch in text.casefold()) else None
+
+
+def _spelling(person: dict[str, Any], lang: str) -> str:
+    """The person's name as the letter's language writes it: for Russian, in Cyrillic
+    (recorded so, or ``to_cyrillic``); else the name as recorded."""
+    if lang == "ru":
+        for name in [person["name"], *person.get("aliases", [])]:
+            if _cyrillic(name):
+                return str(name)
+        return to_cyrillic(person["name"]) or str(person["name"])
+    return str(person["name"])
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _outside(facts: Facts) -> str:
+    """News from outside for a prisoner: the latest day of action for the campaign, in
+    plain words (no citation markers: prison censors stop letters that carry them)."""
+    days = [e for e in facts.all_events if e["kind"] == "day-of-action"
+            and (facts.as_of - dates.start(e["date"])).days <= 365]  # news, not history
+    if not days:
+        return ""
+    e = days[-1]
+    return sentence(e) + "."
+
+
+def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any], book: _Book,
+             *, sender: dict[str, Any], note: str | None, medium: str, today: dt.date,
+             address: list[str], case: dict[str, Any] | None, lang: str,
+             hooks: Sequence[RelevanceHook], focus: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
+    cites = book.current.restart()  # each letter numbers its own sources from [1]
+    book.current = cites
+    person = to in ("prisoner", "family")
+    if to == "prisoner":
+        salute = ("Здравствуйте, " + _first_name(_spelling(who, lang)) + "!") if lang == "ru" \
+            else f"Dear {_first_name(who['name'])},"
+        close = "С солидарностью и тёплыми пожеланиями," if lang == "ru" \
+            else "With solidarity and warm wishes,"
+    elif to == "family":
+        salute = f"Dear family of {who['name']},"
+        close = "With deepest sympathy," if who["status"] == "died" else "In solidarity,"
+    else:
+        salute = salutation(who, to)
+        close = closing(salute)
+    shown = who["name"] if person else address[0]
+    recipient: dict[str, Any] = {
+        "name": who["name"], "display_name": shown.removesuffix(" MEP") if to == "mep"
+        else shown, "address_lines": address, "kind": to,
+        "country": countries.english(who.get("country")), "group": who.get("group"),
+        "group_labels": sorted(group_labels(who.get("group"))), "party": who.get("party"),
+        "role": who.get("role"), "email": who.get("email"),
+        "historical": is_past(who, today),
+        "held": held(who) if to == "mep" else "",
+        "opening": _opening(who) if to == "mep" else "",
+        "excellency": salute.startswith("Your Excellency") or is_ambassador(who)
+        or is_head_of_state(who),
+        "person": who["name"] if person else None, "died": who.get("status") == "died",
+    }
+    why = [] if person else relevance(who, to, facts, book, hooks)
+    roles = [str(f["text"]) for f in why if f["kind"] == "role"]
+    why = [f for f in why if f["kind"] != "role"]
+    if roles and recipient["opening"]:  # "As Vice-Chair of …, and as one of Ireland's MEPs"
+        seat = recipient["opening"]
+        recipient["opening"] = " and ".join(r.rstrip(".") for r in roles) + ", and " + \
+            seat[:1].lower() + seat[1:]
+    figures = [] if person else [_yours(f, who) for f in shared["figures"]]
+    prisoners = shared["prisoners"]
+    if case is not None:
+        prisoners = [p for p in prisoners if p["id"] != case["id"]]
+    return {
+        "kind": to, "medium": medium, "lang": lang, "date": today.isoformat(),
+        "date_text": date_in(today, lang),
+        "as_of": facts.as_of.isoformat(), "as_of_text": dates.human(facts.as_of.isoformat()),
+        "recipient": recipient, "salutation": salute, "closing": close,
+        "sender": sender, "note": note, "why": why, "case": case,
+        "group_facts": [], "outside": _outside(facts) if person else "",
+        "events": [] if person else shared["events"],
+        "figures": figures,
+        "prisoners": [] if person else prisoners,
+        "demands": [] if person else shared["demands"],
+        "requests": [] if person else (requests([*facts.demands, focus], to, book) if focus
+                                       else shared["requests"]),
+        "campaign": facts.campaign, "sources": _Sources(cites),
+    }
+
+
+def _yours(figure: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
+    """A figure the recipient gave is theirs: "according to your GUE/NGL press
+    statement", never their own name in the third person."""
+    import re
+
+    said = figure["according_to"]
+    name = display_name(who) if who.get("name") else ""
+    if not name or name.casefold() not in said.casefold():
+        return figure
+    plain = re.sub(r"\s*\([^)]*" + re.escape(name) + r"[^)]*\)", "", said, flags=re.I)
+    plain = re.sub(re.escape(name) + r"(\s+MEP)?", "", plain, flags=re.I).strip(" ,")
+    return {**figure, "according_to": "your own " + plain if plain else "you"}
+
+
+def _split_subject(text: str) -> tuple[str, str]:
+    """A template's first line 'Subject: …' is the email subject and the document title."""
+    first, _, rest = text.lstrip("\n").partition("\n")
+    if first.startswith("Subject:"):
+        return first.removeprefix("Subject:").strip(), rest.lstrip("\n")
+    return "Letter", text
+
+
+def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts,
+                  lang: str = "en") -> tuple[list[str], str | None]:
+    """A prisoner's or family's address block: their own address recorded with a source,
+    else the campaign's postal address (a contact with a source), care of; else no
+    address at all (never a web site), with a warning that says how to add one. In
+    Russian the block is the Russian post's: "Кому:" and "Куда:", the name in Cyrillic."""
+    purpose = "family" if to == "family" else "prisoner"
+    own = person_address(store, person["id"], purpose)
+    name = _spelling(person, lang)
+    whom = name if to == "prisoner" else f"The family of {name}"
+    lines: list[str] = []
+    if own:
+        lines = list(own["lines"])
+    elif facts.campaign_postal:
+        campaign = facts.campaign_postal
+        care = "для" if lang == "ru" else "c/o"
+        lines = [f"{care} {campaign['name']}",
+                 *[ln.strip() for ln in campaign["postal_address"].splitlines() if ln.strip()]]
+    if lines:
+        if lang == "ru":
+            return [f"Кому: {whom}", f"Куда: {lines[0]}", *lines[1:]], None
+        return [whom, *lines], None
+    return [], (f"no postal address for {person['name']}"
+                + (" (family)" if to == "family" else "")
+                + ": the letter has no address block; add one with `campaign prisoners address "
+                f"\"{person['name']}\" --postal \"...\"{' --for family' if to == 'family' else ''}"
+                " --source ID`, or record the campaign's postal address as a contact with "
+                "`campaign contacts add NAME --kind campaign --postal-address \"...\" "
+                "--source ID`")
+
+
+def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] = (),
+            groups: Sequence[str] = (), contacts: Sequence[str] = (),
+            prisoners: Sequence[str] = (), demand_ids: Sequence[str] = (),
+            note: str | None = None, lang: str = "en", fmt: DocFormat = DocFormat.md,
+            user_dir: str | Path | None = None, as_of: dt.date | None = None,
+            today: dt.date | None = None, released_ok: bool = False,
+            relevance_hooks: Sequence[RelevanceHook] = (),
+            progress: Callable[[int], None] | None = None) -> list[Letter]:
+    """Every letter's Markdown, checked and rendered; nothing is written.
+
+    ``relevance_hooks`` add facts about a recipient (e.g. their EP committees) to the
+    letter's "why you" paragraph. ``today`` is the date written in the letter (the
+    document's date: ``--as-of`` or today).
+    """
+    from campaign.documents.templates import renderer
+    from campaign.outreach import digest
+
+    if to not in KINDS:
+        raise UsageError(f"cannot write letters to '{to}'", "use --to " + "|".join(KINDS))
+    today = today or as_of or dates.today()
+    render = renderer(template_name(to, lang, user_dir), user_dir)  # language checked first
+    warnings: list[str] = []
+    if to in ("prisoner", "family"):
+        if not prisoners:
+            raise UsageError(f"--to {to} needs --prisoner NAME",
+                             "see `campaign prisoners list` for the names")
+        if countries_ or groups or contacts:
+            raise UsageError("--country, --group and --contact select contacts, not prisoners",
+                             "name the prisoner with --prisoner NAME")
+        recipients = select_prisoners(store, prisoners, as_of)
+        for who in recipients:
+            said = check_person(who, to, released_ok=released_ok)
+            if said:
+                warnings.append(said)
+    else:
+        recipients = select_contacts(store, to, countries_=countries_, groups=groups,
+                                     contacts=contacts)
+        for who in recipients:
+            said = historical_note(who)
+            if said:
+                warnings.append(said)
+    facts = gather_facts(store, to, prisoners=prisoners, demand_ids=demand_ids, as_of=as_of,
+                         sender=sender.name)
+    warnings += facts.warnings
+    cleaned = [clean_record(who, KIND_WORD[to]) for who in recipients]
+    recipients = [who for who, _ in cleaned]
+    warnings += [line for _, said in cleaned for line in said]
+    addresses: list[list[str]] = []
+    for who in recipients:
+        if to in ("prisoner", "family"):
+            lines, missing = person_postal(store, who, to, facts, lang)
+            if lang == "ru" and not _cyrillic(_spelling(who, lang)):
+                warnings.append(
+                    f"{who['name']} cannot be written in Cyrillic from the spelling "
+                    "recorded, so the letter uses the Latin one")
+            if missing and fmt is not DocFormat.eml:
+                warnings.append(missing)
+            addresses.append(lines)
+            continue
+        address = recipient_address(who, to)
+        if address is None and not (fmt is DocFormat.eml and who.get("email")):
+            raise missing_address(who, to, fmt)
+        addresses.append(address or [display_name(who)])
+    medium = "email" if fmt is DocFormat.eml else "letter"
+    book = _Book(Citations(known=facts.known_sources))
+    shared = _shared(facts, book, to)
+    sender_ctx = sender.context()
+    cases: list[dict[str, Any] | None] = [None] * len(recipients)
+    focus: list[dict[str, Any] | None] = [None] * len(recipients)
+    moments: list[dict[str, Any] | None] = [None] * len(recipients)
+    if to == "mep":
+        # Recipients that share a country and a group are the ones an office would
+        # compare: in that order, each gets the next case, so they get different ones.
+        order = sorted(range(len(recipients)), key=lambda k: (
+            str(recipients[k].get("country") or ""), str(recipients[k].get("group") or ""),
+            display_name(recipients[k])))
+        parts = assign(len(recipients), facts.prisoners)
+        extras = assign(len(recipients), facts.focus)
+        step = max(1, len(facts.prisoners))
+        pool = moments_of(facts)
+        for k, r in enumerate(order):
+            person = parts[k]
+            cases[r] = _case(person, book) if person else None
+            focus[r] = extras[(k // step) % len(extras)] if facts.focus else None
+            moment = next((pool[(k + j) % len(pool)] for j in range(len(pool))
+                           if not names_recipient(about(pool[(k + j) % len(pool)]),
+                                                  recipients[r])), None) if pool else None
+            moments[r] = {"title": moment["title"], "date": moment["date"],
+                          "date_text": _date_range(moment["date"], moment.get("end_date")),
+                          "sentence": sentence(moment),
+                          "cite": _Cite(book, moment["sources"])} if moment else None
+    letters = []
+    for n, (who, address, case, extra, moment) in enumerate(
+            zip(recipients, addresses, cases, focus, moments, strict=True), start=1):
+        ctx = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
+                       medium=medium, today=today, address=address, case=case, lang=lang,
+                       hooks=relevance_hooks, focus=extra)
+        if moment:  # one more part of the campaign's story, a different one per letter
+            ctx["events"] = sorted([*ctx["events"], moment], key=lambda e: e["date"])
+        subject, body = _split_subject(render(ctx))
+        if to in ("prisoner", "family") and len(body) > PRISONER_LETTER_MAX:
+            warnings.append(f"the letter to {who['name']} is {len(body):,} characters; "
+                            "prisoner-support groups advise at most about "
+                            f"{PRISONER_LETTER_MAX:,}: shorten the note")
+        if not body.strip():
+            raise TemplateError(f"the template for letters to {KIND_PLURAL[to]} wrote an empty "
+                                "letter", "check the template (campaign templates list)")
+        letters.append(Letter(
+            kind=to, recipient=ctx["recipient"]["display_name"],
+            contact_id=who["id"] if to not in ("prisoner", "family") else None,
+            email=who.get("email") if to not in ("prisoner", "family") else None,
+            subject=subject, markdown=body,
+            digest=digest(body.replace(ctx["date_text"], "", 1)),
+            context={"recipient": ctx["recipient"], "salutation": ctx["salutation"],
+                     "closing": ctx["closing"], "sources": list(ctx["sources"]),
+                     "lang": lang, "date": ctx["date"], "date_text": ctx["date_text"],
+                     "sender": sender.name, "sender_lines": sender_ctx["lines"],
+                     "medium": medium},
+            templates=str(user_dir) if user_dir else None,
+            warnings=warnings if n == 1 else []))
+        if progress:
+            progress(n)
+    return letters
