@@ -367,6 +367,10 @@ def placards_to_docx(data: dict[str, Any]) -> bytes:
     if not data["placards"]:
         _paragraph(doc, "No one on record with " + " or ".join(data["statuses"])
                    + " status as of " + data["as_of_text"] + ".", size=24)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
 
 # -- letters -----------------------------------------------------------------------
 
