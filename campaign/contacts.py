@@ -25,7 +25,7 @@ def listing(store: Store, *, kind: str | None = None, country: str | None = None
     (with when it was recorded), never "current", in tables and JSON alike."""
     found = store.contacts(kind=kind, country=country, group=group)
     for c in found:
-        if c.get("historical"):
+        if c.get("historical") and c.get("status") == "current":
             c["status"] = "historical"
             c["recorded_as_of"] = c.get("as_of")
     return found
@@ -46,8 +46,21 @@ def add_contact(store: Store, values: dict[str, Any], sources: list[str]) -> str
     from campaign.errors import UsageError
 
     values = {k: v for k, v in values.items() if v not in (None, "")}
-    values.setdefault("id", names.slug(values.get("name", "")))
+    given_id = "id" in values
+    values.setdefault("id", _id_from_name(values.get("name", "")))
     existing = next((c for c in store.contacts() if c["id"] == values["id"]), None)
+    if existing and existing.get("ep_id") and values.get("kind", "mep") != existing["kind"]:
+        raise UsageError(
+            f"'{existing['id']}' is the MEP {_shown(existing['name'])} "
+            f"(EP id {existing['ep_id']}); it stays a contact of kind {existing['kind']}",
+            "give the new contact an --id of its own",
+        )
+    if existing and not given_id and not _same_contact(existing, values):
+        raise UsageError(
+            f"a contact with the id '{existing['id']}' already exists "
+            f"({_shown(existing['name'])}, {_describe(existing)})",
+            f"to update it, give --id {existing['id']}; to add another, give it a new --id",
+        )
     if existing:
         # An update keeps what it does not change, and adds the new source to the old ones:
         # a user confirming a contact with a new source makes it current, not historical.
@@ -65,6 +78,45 @@ def add_contact(store: Store, values: dict[str, Any], sources: list[str]) -> str
     return str(data["id"])
 
 
+def _id_from_name(name: str) -> str:
+    """The id a contact gets from its name; a name with no letter or digit has none."""
+    from campaign.errors import UsageError
+
+    key = names.normalise(name)
+    if not key:
+        raise UsageError(f"the name '{_shown(name)}' has no letter or digit to make an id from",
+                         "give the contact an id with --id")
+    return key.replace(" ", "-")
+
+
+def _shown(text: str) -> str:
+    """User text for a one-line message: control characters written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _describe(contact: dict[str, Any]) -> str:
+    return ", ".join(str(v) for v in (contact.get("kind"), contact.get("country")) if v)
+
+
+def _same_contact(existing: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Whether ``values`` (without an id) describe the contact already under that id.
+
+    Same name, same kind, and no other country: then adding it again updates it.
+    Anything else is another contact that happens to share the name, and must
+    never be folded into the first one's record.
+    """
+    if names.normalise(existing["name"]) != names.normalise(values.get("name", "")):
+        return False
+    if values.get("kind") and values["kind"] != existing["kind"]:
+        return False
+    new, old = values.get("country"), existing.get("country")
+    if new and old:
+        from campaign.countries import same_country
+
+        return bool(same_country(old, new))
+    return True
+
+
 def import_csv(store: Store, path: str | Path, default_source: str | None = None) -> int:
     """Import contacts from a CSV file; all rows or none."""
     import io
@@ -76,13 +128,14 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
     path = Path(path)
     text = read_input(path, limit_bytes=CSV_LIMIT, what="CSV file")
     try:
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
-        header = list(rows[0].keys()) if rows else []
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h or "" for h in reader.fieldnames or []]
+        rows = list(reader)
     except csv.Error as exc:
         raise InputError(f"not a readable CSV ({exc})", path=str(path)) from None
     if not rows:
         raise InputError("has no rows under its header", path=str(path), line=1)
-    unknown = [h for h in header if h not in CSV_FIELDS]
+    unknown = [h or "(blank)" for h in header if h not in CSV_FIELDS]
     missing = [h for h in REQUIRED if h not in header]
     if unknown or missing:
         problem = (f"unknown column(s) {', '.join(unknown)}" if unknown
@@ -94,6 +147,8 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
                          hint="add one, or give --source ID for every row")
     known = store.source_ids()
     prepared = []
+    line_of_id: dict[str, int] = {}
+    in_store = {c["id"]: c for c in store.contacts()}
     for n, row in enumerate(rows, start=2):
         if None in row:
             raise InputError("has more cells than the header", path=str(path), line=n)
@@ -106,7 +161,35 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
                              hint="add it with `campaign sources add` first")
         values = {k: (v or "").strip() for k, v in row.items() if k != "source"}
         values = {k: v for k, v in values.items() if v}
-        values.setdefault("id", names.slug(values.get("name", "")))
+        named_only = "id" not in values
+        if named_only:
+            key = names.normalise(values.get("name", ""))
+            if not key:
+                raise InputError("the name has no letter or digit to make an id from",
+                                 path=str(path), line=n, field="name",
+                                 hint="fill in the row's 'id' column")
+            values["id"] = key.replace(" ", "-")
+        if values["id"] in line_of_id:
+            raise InputError(
+                f"this row has the same id '{values['id']}' as line {line_of_id[values['id']]}",
+                path=str(path), line=n, field="id",
+                hint="two rows are two contacts: give each its own value in the 'id' column",
+            )
+        line_of_id[values["id"]] = n
+        old = in_store.get(values["id"])
+        if old and old.get("ep_id"):
+            raise InputError(
+                f"the id '{old['id']}' is that of the MEP {_shown(old['name'])} "
+                f"(EP id {old['ep_id']})", path=str(path), line=n, field="id",
+                hint="MEPs come from the EP (`campaign meps import`); give this row "
+                     "another id")
+        if named_only and old and not _same_contact(old, values):
+            raise InputError(
+                f"the id '{old['id']}' is already that of {_shown(old['name'])} ({_describe(old)})",
+                path=str(path), line=n, field="id",
+                hint=f"to update that contact, put {old['id']} in the 'id' column; "
+                     "to add another, give it a new id",
+            )
         try:
             prepared.append((_validated(values, [src]), src))
         except PydanticError as exc:

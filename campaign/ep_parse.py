@@ -141,31 +141,156 @@ def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        what = "an HTML page" if looks_like_html(body) else "not JSON"
+        what = "an HTML page" if looks_like_html(body) else "not JSON (truncated?)"
         raise FormatError(f"got {what} instead of JSON-LD") from None
+    except RecursionError:
+        raise FormatError("got JSON nested too deeply to be the EP's JSON-LD") from None
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise FormatError("JSON-LD without a 'data' list")
     return data
+
+
+# How people speak of the groups, and their full names (10th term, 2024-). The API
+# gives a short label whose spelling has varied ("GUE/NGL", "The Left", "Verts/ALE"),
+# so labels are compared without case or punctuation.
+GROUPS: dict[str, tuple[str, str]] = {
+    "EPP": ("EPP", "Group of the European People's Party (Christian Democrats)"),
+    "SD": ("S&D", "Group of the Progressive Alliance of Socialists and Democrats in the "
+                  "European Parliament"),
+    "PFE": ("Patriots for Europe", "Patriots for Europe Group"),
+    "ECR": ("ECR", "European Conservatives and Reformists Group"),
+    "RENEW": ("Renew Europe", "Renew Europe Group"),
+    "GREENSEFA": ("Greens/EFA", "Group of the Greens/European Free Alliance"),
+    "LEFT": ("the Left", "The Left group in the European Parliament - GUE/NGL"),
+    "ESN": ("ESN", "Europe of Sovereign Nations Group"),
+    "NI": ("non-attached", "Non-attached Members"),
+    "ID": ("ID", "Identity and Democracy Group"),
+}
+_GROUP_ALIASES = {"PPE": "EPP", "SANDD": "SD", "PATRIOTS": "PFE", "PFEU": "PFE", "RE": "RENEW",
+                  "RENEWEUROPE": "RENEW", "VERTSALE": "GREENSEFA", "GREENEFA": "GREENSEFA",
+                  "GREENS": "GREENSEFA", "GUENGL": "LEFT", "THELEFT": "LEFT",
+                  "NONATTACHED": "NI"}
+# Words of the English full names (the XML list), for a list without the short label.
+_GROUP_WORDS = [("people's party", "EPP"), ("socialists and democrats", "SD"),
+                ("patriots", "PFE"), ("conservatives and reformists", "ECR"),
+                ("renew", "RENEW"), ("greens", "GREENSEFA"), ("left", "LEFT"),
+                ("sovereign nations", "ESN"), ("non-attached", "NI"),
+                ("identity and democracy", "ID")]
+
+
+def _group_key(short: str | None, full: str | None) -> str | None:
+    if short:
+        key = re.sub(r"[^A-Z]", "", short.upper().replace("&", "AND"))
+        key = _GROUP_ALIASES.get(key, key)
+        if key in GROUPS:
+            return key
+    if full:
+        low = full.casefold().replace("’", "'")
+        for words, key in _GROUP_WORDS:
+            if words in low:
+                return key
+    return None
+
+
+def group_names(short: str | None, full: str | None = None) -> tuple[str | None, str | None]:
+    """(the name people use, the full name) of a political group.
+
+    "S&D", "Renew Europe", "the Left": the way a letter or a list speaks of
+    them. A group we do not know keeps what the EP gave (a French list's
+    "Groupe ..." stays as it is).
+    """
+    key = _group_key(short, full)
+    if key is None:
+        return (short or full), (full or short)
+    spoken, english = GROUPS[key]
+    return spoken, (full or english)
+
+
+MAX_FIELD = 500  # characters: no name, label or code of the EP is longer
+
+
+def _field(item: dict[str, Any], key: str, n: int, *, required: bool = False) -> str | None:
+    """A string field of a record; numbers are accepted as text, anything else refused."""
+    value = item.get(key)
+    if value is None or value == "":
+        if required:
+            raise FormatError(f"member {n} of the page has no '{key}'")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise FormatError(f"member {n} of the page has a {type(value).__name__} for '{key}', "
+                          "not text")
+    text = " ".join(str(value).split())
+    if len(text) > MAX_FIELD:
+        raise FormatError(f"member {n} of the page has a '{key}' of {len(text):,} characters")
+    return text
 
 
 def parse_current_page(body: bytes) -> list[dict[str, Any]]:
     """One page of ``meps/show-current``: id, names, ISO country code, short group label.
 
     The API's keys carry an ``api:`` prefix; a reader that looks for a plain
-    ``country`` key silently loses them.
+    ``country`` key silently loses them. A record that is not an object, or
+    has no identifier, refuses the whole page: a list silently missing
+    members would mark them former.
     """
     out = []
-    for item in _json(body)["data"]:
-        if not isinstance(item, dict) or not item.get("identifier"):
-            continue
+    for n, item in enumerate(_json(body)["data"], start=1):
+        if not isinstance(item, dict):
+            raise FormatError(f"member {n} of the page is a {type(item).__name__}, not an object")
+        ep_id = _field(item, "identifier", n, required=True)
+        assert ep_id is not None
+        if not ep_id.isdigit():
+            raise FormatError(f"member {n} of the page has a non-numeric identifier "
+                              f"'{ep_id[:40]}'")
+        code = _field(item, "api:country-of-representation", n)
+        if code is not None and not re.fullmatch(r"[A-Za-z]{2}", code):
+            raise FormatError(f"member {n} ({ep_id}) has a country code '{code[:40]}' that is "
+                              "not two letters")
+        label = _field(item, "label", n)
+        given, family = _field(item, "givenName", n), _field(item, "familyName", n)
+        label = label or " ".join(p for p in (given, family) if p)
+        if not label:
+            raise FormatError(f"member {n} of the page has no name ('label')")
         out.append({
-            "ep_id": str(item["identifier"]),
-            "given_name": item.get("givenName"),
-            "family_name": item.get("familyName"),
-            "country_code": item.get("api:country-of-representation"),
-            "group_short": item.get("api:political-group"),
+            "ep_id": ep_id,
+            "label": label,
+            "given_name": given,
+            "family_name": family,
+            "country_code": code.upper() if code else None,
+            "group_short": _field(item, "api:political-group", n),
         })
     return out
+
+
+def current_to_meps(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The API's members in the shape ``parse_list`` gives (so one writer saves both).
+
+    The API's list has no national party: ``party`` is None (and kept as it was).
+    """
+    meps = []
+    for item in items:
+        name = item.get("label")
+        if not name:
+            raise FormatError(f"member {item['ep_id']} has no name ('label')")
+        given, family = split_name(name)
+        code = item.get("country_code")
+        meps.append({
+            "ep_id": item["ep_id"], "name": name, "given_name": given, "family_name": family,
+            "country_as_given": code, "country": countries.english(code) if code else None,
+            "country_code": code, "group": None, "group_short": item.get("group_short"),
+            "party": None,
+            "api_given_name": item.get("given_name"),
+            "api_family_name": item.get("family_name"),
+        })
+    return meps
+
+
+def parse_saved_api(body: bytes) -> list[dict[str, Any]]:
+    """A ``show-current`` answer saved from a browser (``campaign meps import``)."""
+    meps = current_to_meps(parse_current_page(body))
+    if not meps:
+        raise FormatError("the JSON-LD has no members (zero MEPs)")
+    return meps
 
 
 _HONORIFICS = {"MR": "Mr", "MRS": "Mrs", "MS": "Ms", "MISS": "Miss", "DR": "Dr"}
@@ -249,9 +374,15 @@ def parse_detail(payload: bytes | dict[str, Any], *, today: str = "") -> dict[st
     if not isinstance(items, list) or not items or not isinstance(items[0], dict):
         raise FormatError("JSON-LD without a person in 'data'")
     person = items[0]
-    if not person.get("identifier"):
+    ident = person.get("identifier")
+    if not ident:
         raise FormatError("the person has no 'identifier'")
-    memberships = [m for m in person.get("hasMembership") or [] if isinstance(m, dict)]
+    if isinstance(ident, bool) or not isinstance(ident, str | int) or not str(ident).isdigit():
+        raise FormatError(f"the person's identifier '{str(ident)[:40]}' is not a number")
+    listed = person.get("hasMembership") or []
+    if not isinstance(listed, list):
+        raise FormatError(f"'hasMembership' is a {type(listed).__name__}, not a list")
+    memberships = [m for m in listed if isinstance(m, dict)]
     memberships.sort(key=lambda m: not str(m.get("role", "")).endswith("MEMBER_PARLIAMENT"))
     offices: list[dict[str, Any]] = []
     for m in memberships:
@@ -274,7 +405,7 @@ def parse_detail(payload: bytes | dict[str, Any], *, today: str = "") -> dict[st
     first_postal = next((o["postal_address"] for o in offices if o["postal_address"]), None)
     first_phone = next((o["phone"] for o in offices if o["phone"]), None)
     return {
-        "ep_id": str(person["identifier"]),
+        "ep_id": str(ident),
         "email": _email(person.get("hasEmail")),
         "honorific": _honorific(person.get("hasHonorificPrefix")),
         "given_name": person.get("givenName"),
@@ -282,4 +413,80 @@ def parse_detail(payload: bytes | dict[str, Any], *, today: str = "") -> dict[st
         "postal_address": first_postal,
         "phone": first_phone,
         "offices": offices,
+        "memberships": _memberships(memberships),
+    }
+
+
+# Which memberships campaigns write by: committees, subcommittees, delegations.
+BODY_KINDS = {
+    "COMMITTEE_PARLIAMENTARY_STANDING": "committee",
+    "COMMITTEE_PARLIAMENTARY_SUB": "subcommittee",
+    "DELEGATION_PARLIAMENTARY": "delegation",
+}
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day(value: Any, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)[:10]
+    if not isinstance(value, str) or not _DAY.fullmatch(text):
+        raise FormatError(f"a membership has a {what} '{str(value)[:40]}' that is not a date")
+    if not "1800" <= text[:4] <= "2199":
+        raise FormatError(f"a membership has a {what} {text} outside the years 1800-2199")
+    return text
+
+
+def _memberships(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Memberships of committees, subcommittees and delegations, ended ones included.
+
+    Whether one is current depends on the day asked about, so the dates are
+    kept and the question is answered when a list or a letter is made.
+    """
+    out = []
+    for m in items:
+        kind = BODY_KINDS.get(_last_segment(str(m.get("membershipClassification") or "")))
+        org = m.get("organization")
+        if kind is None or not isinstance(org, str):
+            continue
+        body_id = _last_segment(org)
+        if not body_id.isdigit() or len(body_id) > 12:
+            raise FormatError(f"a membership names the body '{org[:40]}', not org/NUMBER")
+        during = m.get("memberDuring")
+        period: dict[str, Any] = during if isinstance(during, dict) else {}
+        role = m.get("role")
+        out.append({
+            "body_id": body_id, "kind": kind,
+            "role": _last_segment(role) if isinstance(role, str) and role else "MEMBER",
+            "start": _day(period.get("startDate"), "start date"),
+            "end": _day(period.get("endDate"), "end date"),
+        })
+    return out
+
+
+def parse_body(payload: bytes, body_id: str) -> dict[str, Any]:
+    """A corporate body (``corporate-bodies/{id}``): short label, full names, classification."""
+    data = _json(payload)
+    items = data["data"]
+    if not items or not isinstance(items[0], dict):
+        raise FormatError(f"no body in 'data' for org/{body_id}")
+    item = items[0]
+    ident = item.get("identifier")
+    if str(ident) != body_id:
+        raise FormatError(f"the answer describes body '{str(ident)[:40]}', not {body_id}")
+    label = item.get("label")
+    if not isinstance(label, str) or not label.strip() or len(label) > MAX_FIELD:
+        raise FormatError(f"body {body_id} has no usable 'label'")
+    pref = item.get("prefLabel")
+    names: dict[str, str] = {}
+    if isinstance(pref, dict):
+        names = {str(k): " ".join(v.split()) for k, v in pref.items()
+                 if isinstance(v, str) and v.strip() and len(v) <= MAX_FIELD}
+    elif isinstance(pref, str) and pref.strip() and len(pref) <= MAX_FIELD:
+        names = {"en": " ".join(pref.split())}
+    cls = item.get("classification")
+    return {
+        "id": body_id, "label": " ".join(label.split()), "names": names,
+        "name": names.get("en") or next(iter(names.values()), None),
+        "classification": _last_segment(cls) if isinstance(cls, str) else None,
     }

@@ -8,13 +8,15 @@ campaign as a text file.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from campaign import data_path, names
 from campaign.errors import InputError
-from campaign.people import add_person, persons
+from campaign.people import EVENT_FIELDS, persons
 from campaign.store import Store
 
 BUNDLED = "kazakhstan"
@@ -30,62 +32,403 @@ def documents_dir() -> Path:
     return data_path("packs", "documents")
 
 
-def load_bundled(store: Store) -> None:
-    import_pack(store, read_pack(bundled_path()), replace=False)
+def document_problem(name: str) -> str | None:
+    """Why a source's ``document`` cannot be a file in the documents directory, or None."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if not name or "\x00" in name:
+        return "is not a file name"
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() or \
+            PureWindowsPath(name).drive:
+        return f"'{name}' is an absolute path; a document is named inside the documents directory"
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
+        return f"'{name}' leads out of the documents directory"
+    return None
+
+
+def document_path(name: str | None) -> Path | None:
+    """The document file a source names, if it lies inside the documents directory.
+
+    Checked again where it is read, whatever the store holds: a name with '..',
+    an absolute path or a symbolic link that points out of the directory gives
+    None, so no other file on the machine can be shown as a source's text.
+    """
+    if not name or document_problem(name):
+        return None
+    base = documents_dir().resolve()
+    try:
+        target = (base / name).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not target.is_relative_to(base) or not target.is_file():
+        return None
+    return target
 
 
 # -- reading -----------------------------------------------------------------
 
+# Bounds on what a pack may expand to. A pack is data typed or exported by
+# people: it has no reason to repeat itself through YAML aliases, and an alias
+# bomb (a few hundred bytes that expand to billions of nodes) must be refused
+# before anything is built from it.
+MAX_ALIASES = 1_000
+MAX_ALIAS_NODES = 100_000  # nodes that aliases may add on top of those written out
+MAX_DEPTH = 64
+MAX_FREE_FORM = 64 * 1024  # characters of one contact's 'extra', as JSON
 
-def read_pack(path: str | Path) -> dict[str, Any]:
-    """Parse and validate a pack file; returns the validated pack as plain data."""
+
+def _loader() -> type[Any]:
+    """libyaml's C loader (safe) when PyYAML was built with it, else the Python one."""
     import yaml
 
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Bounds:
+    """Walks composed YAML as the data it stands for, counting what aliases add.
+
+    Aliases are shared nodes in the graph; walking it as a tree visits a shared
+    node once per use, which is what building the data costs. The walk stops at
+    the first bound it passes, so a bomb costs at most MAX_ALIAS_NODES steps.
+    A node met again on its own path is a recursive alias. The counts run over
+    the whole file, record after record.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.aliases = 0
+        self.extra_nodes = 0
+        self.anchored: set[int] = set()  # anchored nodes of earlier walks (kept alive)
+
+    def _refuse(self, node: Any, problem: str, hint: str) -> InputError:
+        return InputError(problem, path=self.path, line=node.start_mark.line + 1, hint=hint)
+
+    def walk(self, root: Any, known: Iterable[Any] = (), depth: int = 1) -> None:
+        seen: set[int] = set(self.anchored)
+        # (node, depth, entering); a node is on the path between its enter and exit.
+        stack: list[tuple[Any, int, bool]] = [(root, depth, True)]
+        on_path: set[int] = set()
+        while stack:
+            node, level, entering = stack.pop()
+            key = id(node)
+            if not entering:
+                on_path.discard(key)
+                continue
+            if key in on_path:
+                raise self._refuse(node, "this YAML refers to itself (a recursive alias)",
+                                   "write the data out instead of pointing back at it")
+            again = key in seen
+            if again:
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    raise self._refuse(
+                        node, f"more than {MAX_ALIASES:,} YAML aliases",
+                        "write the data out instead of repeating it with aliases")
+            if level > MAX_DEPTH:
+                raise self._refuse(node, f"nested more than {MAX_DEPTH} levels deep",
+                                   "a pack's records are a few levels deep; flatten this value")
+            value = node.value
+            if again:
+                self.extra_nodes += 1 + (len(value) if isinstance(value, list) else 0)
+                if self.extra_nodes > MAX_ALIAS_NODES:
+                    raise self._refuse(
+                        node, "YAML aliases expand this pack beyond "
+                        f"{MAX_ALIAS_NODES:,} extra values (an alias bomb?)",
+                        "write the data out instead of repeating it with aliases")
+            seen.add(key)
+            if not isinstance(value, list):
+                continue
+            on_path.add(key)
+            stack.append((node, level, False))
+            for item in value:
+                if isinstance(item, tuple):
+                    stack.append((item[1], level + 1, True))
+                    stack.append((item[0], level + 1, True))
+                else:
+                    stack.append((item, level + 1, True))
+        self.anchored.update(id(n) for n in known if id(n) in seen)
+
+
+def _yaml_errors(path: str) -> Any:
+    """A context that turns PyYAML's errors (and a runaway recursion) into one InputError."""
+    import contextlib
+
+    import yaml
+
+    @contextlib.contextmanager
+    def guard() -> Iterator[None]:
+        try:
+            yield
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or "not valid YAML"
+            raise InputError(
+                f"{problem}", path=path, line=mark.line + 1 if mark else None,
+                hint="fix the YAML syntax (indentation, quotes, colons)",
+            ) from None
+        except RecursionError:
+            raise InputError("nested too deeply to read", path=path,
+                             hint="a pack's records are a few levels deep") from None
+
+    return guard()
+
+
+def _read_text(path: Path) -> str:
+    """The pack file's text, by campaign.files's rules for every input file: a regular
+    file (no FIFO, no /dev/zero), at most PACK_LIMIT bytes, UTF-8."""
+    from campaign.files import PACK_LIMIT, read_input
+
+    return read_input(path, limit_bytes=PACK_LIMIT, what="pack")
+
+
+def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, Any]:
+    """(data, composed root) of a whole YAML file, bounded; InputError if bad.
+
+    The whole node graph stays in memory (about 40 times the file): used for
+    small files, for odd shapes, and to find the line of an error.
+    """
+    if text is None:
+        text = _read_text(path)
+    bounds = _Bounds(str(path))
+    loader = _loader()(text)
+    try:
+        with _yaml_errors(str(path)):
+            root = loader.get_single_node()
+            if root is None:
+                return None, None
+            bounds.walk(root)
+            data = loader.construct_document(root)
+    finally:
+        loader.dispose()
+    return data, root
+
+
+def _stream_loader() -> type[Any]:
+    """libyaml's parser under PyYAML's own composer: records composed one at a time.
+
+    yaml.CSafeLoader composes the whole document in C before building anything,
+    and its node graph (a node and two marks per value) is what costs the memory
+    and most of the time for a large pack. Composing in Python from the C
+    parser's events lets each record's nodes go as soon as it is built.
+    """
+    import yaml
+    from yaml.composer import Composer
+    from yaml.constructor import SafeConstructor
+    from yaml.resolver import Resolver
+
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML without libyaml: the pure-Python loader does the same
+        return yaml.SafeLoader
+
+    class StreamLoader(Composer, CParser, SafeConstructor, Resolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+
+    return StreamLoader
+
+
+def _record_models() -> dict[str, Any]:
+    """The record model of each section, as the Pack model declares it."""
+    import typing
+
+    from campaign.records import Pack
+
+    return {s: typing.get_args(Pack.model_fields[s].annotation)[0] for s in SECTIONS}
+
+
+class _Invalid(Exception):
+    """A pydantic error at a location in the pack, before its line is known."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.loc, self.message, self.hint = loc, message, hint
+
+
+def _pydantic_problem(exc: Any, prefix: tuple[Any, ...] = ()) -> _Invalid:
+    err = exc.errors()[0]
+    loc = prefix + tuple(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "is missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "is not a field of this record"
+    return _Invalid(loc, msg, "see the pack format in the README")
+
+
+def read_pack(path: str | Path) -> dict[str, Any]:
+    """Parse and validate a pack file; returns the validated pack as plain data.
+
+    Parsed once, record by record (see ``_stream_loader``), each record checked
+    against the bounds and validated as it comes, so a pack of tens of thousands
+    of records costs little more than reading it. An error's line is looked up
+    afterwards, by parsing the file again whole: only a failed import pays for it.
+    """
     path = Path(path)
+    text = _read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path), hint="check the path") from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=str(path), hint="save it as UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"cannot read it ({exc.strerror})", path=str(path)) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(
-            f"{problem}", path=str(path), line=mark.line + 1 if mark else None,
-            hint="fix the YAML syntax (indentation, quotes, colons)",
-        ) from None
-    if not isinstance(data, dict):
-        raise InputError("a pack is a YAML mapping with 'pack', 'title', 'sources', ...",
-                         path=str(path), line=1)
-    return validate(data, root, str(path))
+        try:
+            pack = _read_streaming(text, str(path))
+        except _Whole:
+            data, root = parse_yaml(path, text)
+            if not isinstance(data, dict):
+                raise InputError("a pack is a YAML mapping with 'pack', 'title', 'sources', ...",
+                                 path=str(path), line=1) from None
+            pack = validate_data(data)
+        _check_references(pack)
+    except _Invalid as bad:
+        raise InputError(bad.message, path=str(path), line=_line_of(path, text, bad.loc),
+                         field=".".join(str(p) for p in bad.loc) or None,
+                         hint=bad.hint) from None
+    return pack
 
 
-def validate(data: dict[str, Any], root: Any, path: str) -> dict[str, Any]:
+class _Whole(Exception):
+    """The pack's top level is not a plain mapping: read it the whole way instead."""
+
+
+def _read_streaming(text: str, path: str) -> dict[str, Any]:
+    import yaml
+    from pydantic import ValidationError as PydanticError
+
+    from campaign.records import Pack
+
+    models = _record_models()
+    bounds = _Bounds(path)
+    loader = _stream_loader()(text)
+    top: dict[str, Any] = {}
+    sections: dict[str, list[dict[str, Any]]] = {}
+    try:
+        with _yaml_errors(path):
+            loader.get_event()  # stream start
+            if loader.check_event(yaml.StreamEndEvent):
+                raise _Whole
+            loader.get_event()  # document start
+            if not loader.check_event(yaml.MappingStartEvent):
+                raise _Whole
+            start = loader.get_event()
+            if start.anchor is not None:
+                raise _Whole
+            while not loader.check_event(yaml.MappingEndEvent):
+                key_node = loader.compose_node(None, None)
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key == "<<" or not isinstance(key, str):
+                    raise _Whole
+                if key in SECTIONS and loader.check_event(yaml.SequenceStartEvent):
+                    seq = loader.get_event()
+                    if seq.anchor is not None:
+                        raise _Whole
+                    out: list[dict[str, Any]] = []
+                    model = models[key]
+                    while not loader.check_event(yaml.SequenceEndEvent):
+                        node = loader.compose_node(None, None)
+                        bounds.walk(node, known=loader.anchors.values())
+                        record = loader.construct_document(node)
+                        try:
+                            out.append(model.model_validate(record).model_dump())
+                        except PydanticError as exc:
+                            raise _pydantic_problem(exc, (key, len(out))) from None
+                    loader.get_event()
+                    sections[key] = out
+                else:
+                    node = loader.compose_node(None, None)
+                    bounds.walk(node, known=loader.anchors.values())
+                    top[key] = loader.construct_document(node)
+                    sections.pop(key, None)
+            loader.get_event()
+            loader.get_event()  # document end
+            if not loader.check_event(yaml.StreamEndEvent):
+                raise InputError("holds more than one YAML document", path=path,
+                                 hint="a pack is one document: remove the '---' lines")
+    finally:
+        loader.dispose()
+    try:
+        head = Pack.model_validate({**top, **dict.fromkeys(sections, [])}).model_dump()
+    except PydanticError as exc:
+        raise _pydantic_problem(exc) from None
+    head.update(sections)
+    _pack_rules(head)
+    return head
+
+
+def _pack_rules(pack: dict[str, Any]) -> None:
+    """The Pack model's own checks across sections (its "after" model validators),
+    run on the records validated one by one: the same rules as a whole validation,
+    without validating every record a second time."""
+    from pydantic import ValidationError as PydanticError
+
+    from campaign.records import Pack
+
+    validators = [d for d in Pack.__pydantic_decorators__.model_validators.values()
+                  if d.info.mode == "after"]
+    for d in validators:
+        try:
+            d.func(_View(pack))
+        except (ValueError, AssertionError) as exc:
+            raise _Invalid((), str(exc), "see the pack format in the README") from None
+        except PydanticError as exc:
+            raise _pydantic_problem(exc) from None
+
+
+class _View:
+    """Validated pack data read the way a model is (``pack.demands[0].concerns.persons``),
+    for the Pack model's checks: a thin wrapper, so 30,000 records cost no copies."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return _view(self._data[name])
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _view(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _View(value)
+    if isinstance(value, list):
+        return [_view(v) for v in value]
+    return value
+
+
+def _line_of(path: Path, text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the value at ``loc``, from the file parsed whole (errors only)."""
+    try:
+        _, root = parse_yaml(path, text)
+    except InputError:
+        return None
+    return _line(root, loc) if root is not None else None
+
+
+def validate_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A pack's plain data validated whole: the model's dump, or _Invalid."""
     from pydantic import ValidationError as PydanticError
 
     from campaign.records import Pack
 
     try:
-        pack = Pack.model_validate(data)
+        return Pack.model_validate(data).model_dump()
     except PydanticError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "is missing"
-        elif err["type"] == "extra_forbidden":
-            msg = "is not a field of this record"
-        raise InputError(msg, path=path, line=_line(root, loc), field=field,
-                         hint="see the pack format in the README") from None
-    out = pack.model_dump()
-    _check_references(out, root, path)
+        raise _pydantic_problem(exc) from None
+
+
+def validate(data: dict[str, Any], root: Any, path: str) -> dict[str, Any]:
+    """Validate parsed pack data (with its composed ``root`` for lines); InputError if bad."""
+    try:
+        out = validate_data(data)
+        _check_references(out)
+    except _Invalid as bad:
+        raise InputError(bad.message, path=path,
+                         line=_line(root, bad.loc) if root is not None else None,
+                         field=".".join(str(p) for p in bad.loc) or None,
+                         hint=bad.hint) from None
     return out
 
 
@@ -113,16 +456,18 @@ def _line(node: Any, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
-    """Rules pydantic cannot see: unique ids and names, sources that exist."""
+def _check_references(pack: dict[str, Any]) -> None:
+    """Rules pydantic cannot see: unique ids, names and EP ids, sources that exist,
+    documents inside the documents directory, bounded free-form fields."""
+    import json
+
     source_ids = {s["id"] for s in pack["sources"]}
     for section in SECTIONS:
         seen: set[str] = set()
         for i, rec in enumerate(pack[section]):
             if rec["id"] in seen:
-                raise InputError(f"id '{rec['id']}' is used twice", path=path,
-                                 line=_line(root, (section, i, "id")), field=f"{section}.{i}.id",
-                                 hint="give each record its own id")
+                raise _Invalid((section, i, "id"), f"id '{rec['id']}' is used twice",
+                               "give each record its own id")
             seen.add(rec["id"])
             if section == "sources":
                 continue
@@ -133,68 +478,286 @@ def _check_references(pack: dict[str, Any], root: Any, path: str) -> None:
             for loc, ids in cited:
                 for sid in ids:
                     if sid not in source_ids:
-                        raise InputError(
-                            f"cites unknown source '{sid}'", path=path, line=_line(root, loc),
-                            field=".".join(map(str, loc)),
-                            hint="add it under 'sources' or correct the id",
-                        )
+                        raise _Invalid(loc, f"cites unknown source '{sid}'",
+                                       "add it under 'sources' or correct the id")
+    for i, s in enumerate(pack["sources"]):
+        if s.get("document") is not None:
+            problem = document_problem(s["document"])
+            if problem:
+                raise _Invalid(("sources", i, "document"), problem,
+                               "name a file inside the documents directory")
+    eps: dict[str, str] = {}
+    for i, c in enumerate(pack["contacts"]):
+        ep = c.get("ep_id")
+        if ep:
+            if ep in eps:
+                raise _Invalid(("contacts", i, "ep_id"),
+                               f"the EP id {ep} is also that of contact '{eps[ep]}'",
+                               "one MEP, one contact: keep one of the two records")
+            eps[ep] = c["id"]
+        if c["extra"]:
+            try:
+                size = len(json.dumps(c["extra"], ensure_ascii=False, allow_nan=False))
+            except (TypeError, ValueError):
+                raise _Invalid(("contacts", i, "extra"),
+                               "holds a value that is not text, a number, true or false",
+                               "quote dates and other values: '2012-01-01'") from None
+            if size > MAX_FREE_FORM:
+                raise _Invalid(("contacts", i, "extra"),
+                               f"is larger than {MAX_FREE_FORM // 1024} kB",
+                               "'extra' holds a few details (an office, a building), "
+                               "not documents")
     owners: dict[str, str] = {}
     for i, p in enumerate(pack["persons"]):
         for n, name in enumerate([p["name"], *p["aliases"]]):
             key = names.normalise(name)
+            where: tuple[str | int, ...] = (
+                ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1))
+            if not key:
+                raise _Invalid(where, f"'{name}' has no letter or digit: it is not a name",
+                               "write the name out")
+            if key in owners and owners[key] == p["id"]:
+                raise _Invalid(where, f"'{name}' is already a name of this person",
+                               "remove the repeated spelling (case, accents and punctuation "
+                               "do not count)")
             if key in owners and owners[key] != p["id"]:
-                where: tuple[str | int, ...] = (
-                    ("persons", i, "name") if n == 0 else ("persons", i, "aliases", n - 1)
-                )
-                raise InputError(
-                    f"the name '{name}' is also a name of '{owners[key]}'", path=path,
-                    line=_line(root, where), field=".".join(map(str, where)),
-                    hint="one person, one record: keep the spelling as an alias of one of them",
-                )
+                raise _Invalid(
+                    where, f"the name '{name}' is also a name of '{owners[key]}'",
+                    "one person, one record: keep the spelling as an alias of one of them")
             owners[key] = p["id"]
 
 
 # -- writing into a store ----------------------------------------------------
 
+# The store's meta keys that a pack carries. Other meta (the calendar SEQUENCE
+# numbers, the record that the bundled pack was loaded) belongs to the store
+# and survives an import, --replace included.
+PACK_META = ("pack", "title", "description", "campaign_url")
+BUNDLED_META = "bundled_pack"
 
-def import_pack(store: Store, pack: dict[str, Any], *, replace: bool) -> dict[str, int]:
-    """Load a validated pack; ``replace`` first empties the store's campaign facts."""
+
+def load_bundled(store: Store, name: str = BUNDLED) -> None:
+    """Merge the bundled campaign into ``store`` and record that it was loaded.
+
+    The record (meta ``bundled_pack``) is what keeps the CLI from loading it
+    again on first use, also after ``import --replace`` with a smaller pack.
+    """
+    pack = read_pack(bundled_path(name))
+    with store.transaction():
+        import_pack(store, pack, replace=False)
+        store.set_meta(BUNDLED_META, name)
+
+
+def first_use(store: Store) -> bool:
+    """Load the bundled campaign into a store that has never had anything; True if it did.
+
+    A store that already holds facts, or that records the bundled pack as
+    loaded once, is left alone. The check is repeated under the write lock, so
+    parallel first uses of one new store load the pack once.
+    """
+    if store.meta(BUNDLED_META) is not None or not store.is_empty():
+        return False
+    with store.transaction():
+        if store.meta(BUNDLED_META) is not None or not store.is_empty():
+            return False
+        load_bundled(store)
+    return True
+
+
+def import_pack(store: Store, pack: dict[str, Any], *, replace: bool,
+                path: str | None = None) -> dict[str, int]:
+    """Load a validated pack, all or nothing.
+
+    Merging (the default) adds the pack's records and updates those with the
+    same id; the store keeps its own title, description and web address, and
+    takes the pack's only where it has none. ``replace`` first empties the
+    store's campaign facts and takes the pack's title, description and address;
+    it keeps the outreach log, the contacts it refers to (with their citations
+    and the sources they cite), the store's profile and the calendar SEQUENCE
+    numbers, so calendars still see the next update as an update.
+    """
     with store.transaction():
         if replace:
             _clear(store)
-        for key in ("title", "description", "campaign_url"):
-            store.set_meta(key, pack.get(key))
-        store.set_meta("pack", pack["pack"])
-        for s in pack["sources"]:
-            store.add_source(s, replace=True)
-        for p in pack["persons"]:
-            add_person(store, p, replace=True)
-        for section, table in (("demands", "demands"), ("events", "events"),
-                               ("figures", "figures")):
-            for rec in pack[section]:
-                values = {k: v for k, v in rec.items() if k != "sources"}
-                store.add_cited(table, section[:-1], values, rec["sources"], replace=True)
-        for c in pack["contacts"]:
-            values = {k: v for k, v in c.items() if k != "sources"}
-            store.add_contact(values, c["sources"], replace=True)
+        for key in PACK_META:
+            if replace or not store.meta(key):
+                store.set_meta(key, pack.get(key))
+        _check_against_store(store, pack, path)
+        _upsert(store, "sources", "", pack["sources"])
+        _put_persons(store, pack["persons"], path)
+        for section in ("demands", "events", "figures"):
+            _upsert(store, section, section[:-1], pack[section])
+        contacts = [{("grp" if k == "group" else k): v for k, v in c.items()}
+                    for c in pack["contacts"]]
+        _upsert(store, "contacts", "contact", contacts)
     return {section: len(pack[section]) for section in SECTIONS}
 
 
+def _check_against_store(store: Store, pack: dict[str, Any], path: str | None) -> None:
+    """Clashes with records already in the store that the pack does not replace."""
+    by_ep = {ep: cid for cid, ep in store.conn.execute(
+        "SELECT id, ep_id FROM contacts WHERE ep_id IS NOT NULL")}
+    ep_of = {cid: ep for ep, cid in by_ep.items()}
+    for i, c in enumerate(pack["contacts"]):
+        ep = c.get("ep_id")
+        if ep and by_ep.get(ep, c["id"]) != c["id"]:
+            raise InputError(
+                f"contact '{c['id']}' has the EP id {ep}, which is that of the contact "
+                f"'{by_ep[ep]}' already in the store", path=path, field=f"contacts.{i}.ep_id",
+                hint="one MEP, one contact: use that contact's id, or leave ep_id out")
+        if c["id"] in ep_of and ep_of[c["id"]] != ep:
+            raise InputError(
+                f"the id '{c['id']}' is that of the MEP with EP id {ep_of[c['id']]} in the "
+                "store", path=path, field=f"contacts.{i}.id",
+                hint="give this contact an id of its own")
+
+
+def _upsert(store: Store, table: str, record_type: str, records: list[dict[str, Any]]) -> None:
+    """Insert or update ``records`` by id in one statement; their citations are replaced."""
+    if not records:
+        return
+
+    columns = [k for k in records[0] if k not in ("sources", "events")]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+           f"({', '.join('?' for _ in columns)}) ON CONFLICT(id) DO UPDATE SET {updates}")
+    store.conn.executemany(sql, (_row(r, columns) for r in records))
+    if record_type:
+        ids = [(record_type, str(r["id"])) for r in records]
+        store.conn.executemany(
+            "DELETE FROM citations WHERE record_type = ? AND record_id = ?", ids)
+        _cite_all(store, ((record_type, str(r["id"]), r["sources"]) for r in records))
+
+
+def _row(record: dict[str, Any], columns: list[str]) -> list[Any]:
+    """A record's values for ``columns``, JSON columns (as the store lists them) encoded."""
+    import json
+
+    from campaign.store import _JSON_COLUMNS
+
+    return [json.dumps(record[c], ensure_ascii=False) if c in _JSON_COLUMNS else record[c]
+            for c in columns]
+
+
+def _cite_all(store: Store, items: Any) -> None:
+    """Citations in bulk; the pack's sources were checked against its own list."""
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO citations (record_type, record_id, source_id, pos)"
+        " VALUES (?, ?, ?, ?)",
+        ((rtype, rid, sid, pos) for rtype, rid, sids in items
+         for pos, sid in enumerate(dict.fromkeys(sids))))
+
+
+def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None) -> None:
+    """Persons by id (a person in the pack replaces the one in the store), names, events."""
+    if not people:
+        return
+    import sqlite3
+
+    conn = store.conn
+    ids = [(p["id"],) for p in people]
+    conn.executemany(
+        "DELETE FROM citations WHERE record_type = 'case_event' AND record_id IN "
+        "(SELECT CAST(id AS TEXT) FROM case_events WHERE person_id = ?)", ids)
+    conn.executemany("DELETE FROM citations WHERE record_type = 'person' AND record_id = ?",
+                     ids)
+    conn.executemany("DELETE FROM persons WHERE id = ?", ids)
+    # Every field of the person model but its names, events and citations is a column.
+    columns = [k for k in people[0] if k not in ("aliases", "sources", "events")]
+    conn.executemany(
+        f"INSERT INTO persons ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        (_row(p, columns) for p in people))
+    name_rows = [(names.normalise(n), p["id"], n, int(k > 0))
+                 for p in people for k, n in enumerate([p["name"], *p.get("aliases", [])])]
+    try:
+        conn.executemany(
+            "INSERT INTO names (norm, person_id, name, is_alias) VALUES (?, ?, ?, ?)", name_rows)
+    except sqlite3.IntegrityError:
+        for norm, pid, name, _ in name_rows:
+            owner = conn.execute("SELECT person_id FROM names WHERE norm = ?",
+                                 (norm,)).fetchone()
+            if owner and owner[0] != pid or not norm:
+                raise InputError(
+                    f"the name '{name}' of person '{pid}' is already a name of "
+                    f"'{owner[0] if owner else '?'}' in the store", path=path,
+                    hint="one person, one record: use that person's id in the pack, or "
+                         "merge them with `campaign prisoners merge`") from None
+        raise
+    _cite_all(store, (("person", p["id"], p["sources"]) for p in people))
+    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM case_events").fetchone()[0]
+    rows, cites = [], []
+    eid = first
+    fields = list(EVENT_FIELDS)
+    for p in people:
+        for e in p.get("events", []):
+            e = {**e, "date_basis": e.get("date_basis") or "event",
+                 "quotes": e.get("quotes") or []}
+            rows.append((eid, p["id"], *_row({k: e.get(k) for k in fields}, fields)))
+            cites.append(("case_event", str(eid), e["sources"]))
+            eid += 1
+    conn.executemany(
+        f"INSERT INTO case_events (id, person_id, {', '.join(EVENT_FIELDS)}) VALUES "
+        f"(?, ?, {', '.join('?' for _ in EVENT_FIELDS)})", rows)
+    _cite_all(store, cites)
+
+
 def _clear(store: Store) -> None:
-    used = "SELECT contact_id FROM outreach"
+    """Empty the campaign's facts for --replace; keep the outreach log and what it needs."""
+    kept = "SELECT contact_id FROM outreach"
     for sql in (
-        "DELETE FROM citations",
+        f"DELETE FROM citations WHERE NOT (record_type = 'contact' AND record_id IN ({kept}))",
         "DELETE FROM case_events",
         "DELETE FROM names",
         "DELETE FROM persons",
         "DELETE FROM demands",
         "DELETE FROM events",
         "DELETE FROM figures",
-        f"DELETE FROM contacts WHERE id NOT IN ({used})",
-        "DELETE FROM sources",
-        "DELETE FROM meta",
+        f"DELETE FROM contacts WHERE id NOT IN ({kept})",
+        "DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM citations)",
     ):
         store.conn.execute(sql)
+    store.conn.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in PACK_META])
+
+
+def backup(store: Store) -> Path:
+    """A copy of the store as it is now, beside it, owner-only; returns its path.
+
+    Taken with SQLite's backup API, so a store in WAL mode is copied whole and
+    consistent. Made before ``import --replace`` so a mistaken replace can be undone.
+    """
+    import datetime as dt
+    import sqlite3
+
+    from campaign.errors import StoreError
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = store.path.with_name(f"{store.path.name}.before-replace-{stamp}")
+    target = base
+    n = 1
+    while True:
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+            break
+        except FileExistsError:
+            n += 1
+            target = base.with_name(f"{base.name}-{n}")
+        except OSError as exc:
+            raise StoreError(f"cannot make a backup of the store beside it ({exc.strerror})",
+                             "free some space or fix the directory's permissions; "
+                             "nothing was replaced") from None
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            store.conn.backup(copy)
+        finally:
+            copy.close()
+        os.chmod(target, 0o600)
+    except (sqlite3.Error, OSError) as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"cannot make a backup of the store beside it ({exc})",
+                         "free some space and try again; nothing was replaced") from None
+    return target
 
 
 # -- export ------------------------------------------------------------------
@@ -215,46 +778,105 @@ def _clean(record: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]
     return out
 
 
-def export_pack(store: Store) -> dict[str, Any]:
-    pack: dict[str, Any] = {
+def _head(store: Store) -> dict[str, Any]:
+    return _clean({
         "pack": store.meta("pack") or "campaign",
         "title": store.meta("title") or "Campaign",
         "description": store.meta("description"),
         "campaign_url": store.meta("campaign_url"),
-    }
-    pack = _clean(pack)
-    pack["sources"] = [_clean(s) for s in store.sources()]
-    pack["persons"] = []
+    })
+
+
+def _persons_out(store: Store) -> Iterator[dict[str, Any]]:
     order = {r[0]: r[1] for r in store.conn.execute("SELECT id, rowid FROM persons")}
     everyone = sorted(persons(store), key=lambda p: order[p["id"]])
     person_cites = store.citations("person")
     for p in everyone:
         events = [_clean(e, drop=("id",)) for e in
                   sorted(p["events"], key=lambda e: e["id"])]
-        pack["persons"].append(_clean({
+        yield _clean({
             "id": p["id"], "name": p["name"], "aliases": p["aliases"],
             "description": p["description"], "role": p.get("role"),
             "sources": person_cites.get(p["id"], []),
             "quotes": p["quotes"], "events": events,
-        }))
-    pack["demands"] = [_clean(d) for d in store.demands()]
-    events = store.cited_rows("events", "event")
-    for e in events:
+        })
+
+
+def _events_out(store: Store) -> Iterator[dict[str, Any]]:
+    for e in store.cited_rows("events", "event"):
         e["planned"] = bool(e["planned"])
-    pack["events"] = [_clean(e) for e in events]
-    pack["figures"] = [_clean(f) for f in store.figures()]
-    contacts = store.cited_rows("contacts", "contact")
-    for c in contacts:
+        yield _clean(e)
+
+
+def _contacts_out(store: Store) -> Iterator[dict[str, Any]]:
+    import json
+
+    cites = store.citations("contact")
+    # A cursor, not a list: an export of 100,000 contacts holds one at a time.
+    for row in store.conn.execute("SELECT * FROM contacts ORDER BY rowid"):
+        c = dict(row)
+        for key in ("quotes", "aliases", "extra"):
+            c[key] = json.loads(c[key])
+        c["sources"] = cites.get(str(c["id"]), [])
         c["group"] = c.pop("grp")
         c["historical"] = bool(c["historical"])
-    pack["contacts"] = [_clean(c) for c in contacts]
+        yield _clean(c)
+
+
+def _sections_out(store: Store) -> Iterator[tuple[str, Iterable[dict[str, Any]]]]:
+    yield "sources", (_clean(s) for s in store.sources())
+    yield "persons", _persons_out(store)
+    yield "demands", (_clean(d) for d in store.demands())
+    yield "events", _events_out(store)
+    yield "figures", (_clean(f) for f in store.figures())
+    yield "contacts", _contacts_out(store)
+
+
+def export_pack(store: Store) -> dict[str, Any]:
+    """The whole campaign as one pack (plain data); see ``iter_pack_yaml`` to stream it."""
+    pack = _head(store)
+    for section, rows in _sections_out(store):
+        pack[section] = list(rows)
     return pack
 
 
+def iter_pack_yaml(store: Store) -> Iterator[str]:
+    """The campaign as pack YAML, a record at a time: the same text as
+    ``dump_pack(export_pack(store))`` without the whole document in memory."""
+    return _yaml_chunks(_head(store).items(), _sections_out(store))
+
+
 def dump_pack(pack: dict[str, Any]) -> str:
+    head = [(k, v) for k, v in pack.items() if k not in SECTIONS]
+    sections = [(k, v) for k, v in pack.items() if k in SECTIONS]
+    return "".join(_yaml_chunks(head, sections))
+
+
+def _yaml_chunks(head: Iterable[tuple[str, Any]],
+                 sections: Iterable[tuple[str, Iterable[dict[str, Any]]]]) -> Iterator[str]:
+    """Block YAML written a top-level key, then a record, at a time (libyaml's emitter).
+
+    A top-level block sequence under a key is written without indentation, so
+    each record dumped alone as a one-item list is exactly its part of the whole.
+    """
     import yaml
 
-    return yaml.safe_dump(pack, allow_unicode=True, sort_keys=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    def dump(value: Any) -> str:
+        return yaml.dump(value, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
+
+    for key, value in head:
+        yield dump({key: value})
+    for key, rows in sections:
+        empty = True
+        for row in rows:
+            if empty:
+                yield f"{key}:\n"
+                empty = False
+            yield dump([row])
+        if empty:
+            yield f"{key}: []\n"
 
 
 _WS = re.compile(r"\s+")
@@ -263,11 +885,10 @@ _WS = re.compile(r"\s+")
 def _documents(store: Store) -> dict[str, str]:
     """source id -> whitespace-normalised text, for the sources whose text the package carries."""
     docs: dict[str, str] = {}
-    base = documents_dir()
     for s in store.sources():
-        doc = s.get("document")
-        if doc and (base / doc).is_file():
-            docs[s["id"]] = _WS.sub(" ", (base / doc).read_text(encoding="utf-8"))
+        doc = document_path(s.get("document"))
+        if doc is not None:
+            docs[s["id"]] = _WS.sub(" ", doc.read_text(encoding="utf-8", errors="replace"))
     return docs
 
 

@@ -187,3 +187,38 @@ def select(store: Store, wanted: Sequence[str], as_of: dt.date | None = None,
     if status:
         return [p for p in everyone if p["status"] in status]
     return everyone
+
+
+# -- removal and correction --------------------------------------------------
+
+
+def unrecord(store: Store, event_id: str | int) -> dict[str, Any]:
+    """Remove one case event (and its citations); returns what was removed.
+
+    Every record must be removable by a command: an event entered with a wrong
+    date or status would otherwise stay in every document for good.
+    """
+    try:
+        eid = int(str(event_id).strip().lstrip("#"))
+    except ValueError:
+        raise UsageError(f"'{event_id}' is not an event id",
+                         "event ids are numbers: see `campaign prisoners history NAME`") from None
+    if not -(2**63) <= eid < 2**63:
+        raise NotFoundError("case event", str(event_id),
+                            hint="see `campaign prisoners history NAME`")
+    found = store.row("SELECT * FROM case_events WHERE id = ?", (eid,))
+    if not found:
+        raise NotFoundError("case event", str(event_id),
+                            hint="see the ids in `campaign prisoners history NAME`")
+    with store.transaction():
+        store.uncite("case_event", eid)
+        store.conn.execute("DELETE FROM case_events WHERE id = ?", (eid,))
+    return found
+
+
+def remove_person(store: Store, name: str) -> str:
+    """Remove a person with their names, case events and citations; returns the id."""
+    with store.transaction():
+        pid = find_id(store, name)
+        _delete_person(store, pid)
+    return pid

@@ -96,6 +96,48 @@ def _date(value: str | None) -> str | None:
     return None if value is None else check_partial(str(value))
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_BARE_DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:[/?#]\S*)?$")
+# Whitespace, quotes, angle and square brackets, backslashes and braces never
+# belong in an address a source gives; they are how a Markdown or HTML link
+# would be smuggled in. Parentheses may stay (Wikipedia's addresses have them).
+_NOT_IN_URL = re.compile(r"[\s<>\"'`\[\]\\{}|^]")
+
+
+def web_address(value: str | None) -> str | None:
+    """An http(s) address, or None; a bare domain gets ``https://`` in front.
+
+    Anything else (javascript:, file:, data:, a Markdown link) would become a
+    live link in a document, so it is refused with the reason.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    if _NOT_IN_URL.search(text):
+        raise ValueError(f"'{text[:80]}' is not a web address (it has spaces, brackets or "
+                         "quotes); give a plain https:// address")
+    if _SCHEME.match(text) and not text.lower().startswith(("http://", "https://")):
+        raise ValueError(f"'{text[:80]}' is not a web address; only http:// and https:// "
+                         "addresses are accepted")
+    if not _SCHEME.match(text):
+        if not _BARE_DOMAIN.match(text):
+            raise ValueError(f"'{text[:80]}' is not a web address; write it as https://...")
+        text = "https://" + text
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise ValueError(f"'{text[:80]}' is not a web address (no host name)")
+    return text
+
+
+# Beyond this a figure is a typing error (and SQLite cannot store it).
+MAX_FIGURE = 10**15
+
+
 class Source(Record):
     id: Text
     title: Text
@@ -105,6 +147,7 @@ class Source(Record):
     document: str | None = None
 
     _check = field_validator("published", mode="before")(lambda v: _date(v))
+    _url = field_validator("url", mode="before")(lambda v: web_address(v))
 
 
 class CaseEvent(Cited):
@@ -203,6 +246,13 @@ class Figure(Cited):
 
     _check = field_validator("date", mode="before")(lambda v: _date(v))
 
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: int) -> int:
+        if abs(value) >= MAX_FIGURE:
+            raise ValueError(f"{value} is too large for a figure (at most {MAX_FIGURE - 1:,})")
+        return value
+
 
 class Contact(Cited):
     id: Text
@@ -229,6 +279,7 @@ class Contact(Cited):
     extra: dict[str, Any] = Field(default_factory=dict)
 
     _check = field_validator("as_of", mode="before")(lambda v: _date(v))
+    _url = field_validator("url", mode="before")(lambda v: web_address(v))
 
     @field_validator("email")
     @classmethod
@@ -247,6 +298,8 @@ class Pack(Record):
     events: list[Event] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
+
+    _url = field_validator("campaign_url", mode="before")(lambda v: web_address(v))
 
     @model_validator(mode="after")
     def _demands_concern_known_people(self) -> Pack:

@@ -14,8 +14,13 @@ def add_source(store: Store, *, title: str, publisher: str, published: str,
     published = dates.parse_partial(published, "--date")
     if not title.strip() or not publisher.strip():
         raise UsageError("a source needs a --title and a --publisher")
-    if url and not url.startswith(("http://", "https://")):
-        raise UsageError(f"--url '{url}' is not a web address", "start it with https://")
+    if url is not None:
+        from campaign.records import web_address
+
+        try:
+            url = web_address(url)
+        except ValueError as exc:
+            raise UsageError(f"--url: {exc}") from None
     sid = source_id or names.unique_slug(f"{publisher} {published}", store.source_ids())
     store.add_source({"id": sid, "title": title.strip(), "publisher": publisher.strip(),
                       "published": published, "url": url, "document": None})
@@ -29,9 +34,10 @@ def cited_by(store: Store, source_id: str) -> list[str]:
 
 
 def document_text(source: dict[str, Any]) -> str:
-    from campaign.pack import documents_dir
+    """The kept copy of a source's document; only ever a file in the documents directory."""
+    from campaign.pack import document_path
 
-    doc = source.get("document")
-    if doc and (documents_dir() / doc).is_file():
-        return (documents_dir() / doc).read_text(encoding="utf-8")
+    doc = document_path(source.get("document"))
+    if doc is not None:
+        return doc.read_text(encoding="utf-8", errors="replace")
     return f"(no copy of this document is kept; see {source.get('url') or 'its publisher'})"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,22 @@ ALTER TABLE events ADD COLUMN summary TEXT;
 ALTER TABLE case_events ADD COLUMN summary TEXT;
 """
 
+# The EP's committees, subcommittees and delegations (corporate bodies), and the
+# MEPs' memberships of them, as the Open Data API gives them (campaign.ep_bodies).
+_V_EP_BODIES = """
+CREATE TABLE ep_bodies (
+    id TEXT PRIMARY KEY, label TEXT NOT NULL, name TEXT, names TEXT NOT NULL DEFAULT '{}',
+    classification TEXT, url TEXT, fetched_at TEXT NOT NULL
+);
+CREATE TABLE ep_memberships (
+    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    body_id TEXT NOT NULL, kind TEXT NOT NULL, role TEXT NOT NULL,
+    start_date TEXT, end_date TEXT, fetched_at TEXT NOT NULL
+);
+CREATE INDEX ep_memberships_contact ON ep_memberships(contact_id);
+CREATE INDEX ep_memberships_body ON ep_memberships(body_id);
+"""
+
 # Letters: a postal address for a person (their prison's, or their family's), always
 # with its source; and on the outreach log, who sent a letter and every file that
 # holds it (a second format of the same letter is not a second letter).
@@ -114,10 +131,83 @@ CREATE INDEX outreach_contact_digest ON outreach(contact_id, digest);
 """
 
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_LETTER_ADDRESSES]
+MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES, _V_LETTER_ADDRESSES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JSON_COLUMNS = {"quotes", "aliases", "extra", "concerns"}
+
+# How long a command waits for another one that holds the store's write lock.
+BUSY_SECONDS = 30.0
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one by one (``executescript`` would commit)."""
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n\t;"):
+                yield buf
+            buf = ""
+    if buf.strip(" \n\t;"):
+        yield buf
+
+
+def _busy(exc: BaseException) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _disk_full(path: Path | str | None) -> bool:
+    """Whether the store's file system has (almost) no space left: SQLite reports a
+    full disk met while growing its shared-memory file as a plain I/O error."""
+    if not path:
+        return False
+    try:
+        info = os.statvfs(Path(path).expanduser().parent)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 1024 * 1024
+
+
+def explain(exc: BaseException, path: Path | str | None = None) -> StoreError:
+    """One line for a failure of SQLite, saying what the user can do about it.
+
+    Only a store that SQLite finds damaged gets the advice to move it aside: a
+    busy, read-only or full store is a good store, and saying otherwise would
+    lead a user to set their campaign aside for nothing.
+    """
+    where = f"the store {path}" if path else "the store"
+    text = str(exc)
+    low = text.lower()
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if _busy(exc) or code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreError(f"{where} is busy (another campaign command is writing to it)",
+                          "try again in a moment")
+    if "readonly" in low or "read-only" in low or code.startswith("SQLITE_READONLY"):
+        return StoreError(f"cannot write to {where}: it is read-only",
+                          "check the permissions of the file and of its directory")
+    if "disk is full" in low or code.startswith("SQLITE_FULL") or \
+            (code.startswith("SQLITE_IOERR") or "disk i/o" in low) and _disk_full(path):
+        return StoreError(f"cannot write to {where}: the disk is full",
+                          "free some space and run the command again; nothing was changed")
+    if "unable to open" in low or code.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM",
+                                                   "SQLITE_AUTH")):
+        return StoreError(f"cannot open {where} ({text})",
+                          "check the permissions of the file and of its directory")
+    if code.startswith("SQLITE_IOERR") or "disk i/o" in low:
+        return StoreError(f"cannot read or write {where} ({text})",
+                          "check the disk, and that there is space left on it")
+    if isinstance(exc, sqlite3.IntegrityError):
+        return StoreError(f"the change would break a rule of {where} ({text})",
+                          "nothing was changed; check the ids you gave")
+    if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in low or \
+            "not a database" in low:
+        return StoreError(
+            f"{path or 'the store'} is not a usable campaign store ({text})",
+            "restore it from a backup (or an export), or point --db or CAMPAIGN_DB at "
+            "another file and move this one aside",
+        )
+    return StoreError(f"{where} failed ({text})")
 
 
 def default_path() -> Path:
@@ -131,39 +221,106 @@ def default_path() -> Path:
 
 
 class Store:
-    """A campaign store on disk. ``bundled`` loads the Kazakhstan pack into a new store."""
+    """A campaign store on disk: it stores, and nothing more.
 
-    def __init__(self, path: str | Path | None = None, *, bundled: bool = True) -> None:
+    Opening a new store creates it empty. Loading the bundled campaign on first
+    use belongs to the application that opens the store (the CLI's ``store()``
+    helper); a library user calls ``campaign.pack.load_bundled(store)``.
+    ``bundled`` is accepted, and ignored, for callers written before that.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, bundled: bool = False) -> None:
+        del bundled  # see the class docstring
         self.path = Path(path).expanduser() if path else default_path()
-        created = self._create_file()
+        self._depth = 0
+        self._create_file()
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            self._open(read_only=False)
+        except sqlite3.OperationalError as exc:
+            # A store on a read-only file system (or in a directory only others may
+            # write) cannot get the shared-memory file WAL mode reads through; SQLite
+            # can still read it when asked for read-only access, so reading commands
+            # work and writing ones say why they cannot.
+            if "unable to open" not in str(exc) or os.access(self.path.parent, os.W_OK):
+                raise explain(exc, self.path) from None
+            try:
+                self._open(read_only=True)
+            except sqlite3.Error as again:
+                raise explain(again, self.path) from None
+
+    def _open(self, *, read_only: bool) -> None:
+        """Connect, and bring a writable store's schema up to date."""
+        if read_only:
+            from urllib.parse import quote
+
+            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+            if os.statvfs(self.path.parent).f_flag & os.ST_RDONLY:
+                # Read-only media: no one can change the file under us, and without
+                # this SQLite will not read a WAL store whose -shm it cannot create.
+                uri += "&immutable=1"
+            target: str | Path = uri
+        else:
+            target = self.path
+        try:
+            self.conn = sqlite3.connect(target, isolation_level=None, timeout=BUSY_SECONDS,
+                                        uri=read_only)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.Error as exc:
+            raise explain(exc, self.path) from None
+        try:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if version < SCHEMA_VERSION:
-                self.conn.execute("PRAGMA journal_mode = WAL")
-            self._migrate(version)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} is not a usable campaign store ({exc})",
-                "point --db or CAMPAIGN_DB at another file, or move this one aside",
-            ) from None
-        self._depth = 0
-        if (created or self.is_empty()) and bundled:
-            from campaign.pack import load_bundled
+                if read_only:
+                    raise StoreError(
+                        f"{self.path} is read-only and needs an upgrade to schema "
+                        f"{SCHEMA_VERSION} before this campaign can use it",
+                        "copy it somewhere writable, or make its directory writable")
+                self._set_wal()
+                self._migrate()
+            elif version > SCHEMA_VERSION:
+                self._too_new(version)
+        except sqlite3.OperationalError:
+            self.conn.close()
+            raise
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise explain(exc, self.path) from None
+        except StoreError:
+            self.conn.close()
+            raise
 
-            with self.transaction():
-                load_bundled(self)
+    def _set_wal(self) -> None:
+        """WAL for a new store. Changing the journal mode takes an exclusive lock
+        and does not always wait for a parallel first use to finish, so wait here."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _create_file(self) -> bool:
         if self.path.exists():
             if self.path.is_dir():
                 raise StoreError(f"{self.path} is a directory", "give --db a file name")
+            if not self.path.is_file():
+                # A FIFO would hang SQLite's first read; a device (/dev/null) would
+                # take the data and leave journals beside it.
+                raise StoreError(f"{self.path} is not a regular file",
+                                 "give --db the name of a store file")
             return False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            except FileExistsError:
+                return False  # a parallel first use created it a moment ago: use it
             os.close(fd)
         except OSError as exc:
             raise StoreError(
@@ -172,21 +329,33 @@ class Store:
             ) from None
         return True
 
-    def _migrate(self, version: int) -> None:
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer campaign (schema {version})",
-                "upgrade campaign to use it",
-            )
-        for n in range(version, SCHEMA_VERSION):
-            try:
-                self.conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{MIGRATIONS[n]}\nPRAGMA user_version = {n + 1};\nCOMMIT;"
-                )
-            except sqlite3.Error:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+    def _too_new(self, version: int) -> None:
+        raise StoreError(
+            f"{self.path} was written by a newer campaign (schema {version})",
+            "upgrade campaign to use it",
+        )
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date in one write transaction.
+
+        The version is read again once the write lock is held: a parallel first
+        use of the same new store may have migrated it meanwhile, and running
+        the migrations twice would look like a broken store.
+        """
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                self._too_new(version)
+            for n in range(version, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[n]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {n + 1}")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -209,23 +378,28 @@ class Store:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(
-                f"cannot write to the store {self.path} ({exc})",
-                "check the file's permissions, or that no other campaign command is running",
-            ) from None
+        except sqlite3.Error as exc:
+            raise explain(exc, self.path) from None
         self._depth = 1
         try:
             yield self
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite has already rolled back after some failures (a full disk):
+            # a second ROLLBACK would hide the real cause behind "cannot rollback".
+            if self.conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise explain(exc, self.path) from None
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self.conn.execute("ROLLBACK")
-                raise StoreError(f"cannot write to the store {self.path} ({exc})") from None
+                if self.conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise explain(exc, self.path) from None
         finally:
             self._depth = 0
 
@@ -389,6 +563,43 @@ class Store:
 
     def figures(self) -> list[dict[str, Any]]:
         return self.cited_rows("figures", "figure")
+
+    def remove(self, table: str, record_type: str, record_id: str) -> None:
+        """Remove a demand, event, figure, contact or source, with its citations.
+
+        Refused while something still refers to it (a source that records
+        cite, a contact in the outreach log), so the store stays consistent.
+        """
+        labels = {"demand": "demands", "event": "events", "figure": "figures",
+                  "contact": "contacts", "source": "sources"}
+        found = self.row(f"SELECT id FROM {table} WHERE id = ?", (record_id,))
+        if not found:
+            ids = [r["id"] for r in self.rows(f"SELECT id FROM {table}")]
+            near = _near(record_id, ids)
+            raise NotFoundError(record_type, record_id, near,
+                                hint=None if near else
+                                f"see `campaign {labels[record_type]} list`")
+        with self.transaction():
+            if record_type == "source":
+                users = self.conn.execute(
+                    "SELECT count(*) FROM citations WHERE source_id = ?", (record_id,)
+                ).fetchone()[0]
+                if users:
+                    raise ValidationError(
+                        f"source '{record_id}' is cited by {users:,} record(s)",
+                        f"see `campaign sources show {record_id}`; remove or correct those "
+                        "first")
+            if record_type == "contact":
+                logged = self.conn.execute(
+                    "SELECT count(*) FROM outreach WHERE contact_id = ?", (record_id,)
+                ).fetchone()[0]
+                if logged:
+                    raise ValidationError(
+                        f"contact '{record_id}' has {logged:,} entr"
+                        f"{'y' if logged == 1 else 'ies'} in the outreach log",
+                        "the log keeps who was written to, so the contact stays")
+            self.uncite(record_type, record_id)
+            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
 
     # -- contacts ----------------------------------------------------------
 

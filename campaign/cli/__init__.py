@@ -222,6 +222,15 @@ class CampaignGroup(TyperGroup):
             typer.echo("campaign: error: out of memory; the input is too large", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:
+            if type(exc).__module__ == "sqlite3" and not os.environ.get("CAMPAIGN_DEBUG"):
+                # A store read outside a transaction (a corrupt page, a busy store).
+                from campaign.store import default_path, explain
+
+                root = ctx.find_root()
+                db = root.obj.get("db") if isinstance(root.obj, dict) else None
+                typer.echo(f"campaign: error: {_one_line(str(explain(exc, db or default_path())))}",
+                           err=True)
+                raise typer.Exit(1) from None
             _internal_error(exc)
 
 

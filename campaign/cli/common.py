@@ -32,7 +32,12 @@ SourceOpt = Annotated[
 
 
 def store(ctx: typer.Context) -> Store:
-    """The command's store, opened once and closed when the command ends."""
+    """The command's store, opened once and closed when the command ends.
+
+    First use belongs here, not to the store: a store that has never held
+    anything gets the bundled Kazakhstan campaign, once (the store records
+    that it did, so `import --replace` with a small pack is not undone).
+    """
     from campaign.store import Store, default_path
 
     root = ctx.find_root()
@@ -43,7 +48,16 @@ def store(ctx: typer.Context) -> Store:
         db = obj.get("db")
         path = files.expand_user(db) if db else None
         _regular_or_absent(path or default_path())
-        st = obj["store"] = Store(path)
+        st = Store(path)
+        try:
+            if st.meta("bundled_pack") is None and st.is_empty():
+                from campaign.pack import first_use
+
+                first_use(st)
+        except BaseException:
+            st.close()
+            raise
+        obj["store"] = st
         files.protect(st.path)  # no -o may ever land on the store or its journals
         root.obj = obj
         root.call_on_close(st.close)

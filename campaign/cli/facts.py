@@ -157,6 +157,30 @@ def events_add(
     typer.echo(f"added event {eid}")
 
 
+IdArg = Annotated[str, typer.Argument(help="The record's id (see the list command with -f json).")]
+
+
+@demands_app.command("remove")
+def demands_remove(ctx: typer.Context, demand_id: IdArg) -> None:
+    """Remove a demand, with its citations."""
+    store(ctx).remove("demands", "demand", demand_id)
+    typer.echo(f"removed demand {demand_id}")
+
+
+@events_app.command("remove")
+def events_remove(ctx: typer.Context, event_id: IdArg) -> None:
+    """Remove an event, with its citations."""
+    store(ctx).remove("events", "event", event_id)
+    typer.echo(f"removed event {event_id}")
+
+
+@figures_app.command("remove")
+def figures_remove(ctx: typer.Context, figure_id: IdArg) -> None:
+    """Remove a figure, with its citations."""
+    store(ctx).remove("figures", "figure", figure_id)
+    typer.echo(f"removed figure {figure_id}")
+
+
 @figures_app.command("list")
 def figures_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """List the figures: never merged, each with who says so."""

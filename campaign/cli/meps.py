@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from campaign.cli.common import FormatOpt, quiet, store
+from campaign.cli.common import AsOfOpt, FormatOpt, as_of, quiet, store
 from campaign.output import Format, emit
 
 app = typer.Typer(help="MEPs: fetch the EP's list (and details), import, list.",
@@ -24,7 +24,8 @@ CountryOpt = Annotated[
                  help="Country: English or EP name, or ISO code (Ireland, Irlande, IE); "
                       "repeatable."),
 ]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of the EP list (en, fr, de, ...).")]
+LangOpt = Annotated[str, typer.Option(
+    "--lang", help="Language of the EP's XML list, the fallback (en, fr, de, ...).")]
 
 
 
@@ -34,11 +35,27 @@ def _codes(names: list[str] | None) -> list[str]:
     return list(dict.fromkeys(resolve(n) for n in names or []))
 
 
+# Without a terminal (a log, cron), a line every this many details.
+PROGRESS_EVERY = 100
+
+
 @contextmanager
-def _progress(ctx: typer.Context, label: str) -> Iterator[Any]:
-    """A rich progress bar on stderr, or nothing when quiet or not on a terminal."""
-    if quiet(ctx) or not (sys.stderr.isatty() and sys.stdout.isatty()):
+def _progress(ctx: typer.Context, label: str, pace: float = 0,
+              concurrency: int = 1) -> Iterator[Any]:
+    """A rich progress bar on stderr; without a terminal, a line now and then on stdout
+    (how many remain and how long they take at the pace kept); nothing when quiet."""
+    if quiet(ctx):
         yield None
+        return
+    if not (sys.stderr.isatty() and sys.stdout.isatty()):
+        from campaign.ep import eta
+
+        def line(done: int, total: int) -> None:
+            if done and done < total and done % PROGRESS_EVERY == 0:
+                typer.echo(f"{label}: {done} of {total} read; {total - done} to go, "
+                           f"{eta(total - done, pace, concurrency)}")
+
+        yield line
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -54,73 +71,109 @@ def _progress(ctx: typer.Context, label: str) -> Iterator[Any]:
         yield update
 
 
+AllowHostOpt = Annotated[
+    list[str] | None,
+    typer.Option("--allow-host", help="A host that redirects may lead to (repeatable); "
+                                      "by default only the same host is followed."),
+]
+CommitteeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--committee", help="Members of this committee or subcommittee: short label "
+                                     "(AFET, DROI) or part of its name; repeatable (either)."),
+]
+DelegationOpt = Annotated[
+    list[str] | None,
+    typer.Option("--delegation", help="Members of this delegation: short label or part of its "
+                                      "name; repeatable (either)."),
+]
+
+
 @app.command()
 def fetch(
     ctx: typer.Context,
     lang: LangOpt = "en",
     country: CountryOpt = None,
     details: Annotated[bool, typer.Option(
-        "--details", help="Also read each MEP's email, office and phone (one request each).")
+        "--details", help="Also read each MEP's email, office, committees and delegations "
+                          "(one request each).")
     ] = False,
     refresh: Annotated[bool, typer.Option(
         "--refresh", help="With --details: read details again even where already saved.")
     ] = False,
-    base_url: Annotated[str, typer.Option(help="Where the EP's XML list is.")] =
+    base_url: Annotated[str, typer.Option(help="Where the EP's XML list is (the fallback).")] =
         "https://www.europarl.europa.eu",
-    api_url: Annotated[str, typer.Option(help="The EP Open Data API.")] =
+    api_url: Annotated[str, typer.Option(help="The EP Open Data API (the primary source).")] =
         "https://data.europarl.europa.eu/api/v2",
-    timeout: Annotated[float, typer.Option(min=0.01, help="Seconds per request step.")] = 30.0,
-    concurrency: Annotated[int, typer.Option(min=1, max=32,
-                                             help="Detail requests at once.")] = 4,
-    retries: Annotated[int, typer.Option(min=0, max=10,
-                                         help="Retries of a failed request.")] = 3,
+    timeout: Annotated[float, typer.Option(
+        help="Seconds a whole request may take (each retry gets as long again).")] = 30.0,
+    concurrency: Annotated[int, typer.Option(help="Detail requests at once (1-4).")] = 3,
+    retries: Annotated[int, typer.Option(help="Retries of a failed request (0-10).")] = 3,
+    pace: Annotated[float, typer.Option(
+        help="Detail requests a minute at most (the API asks for about 100).")] =
+        100.0,
+    allow_host: AllowHostOpt = None,
 ) -> None:
-    """Fetch today's MEPs from the European Parliament and save them as contacts."""
+    """Fetch today's MEPs from the European Parliament and save them as contacts.
+
+    The Open Data API is read first; the XML list on the main web site is
+    the fallback. The list is written in one transaction; with --details each
+    MEP's details are saved as they arrive, so a stopped run resumes.
+    """
     from campaign import ep
+    from campaign.errors import CampaignError
 
     ep.check_lang(lang)
+    ep.check_fetch_options(base_url=base_url, api_url=api_url, timeout=timeout,
+                           concurrency=concurrency, retries=retries, pace=pace)
     codes = _codes(country)
     st = store(ctx)
-    url = ep.list_url(base_url, lang)
-    with ep.make_client(timeout, concurrency) as client:
-        meps = ep.select(ep.fetch_list(base_url, lang, timeout=timeout, client=client,
-                                       retries=retries), codes)
+    with ep.make_client(timeout, concurrency, allow_host or ()) as client:
+        everyone, url = ep.fetch_meps(api_url, base_url, lang, client=client, retries=retries)
+        meps = ep.select(everyone, codes)
         if not meps:
-            from campaign.errors import CampaignError
-
             raise CampaignError(f"the EP list has no MEPs for {', '.join(codes)}",
                                 "check --country; nothing was changed")
-        api = (ep.fetch_current(api_url, timeout=timeout, client=client, retries=retries)
-               if details else None)
         fetched_at = ep.now()
         with st.transaction():
-            counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang, api=api)
-            former = ep.mark_former(st, [m["ep_id"] for m in meps], codes)
-        typer.echo(f"saved {len(meps)} MEPs ({counts['added']} new, {counts['updated']} "
-                   f"updated); {former} marked former")
+            counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang)
+            former = ep.mark_former(st, [m["ep_id"] for m in everyone], codes, fetched_at)
+        where = "the EP Open Data API" if "/meps/show-current" in url else "the EP's XML list"
+        typer.echo(f"saved {len(meps)} MEPs from {where} ({counts['added']} new, "
+                   f"{counts['updated']} updated); {former} marked former")
         if not details:
             return
         ids = [m["ep_id"] for m in meps]
+        todo = len(ep.missing_details(st, ids, refresh=refresh))
+        if todo and not quiet(ctx):
+            typer.echo(f"details: {todo} requests to make, then one for each committee or "
+                       f"delegation not yet known; at {pace:g} a minute, "
+                       f"{ep.eta(todo, pace, concurrency)}")
         try:
-            with _progress(ctx, "MEP details") as progress:
+            with _progress(ctx, "details", pace, concurrency) as progress:
                 result = ep.update_details(st, api_url, ids, refresh=refresh,
                                            concurrency=concurrency, timeout=timeout,
-                                           retries=retries, progress=progress, client=client)
+                                           retries=retries, progress=progress, client=client,
+                                           pace=ep.Pace(pace))
         except KeyboardInterrupt:
             typer.echo("campaign: interrupted; the MEP list and the details read so far are "
                        "saved; run the same command again to fetch the rest", err=True)
             raise typer.Exit(130) from None
-    typer.echo(f"details: {result['saved']} read, {result['skipped']} already saved")
+    bodies = result.get("bodies") or {}
+    typer.echo(f"details: {result['saved']} read, {result['skipped']} already saved; "
+               f"{bodies.get('saved', 0)} committees and delegations read")
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="The EP's full-list XML, saved by a browser.")],
-    lang: LangOpt = "en",
+    file: Annotated[str, typer.Argument(
+        help="The EP's full-list XML, or the API's meps/show-current JSON-LD, saved by a "
+             "browser.")],
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of a saved XML list (en, fr, de, ...).")] = "en",
     country: CountryOpt = None,
 ) -> None:
-    """Import the EP's list of MEPs from a saved XML file (offline use)."""
+    """Import the EP's list of MEPs from a saved file (XML or JSON-LD; offline use)."""
     import datetime as dt
     from pathlib import Path
 
@@ -130,7 +183,8 @@ def import_(
     ep.check_lang(lang)
     codes = _codes(country)
     check_input(file, limit_bytes=MEP_LIST_LIMIT, what="list of MEPs")  # a FIFO would hang
-    meps = ep.select(ep.read_list_file(file), codes)
+    everyone = ep.read_list_file(file)
+    meps = ep.select(everyone, codes)
     if not meps:
         from campaign.errors import CampaignError
 
@@ -138,21 +192,35 @@ def import_(
     # The file's modification time is the best date we have for when it was saved.
     saved = dt.datetime.fromtimestamp(Path(file).stat().st_mtime, dt.UTC)
     fetched_at = saved.replace(microsecond=0).isoformat()
+    from_api = any("api_given_name" in m for m in meps)
+    url = (ep.current_url(ep.DEFAULT_API_URL) if from_api
+           else ep.list_url(ep.DEFAULT_BASE_URL, lang))
     st = store(ctx)
     with st.transaction():
-        counts = ep.upsert_meps(st, meps, ep.list_url(ep.DEFAULT_BASE_URL, lang), fetched_at,
-                                lang=lang, imported_from=Path(file).name)
-        former = ep.mark_former(st, [m["ep_id"] for m in meps], codes)
+        counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang,
+                                imported_from=Path(file).name)
+        former = ep.mark_former(st, [m["ep_id"] for m in everyone], codes, fetched_at)
     typer.echo(f"imported {len(meps)} MEPs from {file} ({counts['added']} new, "
                f"{counts['updated']} updated); {former} marked former")
+
+
+def shown_status(contact: dict[str, Any]) -> str:
+    """A contact's status as lists show it: one marked historical is never "current"."""
+    if contact.get("historical") and contact.get("status") == "current":
+        return "historical"
+    return str(contact.get("status") or "")
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
     country: CountryOpt = None,
-    group: Annotated[str | None, typer.Option(help="Political group (part of its name).")] =
-        None,
+    group: Annotated[str | None, typer.Option(
+        help="Political group: as people say it (S&D, Renew Europe, the Left) or part of "
+             "its full name.")] = None,
+    committee: CommitteeOpt = None,
+    delegation: DelegationOpt = None,
+    as_of_: AsOfOpt = None,
     all_: Annotated[bool, typer.Option(
         "--all", help="Include former MEPs and the historical ones of the campaign pack.")
     ] = False,
@@ -162,15 +230,111 @@ def list_(
     from campaign.countries import code_of
 
     codes = set(_codes(country))
-    found = store(ctx).contacts(kind="mep")
+    st = store(ctx)
+    day = as_of(as_of_)
+    chosen: set[str] | None = None
+    if committee or delegation:
+        from campaign.ep_bodies import select_by_bodies
+
+        chosen = select_by_bodies(st, committee or [], delegation or [], day)
+    found = st.contacts(kind="mep")
     if group:
         g = group.casefold()
         found = [c for c in found if g in (c.get("group") or "").casefold()
+                 or g in str(c["extra"].get("group_full") or "").casefold()
                  or g == str(c["extra"].get("group_short") or "").casefold()]
     if not all_:
-        found = [c for c in found if c.get("ep_id") and c["status"] == "current"]
+        found = [c for c in found if c.get("ep_id") and c["status"] == "current"
+                 and not c["historical"]]
     if codes:
         found = [c for c in found
                  if (c["extra"].get("country_code") or code_of(c.get("country"))) in codes]
+    columns = COLUMNS
+    if chosen is not None:
+        from campaign.ep_bodies import roles_on
+
+        found = [c for c in found if c["id"] in chosen]
+        held = roles_on(st, [c["id"] for c in found], committee or [], delegation or [], day)
+        for c in found:
+            c["roles"] = held.get(c["id"], [])
+            c["committee_roles"] = "; ".join(f"{r['role']}, {r['label']}" for r in c["roles"])
+        # The roles take the party's place: a table must fit a terminal.
+        columns = [*COLUMNS[:3], ("committee_roles", "roles"), *COLUMNS[4:]]
+    for c in found:
+        c["status"] = shown_status(c)
     found.sort(key=lambda c: (c.get("country") or "", c.get("family_name") or c["name"]))
-    emit(found, fmt, COLUMNS, title="MEPs")
+    emit(found, fmt, columns, title="MEPs")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The MEP's name (any spelling, or part of it).")],
+    as_of_: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One MEP: group, status, and roles on committees and delegations."""
+    from campaign import dates
+    from campaign.ep_bodies import listed_on, member_roles
+    from campaign.errors import CampaignError, NotFoundError
+    from campaign.names import match, suggest
+
+    st = store(ctx)
+    day = as_of(as_of_)
+    meps = st.contacts(kind="mep")
+    ids = match(name, [(c["id"], [c["name"], *(c.get("aliases") or [])]) for c in meps])
+    if not ids:
+        raise NotFoundError("MEP", name, suggest(name, [c["name"] for c in meps]))
+    if len(ids) > 1:
+        names = ", ".join(c["name"] for c in meps if c["id"] in ids[:6])
+        raise CampaignError(f"'{name}' matches {len(ids)} MEPs: {names}",
+                            "give more of the name")
+    mep = next(c for c in meps if c["id"] == ids[0])
+    mep["status"] = shown_status(mep)
+    roles = member_roles(st, mep["id"], day)
+    if fmt is Format.json:
+        from campaign.output import to_json
+
+        typer.echo(to_json({**mep, "roles": roles}), nl=False)
+        return
+    full = mep["extra"].get("group_full")
+    group = mep.get("group") or ""
+    if full and full != group:
+        group = f"{group} ({full})"
+    typer.echo(mep["name"])
+    for label, value in (("country", mep.get("country")), ("group", group),
+                         ("party", mep.get("party")), ("email", mep.get("email")),
+                         ("status", mep["status"])):
+        if value:
+            typer.echo(f"  {label}: {value}")
+    when = listed_on(st, mep["id"])
+    if not roles:
+        typer.echo("  no committee or delegation roles on file" +
+                   ("" if when else "; run `campaign meps fetch --details`"))
+        return
+    on = "" if when == day else f" on {dates.human(day.isoformat())}"
+    said = f", as listed by the European Parliament on {dates.human(when.isoformat())}" \
+        if when else ""
+    typer.echo(f"  roles{on}{said}:")
+    for r in roles:
+        body = f"{r['name']} ({r['label']})" if r["name"] else r["label"]
+        since = f", since {dates.human(r['start'])}" if r["start"] else ""
+        until = f", until {dates.human(r['end'])}" if r["end"] else ""
+        typer.echo(f"    {r['role']}, {body}{since}{until}")
+
+
+@app.command("bodies")
+def bodies_(
+    ctx: typer.Context,
+    as_of_: AsOfOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Committees, subcommittees and delegations known, with their current members."""
+    from campaign.ep_bodies import NO_DETAILS_HINT, BodyError, body_summary
+
+    st = store(ctx)
+    found = body_summary(st, as_of(as_of_))
+    if not found:
+        raise BodyError("no committees or delegations are known yet", NO_DETAILS_HINT)
+    emit(found, fmt, [("label", "label"), ("name", "name"), ("kind", "kind"),
+                      ("members", "members"), ("chair", "chair")], title="EP bodies")

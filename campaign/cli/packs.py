@@ -18,15 +18,16 @@ def export(
 ) -> None:
     """Export the whole campaign as a YAML pack."""
     from campaign.files import expand_user, write_atomic
-    from campaign.pack import dump_pack, export_pack
+    from campaign.pack import iter_pack_yaml
 
-    text = dump_pack(export_pack(store(ctx)))
+    chunks = iter_pack_yaml(store(ctx))  # a record at a time, never the whole in memory
     if output:  # a file, or through campaign.files's rules (``-``: stdout, no store)
-        write_atomic(expand_user(output), text.encode("utf-8"))
+        write_atomic(expand_user(output), "".join(chunks).encode("utf-8"))
     if to_file(output):
         typer.echo(f"wrote {output}", err=True)
     elif not output:
-        typer.echo(text, nl=False)
+        for chunk in chunks:
+            typer.echo(chunk, nl=False)
 
 
 def import_(
@@ -36,13 +37,26 @@ def import_(
         bool, typer.Option("--replace", help="Replace the store's facts instead of merging.")
     ] = False,
 ) -> None:
-    """Import a YAML pack: merge by id, or --replace everything."""
+    """Import a YAML pack: merge by id, or --replace everything (after a backup copy).
+
+    A merge keeps the store's title, description and web address (the pack's
+    fill in only what the store lacks); --replace takes the pack's.
+    """
     from campaign.files import PACK_LIMIT, check_input
-    from campaign.pack import import_pack, read_pack
+    from campaign.pack import backup, import_pack, read_pack
 
     check_input(file, limit_bytes=PACK_LIMIT, what="pack")  # no /dev/zero, no FIFO
     pack = read_pack(file)
-    counts = import_pack(store(ctx), pack, replace=replace)
+    st = store(ctx)
+    saved = backup(st) if replace else None
+    try:
+        counts = import_pack(st, pack, replace=replace, path=file)
+    except BaseException:
+        if saved is not None:  # nothing was replaced: the copy would only be clutter
+            saved.unlink(missing_ok=True)
+        raise
+    if saved is not None:
+        typer.echo(f"saved a copy of the store as it was to {saved}", err=True)
     typer.echo("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 

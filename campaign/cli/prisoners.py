@@ -61,7 +61,7 @@ KIND_OF = {"under-investigation": "investigated", "on-trial": "tried", "in-exile
 NameArg = Annotated[str, typer.Argument(help="Name or alias (case and accents ignored).")]
 COLUMNS = [("name", "name"), ("status_text", "status"), ("description", "who"),
            ("sources", "sources")]
-EVENT_COLUMNS = [("date", "date"), ("kind", "what"), ("details", "details"),
+EVENT_COLUMNS = [("id", "id"), ("date", "date"), ("kind", "what"), ("details", "details"),
                  ("sources", "sources")]
 
 
@@ -235,6 +235,27 @@ def merge(ctx: typer.Context, name: NameArg,
         keep, dup = find_id(st, name), find_id(st, other)
         merge_people(st, keep, dup)
     typer.echo(f"merged {dup} into {keep}")
+
+
+@app.command()
+def unrecord(
+    ctx: typer.Context,
+    event_id: Annotated[str, typer.Argument(
+        help="The event's id, as `campaign prisoners history NAME` shows it.")],
+) -> None:
+    """Remove one recorded event (a wrong date, a wrong status), with its citations."""
+    from campaign.people import unrecord as remove_event
+
+    gone = remove_event(store(ctx), event_id)
+    typer.echo(f"removed event {gone['id']}: {gone['person_id']} {gone['kind']} {gone['date']}")
+
+
+@app.command()
+def remove(ctx: typer.Context, name: NameArg) -> None:
+    """Remove a person, with every name, event and citation of theirs."""
+    from campaign.people import remove_person
+
+    typer.echo(f"removed {remove_person(store(ctx), name)}")
 
 
 class SheetFormat(StrEnum):

@@ -63,3 +63,13 @@ def add(
         sid = add_source(st, title=title, publisher=publisher, published=date, url=url,
                          source_id=source_id)
     typer.echo(f"added source {sid}")
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(help="Source id (see `campaign sources list`).")],
+) -> None:
+    """Remove a source that no record cites any more."""
+    store(ctx).remove("sources", "source", source_id)
+    typer.echo(f"removed source {source_id}")

@@ -35,10 +35,22 @@ DOCUMENTS = {
 
 
 def _locate(name: str, user_dir: str | None) -> Path:
-    """The template's file; a miss suggests the nearest template names."""
-    from campaign.documents.templates import locate
+    """The template's file; a miss suggests the nearest template names.
 
-    return locate(name, user_dir)
+    Only a template is read: a plain file name found in a template directory,
+    never a path ('../../etc/passwd') nor a link that leads out of its directory.
+    """
+    from campaign.documents.templates import locate
+    from campaign.errors import UsageError
+
+    if not name or name in (".", "..") or any(c in name for c in "/\\\x00"):
+        raise UsageError(f"'{name}' is not a template name",
+                         "give a name from `campaign templates list`")
+    path = locate(name, user_dir)
+    if not path.resolve().is_relative_to(path.parent.resolve()):
+        raise UsageError(f"the template {path} is a link to a file outside its directory",
+                         "copy the file into the template directory instead")
+    return path
 
 
 def _shape(value: Any, name: str, out: list[str]) -> None:

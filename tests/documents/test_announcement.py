@@ -178,7 +178,10 @@ def test_short_fits_and_drops_optional_parts_first(store: Store) -> None:
 
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    from campaign.pack import load_bundled
+
     st_ = Store(tmp_path_factory.mktemp("ann") / "store.db")
+    load_bundled(st_)
     yield st_
     st_.close()
 

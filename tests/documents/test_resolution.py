@@ -253,10 +253,12 @@ def test_two_thousand_prisoners_keep_the_motion_short(tmp_path: Path) -> None:
     import datetime as dt
 
     from campaign.documents.resolution import render_markdown, resolution_context
+    from campaign.pack import load_bundled
     from campaign.people import add_person
     from campaign.store import Store
 
-    st = Store(tmp_path / "big.db")
+    st = Store(tmp_path / "big.db")  # a store only stores: the bundled campaign is loaded
+    load_bundled(st)
     with st.transaction():
         for n in range(2000):
             add_person(st, {"id": f"p{n}", "name": f"Prisoner Number{n:04d}",

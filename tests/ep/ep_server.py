@@ -16,6 +16,12 @@ XML = "application/xml;charset=UTF-8"
 CONTEXT = [{"data": "@graph", "@base": "https://data.europarl.europa.eu/"},
            "https://data.europarl.europa.eu/api/v2/context.jsonld"]
 DETAIL_PATH = re.compile(r"^/api/v2/meps/(\d+)$")
+BODY_PATH = re.compile(r"^/api/v2/corporate-bodies/(\d+)$")
+CURRENT_PATH = "/api/v2/meps/show-current"
+# The fixture's members with a current membership (as of any day from 2025 to 2099).
+AFET_IDS = ["124984", "1294", "900001", "900003"]  # 1294 chairs, 900001 substitutes
+DROI_IDS = ["124984", "900001"]  # 197490's membership ended on 31 December 2024
+DCAS_IDS = ["1294", "900001"]
 ALL_IDS = ["124984", "124986", "197490", "1294", "900001", "900002", "900003", "900004"]
 IRISH_IDS = ["124984", "124986", "900001"]
 
@@ -66,18 +72,51 @@ def serve_list(server: HTTPServer, lang: str = "en", body: bytes | None = None,
         list_xml(lang) if body is None else body, status=status, content_type=content_type)
 
 
-def _current(request: Request) -> Response:
-    everything = json.loads(fixture_bytes("api-show-current.json"))["data"]
-    offset = int(request.args.get("offset", 0))
-    limit = int(request.args.get("limit", 50))
-    page = {"data": everything[offset:offset + limit], "@context": CONTEXT}
-    return Response(json.dumps(page), content_type="application/ld+json")
+def bodies() -> dict[str, Any]:
+    return json.loads(fixture_bytes("api-corporate-bodies.json"))
 
 
-def serve_api(server: HTTPServer, *, fail: Iterable[str] = (), status: int = 500) -> None:
-    """show-current (paged) and meps/{id}; ids in ``fail`` answer ``status``."""
+def current_page(offset: int, limit: int, *, without: Iterable[str] = ()) -> bytes:
+    everything = [m for m in json.loads(fixture_bytes("api-show-current.json"))["data"]
+                  if m["identifier"] not in set(without)]
+    return json.dumps({"data": everything[offset:offset + limit], "@context": CONTEXT}).encode()
+
+
+def serve_current(server: HTTPServer, *, page_cap: int = 3, without: Iterable[str] = ()) -> None:
+    """show-current, paged as the API pages it; at most ``page_cap`` members a page (a server
+    may give fewer than ``limit``), and an empty ``data`` list after the last."""
+    gone = list(without)
+
+    def handler(request: Request) -> Response:
+        offset = int(request.args.get("offset", 0))
+        limit = min(int(request.args.get("limit", 50)), page_cap)
+        return Response(current_page(offset, limit, without=gone),
+                        content_type="application/ld+json")
+
+    server.expect_request(CURRENT_PATH).respond_with_handler(handler)
+
+
+def serve_bodies(server: HTTPServer, *, extra: dict[str, Any] | None = None) -> None:
+    """corporate-bodies/{id}: the fixture's bodies; any other id answers 404."""
+    known = {**bodies(), **(extra or {})}
+
+    def handler(request: Request) -> Response:
+        match = BODY_PATH.match(request.path)
+        body_id = match.group(1) if match else ""
+        if body_id not in known:
+            return Response('{"data": []}', status=404, content_type="application/ld+json")
+        return Response(json.dumps({"data": [known[body_id]], "@context": CONTEXT}),
+                        content_type="application/ld+json")
+
+    server.expect_request(BODY_PATH).respond_with_handler(handler)
+
+
+def serve_api(server: HTTPServer, *, fail: Iterable[str] = (), status: int = 500,
+              people: dict[str, Any] | None = None, without: Iterable[str] = ()) -> None:
+    """show-current (paged), meps/{id} and corporate-bodies/{id}; ids in ``fail`` answer
+    ``status``."""
     failing = set(fail)
-    people = details()
+    people = people if people is not None else details()
 
     def detail(request: Request) -> Response:
         match = DETAIL_PATH.match(request.path)
@@ -89,8 +128,9 @@ def serve_api(server: HTTPServer, *, fail: Iterable[str] = (), status: int = 500
         body = {"data": [people[ep_id]], "@context": CONTEXT}
         return Response(json.dumps(body), content_type="application/ld+json")
 
-    server.expect_request("/api/v2/meps/show-current").respond_with_handler(_current)
+    serve_current(server, without=without)
     server.expect_request(DETAIL_PATH).respond_with_handler(detail)
+    serve_bodies(server)
 
 
 def detail_requests(server: HTTPServer) -> list[str]:
@@ -101,6 +141,10 @@ def detail_requests(server: HTTPServer) -> list[str]:
         if match:
             out.append(match.group(1))
     return out
+
+
+def body_requests(server: HTTPServer) -> list[str]:
+    return [m.group(1) for request, _ in server.log if (m := BODY_PATH.match(request.path))]
 
 
 def list_requests(server: HTTPServer) -> int:

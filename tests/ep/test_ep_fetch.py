@@ -180,7 +180,9 @@ def test_paged_current_list(httpserver: HTTPServer) -> None:
     assert list(found) == ALL_IDS
     assert found["1294"]["group_short"] == "S&D"
     offsets = [int(r.args["offset"]) for r, _ in httpserver.log]
-    assert offsets == [0, 3, 6, 9]  # the empty fourth page ends it
+    # The next offset counts the members that arrived (a server may cap the page);
+    # the empty fourth page ends it.
+    assert offsets == [0, 3, 6, 8]
     assert all(r.args["format"] == "application/ld+json" for r, _ in httpserver.log)
 
 
@@ -276,3 +278,60 @@ def test_upsert_and_mark_former(empty_store: Store) -> None:
     assert counts == {"added": 0, "updated": 7}
     carthy = st.row("SELECT status, fetched_at FROM contacts WHERE ep_id = '124986'")
     assert carthy == {"status": "former", "fetched_at": "2026-01-02T10:00:00+00:00"}
+
+
+def test_pace_spaces_request_starts(sleeps: Sleeps) -> None:
+    pace = ep.Pace(120, sleep=sleeps)  # one every half second
+    for _ in range(4):
+        pace.wait()
+    # The first starts at once; the next three wait their turn (less what time passed).
+    assert len(sleeps) == 3
+    assert all(0.4 < s <= 0.5 * (n + 1) for n, s in enumerate(sleeps))
+    assert sleeps == sorted(sleeps)
+
+
+def test_eta_wording() -> None:
+    assert ep.eta(30, 100, 3) == "under a minute"
+    assert ep.eta(100, 100, 3) == "about 1 minute"
+    assert ep.eta(705, 100, 3) == "about 7 minutes"
+    assert ep.eta(20_000, 100, 3) == "about 3.3 hours"
+
+
+def test_details_are_paced(httpserver: HTTPServer, sleeps: Sleeps) -> None:
+    serve_api(httpserver)
+    done, failed = ep.fetch_details(api_url(httpserver), ALL_IDS, concurrency=2, timeout=5,
+                                    sleep=sleeps, pace=ep.Pace(60, sleep=sleeps))
+    assert not failed and len(done) == 8
+    assert len([s for s in sleeps if s > 0.5]) == 7  # one a second, after the first
+
+
+@pytest.mark.parametrize(("start", "location", "message"), [
+    ("https://data.example/api", "http://data.example/api", "from https to plain http"),
+    ("https://data.example/api", "https://other.example/api", "another host"),
+    ("http://data.example/api", "ftp://data.example/api", "'ftp:' address"),
+    ("http://data.example/a", "/a", "in a loop"),
+])
+def test_redirect_rules(start: str, location: str, message: str) -> None:
+    with ep.make_client(1) as client, pytest.raises(NetworkError, match=message):
+        ep._redirect_target(client, start, location, "x", [start], None)
+
+
+def test_redirects_allowed(httpserver: HTTPServer) -> None:
+    with ep.make_client(1, allow_hosts=["Other.Example"]) as client:
+        assert ep._redirect_target(client, "https://data.example/api", "https://other.example/b",
+                                   "x", ["https://data.example/api"], None) == \
+            "https://other.example/b"
+        assert ep._redirect_target(client, "http://data.example/api", "https://data.example/b",
+                                   "x", ["http://data.example/api"], None) == \
+            "https://data.example/b"
+
+
+def test_every_transport_has_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxies from the environment keep working, and are bounded by the deadline too."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    with ep.make_client(3) as client:
+        pools = [t._pool for t in [client._transport, *client._mounts.values()]
+                 if t is not None]
+        assert len(pools) >= 2  # the default and the proxy's
+        assert all(type(p._network_backend).__name__ == "Backend" for p in pools)

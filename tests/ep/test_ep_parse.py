@@ -171,7 +171,8 @@ def test_a_bad_email_is_dropped() -> None:
 def test_current_page_reads_api_prefixed_keys() -> None:
     items = parse_current_page(fixture_bytes("api-show-current.json"))
     di_rupo = next(i for i in items if i["ep_id"] == "1294")
-    assert di_rupo == {"ep_id": "1294", "given_name": "Elio", "family_name": "Di Rupo",
+    assert di_rupo == {"ep_id": "1294", "label": "Elio DI RUPO", "given_name": "Elio",
+                       "family_name": "Di Rupo",
                        "country_code": "BE", "group_short": "S&D"}
     assert parse_current_page(b'{"data": [], "@context": []}') == []
 
@@ -186,3 +187,68 @@ def test_unknown_country_lists_close_names() -> None:
         countries.resolve("Irelnd")
     with pytest.raises(UsageError, match="ISO code"):
         countries.resolve("Qqqqqq")
+
+
+# -- any JSON at all: a FormatError or a result, never another exception ----------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["identifier", "label", "data", "hasMembership",
+                                       "memberDuring", "organization", "endDate", "startDate",
+                                       "membershipClassification", "role", "prefLabel",
+                                       "api:country-of-representation", "givenName", "x"]),
+                      children, max_size=5),
+    max_leaves=20)
+
+
+@given(_json_values)
+def test_any_json_page_is_read_or_refused(value: object) -> None:
+    from campaign.ep_parse import parse_body
+
+    body = json.dumps(value).encode()
+    for parse in (parse_current_page, parse_detail, lambda b: parse_body(b, "6562")):
+        try:
+            parse(body)
+        except FormatError as exc:
+            assert "\n" not in str(exc)
+
+
+@given(st.lists(st.fixed_dictionaries({
+    "organization": st.sampled_from(["org/6562", "org/x", 12, None]),
+    "membershipClassification": st.sampled_from(
+        ["def/ep-entities/COMMITTEE_PARLIAMENTARY_SUB", "def/ep-entities/EU_POLITICAL_GROUP",
+         "", None]),
+    "role": st.sampled_from(["def/ep-roles/CHAIR", "def/ep-roles/MEMBER", None, 3]),
+    "memberDuring": st.one_of(st.none(), st.text(max_size=5), st.fixed_dictionaries({
+        "startDate": st.one_of(st.none(), st.dates().map(str), st.text(max_size=12)),
+        "endDate": st.one_of(st.none(), st.dates().map(str), st.integers())})),
+}), max_size=5))
+def test_any_memberships_are_read_or_refused(memberships: list[dict[str, object]]) -> None:
+    person = {**details()["1294"], "hasMembership": memberships}
+    try:
+        found = parse_detail(_wrap(person))["memberships"]
+    except FormatError:
+        return
+    for m in found:
+        assert m["body_id"].isdigit() and m["kind"] in ("committee", "subcommittee", "delegation")
+        for day in (m["start"], m["end"]):
+            assert day is None or (len(day) == 10 and "1800" <= day[:4] <= "2199")
+
+
+@pytest.mark.parametrize(("short", "full", "spoken"), [
+    ("S&D", None, "S&D"), ("GUE/NGL", None, "the Left"), ("The Left", None, "the Left"),
+    ("RENEW", None, "Renew Europe"), ("Verts/ALE", None, "Greens/EFA"), ("NI", None,
+                                                                          "non-attached"),
+    ("PfE", None, "Patriots for Europe"), ("ESN", None, "ESN"), ("ECR", None, "ECR"),
+    (None, "Group of the European People's Party (Christian Democrats)", "EPP"),
+    (None, "Groupe du Parti populaire européen", "Groupe du Parti populaire européen"),
+    ("XYZ", None, "XYZ"),
+])
+def test_groups_as_people_speak_of_them(short: str | None, full: str | None,
+                                        spoken: str) -> None:
+    from campaign.ep_parse import group_names
+
+    name, whole = group_names(short, full)
+    assert name == spoken
+    assert whole  # the full name is always kept

@@ -29,11 +29,66 @@ def test_first_use_loads_the_bundled_campaign(store: Store) -> None:
     assert store.conn.execute("SELECT count(*) FROM persons").fetchone()[0] >= 20
 
 
-def test_reopening_does_not_load_twice(tmp_path: Path) -> None:
-    Store(tmp_path / "a.db").close()
+def test_store_only_stores(tmp_path: Path) -> None:
+    """Opening a new store creates it empty: first use belongs to the CLI (and load_bundled)."""
+    st = Store(tmp_path / "a.db")
+    assert st.is_empty() and st.meta("bundled_pack") is None
+    st.close()
+
+
+def test_store_does_not_import_the_pack_module() -> None:
+    """No store <-> pack cycle: importing the store alone leaves campaign.pack unloaded."""
+    import subprocess
+    import sys
+
+    code = "import sys, campaign.store; print('campaign.pack' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_load_bundled_records_it(tmp_path: Path) -> None:
+    from campaign.pack import first_use, load_bundled
+
+    st = Store(tmp_path / "a.db")
+    load_bundled(st)
+    assert st.meta("bundled_pack") == "kazakhstan"
+    assert st.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 5
+    assert first_use(st) is False
+    st.close()
+
+
+def test_cli_first_use_loads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from campaign.cli import app
+
+    monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "a.db"))
+    runner = CliRunner()
+    for _ in range(2):
+        assert runner.invoke(app, ["sources", "list", "-f", "json"]).exit_code == 0
     st = Store(tmp_path / "a.db")
     assert st.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 5
+    assert st.meta("bundled_pack") == "kazakhstan"
     st.close()
+
+
+def test_replace_with_a_small_pack_does_not_bring_the_bundled_one_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from campaign.cli import app
+
+    monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "a.db"))
+    pack = tmp_path / "tiny.yaml"
+    pack.write_text("pack: tiny\ntitle: Tiny\n", encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(app, ["import", str(pack), "--replace"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["sources", "list", "-f", "json"])
+    assert r.exit_code == 0 and r.stdout.strip() == "[]"
+    r = runner.invoke(app, ["prisoners", "list", "-f", "json"])
+    assert r.stdout.strip() == "[]"
 
 
 def test_empty_store_on_request(empty_store: Store) -> None:
