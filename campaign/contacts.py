@@ -25,7 +25,7 @@ def listing(store: Store, *, kind: str | None = None, country: str | None = None
     (with when it was recorded), never "current", in tables and JSON alike."""
     found = store.contacts(kind=kind, country=country, group=group)
     for c in found:
-        if c.get("historical"):
+        if c.get("historical") and c.get("status") == "current":
             c["status"] = "historical"
             c["recorded_as_of"] = c.get("as_of")
     return found

@@ -26,7 +26,7 @@ class ContactKind(StrEnum):
 
 COLUMNS = [("name", "name"), ("kind", "kind"), ("country", "country"), ("group", "group"),
            ("role", "role"), ("email", "email"), ("status", "status"),
-           ("as_of", "as of")]
+           ("historical", "historical")]
 
 
 @app.command("list")
@@ -40,6 +40,7 @@ def list_(
     """List contacts."""
     from campaign.contacts import listing
 
+    # A historical contact is never shown as current (issues 13 and 14).
     found = listing(store(ctx), kind=kind.value if kind else None, country=country, group=group)
     emit(found, fmt, COLUMNS, title="Contacts")
 
