@@ -68,6 +68,12 @@ def letter(
         "--note", help="A UTF-8 text file (at most 64 KB) with your own paragraph.")] = None,
     demand: Annotated[list[str] | None, typer.Option(
         "--demand", help="Demand id to include (repeatable; see `campaign demands list`).")] = None,
+    committee: Annotated[list[str] | None, typer.Option(
+        help="MEPs on this EP committee or subcommittee: a short label (DROI) or part of "
+             "its name (repeatable: either; needs `campaign meps fetch --details`).")] = None,
+    delegation: Annotated[list[str] | None, typer.Option(
+        help="MEPs on this EP delegation: a short label or part of its name (repeatable; "
+             "with --committee, members of both).")] = None,
     prisoner: Annotated[list[str] | None, typer.Option(
         "--prisoner", help="A prisoner: the addressee with --to prisoner or family; for MEPs, "
         "the cases to share out, one to a letter (repeatable).")] = None,
@@ -127,7 +133,8 @@ def letter(
         st, to.value, sender=sender_, countries_=country or [], groups=group or [],
         contacts=contact or [], prisoners=prisoner or [], demand_ids=demand or [],
         note=note_text, lang=lang, fmt=implied or DocFormat.md, user_dir=templates,
-        as_of=as_of(as_of_), released_ok=released_ok)
+        as_of=as_of(as_of_), released_ok=released_ok, committees=committee or [],
+        delegations=delegation or [])
     plan = lib.plan_output(output, chosen, len(letters))
     from campaign.output import printable
 

@@ -340,3 +340,46 @@ def test_an_escape_in_a_name_is_not_echoed(fetched: Any, error_line: Any) -> Non
     # Refused as an argument (exit 2) before the command runs, and never echoed.
     line = error_line(fetched("meps", "list", "--delegation", "Kaz\x1b]0;owned\x07akhstan"), 2)
     assert "\x1b" not in line and "\x07" not in line and "control character" in line
+
+
+# -- letters to the members of a committee (campaign letter --committee) -------------
+
+def _letters(cli: Any, *args: str) -> Any:
+    return cli("letter", "--to", "mep", "--sender", "Jane Doe", "--sender-org", "Unite",
+               "--format", "md", *args)
+
+
+def test_a_letter_by_committee_goes_to_its_current_members_and_says_why(fetched: Any) -> None:
+    r = _letters(fetched, "--committee", "DROI")
+    assert r.exit_code == 0, r.stderr
+    letters = [part for part in r.stdout.split("Yours sincerely") if "Dear" in part]
+    assert len(letters) == len(DROI_IDS)
+    assert "As Vice-Chair of the Subcommittee on Human Rights" in r.stdout
+    assert "As a member of the Subcommittee on Human Rights" in r.stdout
+    assert "as listed by the European Parliament on" in r.stdout
+    # 197490's membership ended: not written to.
+    assert "Adamowicz" not in r.stdout.replace("ADAMOWICZ", "Adamowicz")
+
+
+def test_committee_and_country_narrow_each_other(fetched: Any) -> None:
+    r = _letters(fetched, "--committee", "DROI", "--country", "Ireland")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.count("Yours sincerely") == len(set(DROI_IDS) & {"124984", "124986",
+                                                                         "900001"})
+
+
+def test_committee_letter_errors_are_one_line(fetched: Any, error_line: Any) -> None:
+    r = _letters(fetched, "--committee", "no such body at all")
+    error_line(r, 1)
+    r = fetched("letter", "--to", "embassy", "--sender", "Jane Doe", "--committee", "DROI")
+    error_line(r, 2)
+    assert "--to mep" in r.stderr
+
+
+def test_committee_letter_before_any_details(cli: Any, httpserver: HTTPServer,
+                                             error_line: Any) -> None:
+    serve_api(httpserver)
+    assert fetch(cli, httpserver).exit_code == 0
+    r = _letters(cli, "--committee", "DROI")
+    error_line(r, 1)
+    assert "meps fetch --details" in r.stderr

@@ -27,6 +27,7 @@ from campaign.documents.letters.facts import (
     names_recipient,
     relevance,
     requests,
+    role_hook,
     sentence,
 )
 from campaign.documents.letters.recipients import (
@@ -460,11 +461,15 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             user_dir: str | Path | None = None, as_of: dt.date | None = None,
             today: dt.date | None = None, released_ok: bool = False,
             relevance_hooks: Sequence[RelevanceHook] = (),
+            committees: Sequence[str] = (), delegations: Sequence[str] = (),
             progress: Callable[[int], None] | None = None) -> list[Letter]:
     """Every letter's Markdown, checked and rendered; nothing is written.
 
-    ``relevance_hooks`` add facts about a recipient (e.g. their EP committees) to the
-    letter's "why you" paragraph. ``today`` is the date written in the letter (the
+    ``relevance_hooks`` add facts about a recipient to the letter's "why you"
+    paragraph. ``committees`` and ``delegations`` (labels or parts of names, as
+    ``campaign meps list`` takes them) choose MEPs by their current memberships,
+    and each letter then opens with the member's role there, as of the day the
+    directory was fetched. ``today`` is the date written in the letter (the
     document's date: ``--as-of`` or today).
     """
     from campaign.documents.templates import renderer
@@ -488,8 +493,27 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             if said:
                 warnings.append(said)
     else:
+        members: set[str] | None = None
+        if committees or delegations:
+            if to != "mep":
+                raise UsageError("--committee and --delegation choose MEPs",
+                                 "use them with --to mep")
+            from campaign.ep_bodies import (
+                COMMITTEE_KINDS,
+                DELEGATION_KINDS,
+                resolve_bodies,
+                select_by_bodies,
+                why_member,
+            )
+
+            members = select_by_bodies(store, committees, delegations, as_of)
+            # Resolved once for the merge: why_member looks body ids up directly.
+            wanted = [*resolve_bodies(store, committees, COMMITTEE_KINDS),
+                      *resolve_bodies(store, delegations, DELEGATION_KINDS)]
+            relevance_hooks = [*relevance_hooks, role_hook(
+                lambda who: why_member(store, who["id"], wanted, as_of, with_date=True))]
         recipients = select_contacts(store, to, countries_=countries_, groups=groups,
-                                     contacts=contacts)
+                                     contacts=contacts, members=members)
         for who in recipients:
             said = historical_note(who)
             if said:

@@ -238,9 +238,12 @@ def _filters_text(countries_: Sequence[str], groups: Sequence[str],
 
 
 def select_contacts(store: Store, to: str, *, countries_: Sequence[str] = (),
-                    groups: Sequence[str] = (), contacts: Sequence[str] = ()
-                    ) -> list[dict[str, Any]]:
-    """The contacts a letter goes to (not for prisoners: see ``select_prisoners``)."""
+                    groups: Sequence[str] = (), contacts: Sequence[str] = (),
+                    members: set[str] | None = None) -> list[dict[str, Any]]:
+    """The contacts a letter goes to (not for prisoners: see ``select_prisoners``).
+
+    ``members``, when given, are the contact ids chosen by EP committee or delegation
+    (``campaign.ep_bodies.select_by_bodies``); the other filters narrow them further."""
     if to not in KINDS or to == "prisoner":
         raise UsageError(f"cannot select contacts for --to {to}")
     if contacts:
@@ -260,7 +263,15 @@ def select_contacts(store: Store, to: str, *, countries_: Sequence[str] = (),
                  and any(countries.same_country(c["country"], w) for w in countries_)]
     if groups:
         found = [c for c in found if any(group_matches(c.get("group"), g) for g in groups)]
+    if members is not None:
+        found = [c for c in found if c["id"] in members]
     if not found:
+        if members is not None:
+            raise CampaignError(
+                "no current MEP on the committees or delegations asked for matches the other "
+                "filters" if countries_ or groups else
+                "no current MEP is listed on the committees or delegations asked for",
+                "see `campaign meps bodies` and `campaign meps list --committee LABEL`")
         raise _nothing_matches(store, to, countries_, groups, contacts)
     return found
 
