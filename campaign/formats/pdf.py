@@ -216,6 +216,7 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     trees, and a broken tree is worse for a screen reader than none.
     """
     import subprocess
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from campaign.documents.templates import locate
@@ -225,7 +226,21 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
         return join_pdfs((compile_typ(path, part, tags=False) for part in parts), title=title,
                          joined=joined)
 
+    # Set by the first part that fails, before the caller hears of it: a worker that is
+    # free takes the next part at once, so cancelling from the caller's side alone
+    # would still start one or more parts after the failure.
+    failed = threading.Event()
+
     def run(part: dict[str, Any]) -> bytes:
+        if failed.is_set():
+            raise TemplateError(f"{path}: not typeset after an earlier part failed")
+        try:
+            return typeset(part)
+        except BaseException:
+            failed.set()
+            raise
+
+    def typeset(part: dict[str, Any]) -> bytes:
         request = json.dumps({"template": str(path), "data": part}, ensure_ascii=False,
                              default=str).encode("utf-8")
         try:
