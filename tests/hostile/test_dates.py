@@ -18,6 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_dump import dump
 
 from campaign import dates, status
 from campaign.errors import UsageError
@@ -25,14 +26,6 @@ from campaign.errors import UsageError
 RANGE = "between the years 1800 and 2199"
 SOURCE = "socialistworld-2014-01"
 SENDER = ["--sender", "Jane Doe", "--sender-address", "1 Main Street, Dublin 1"]
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture

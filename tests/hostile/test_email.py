@@ -17,6 +17,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_dump import dump
 
 from campaign.records import check_email
 
@@ -45,14 +46,6 @@ BAD = [
 ]
 GOOD = ["sean.kelly@europarl.europa.eu", "o'brien@unite.ie", "a+campaign@example.org",
         "ALL.CAPS@Example.ORG", "x@localhost"]
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture

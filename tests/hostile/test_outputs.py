@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import sqlite3
 import stat
 import threading
 from collections.abc import Callable, Iterator
@@ -18,20 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_dump import dump
 
 SENDER = ["--sender", "Jane Doe", "--sender-org", "Unite Dublin Central",
           "--sender-address", "1 Main Street, Dublin 1"]
 MERGE = ["letter", "--to", "mep", "--country", "Ireland", *SENDER]
 ANNOUNCE = ["announce", "--kind", "picket", "--date", "2026-12-16", "--time", "12:00",
             "--place", "Embassy of Kazakhstan", "--city", "London"]
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def tree(root: Path) -> dict[str, tuple[int, int, int, bytes | None]]:

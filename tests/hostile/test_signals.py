@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from store_dump import dump
 
 SENDER = ["--sender", "Jane Doe", "--sender-org", "Unite Dublin Central",
           "--sender-address", "1 Main Street, Dublin 1"]
@@ -47,14 +47,6 @@ from campaign.cli import main
 sys.argv = ["campaign", *sys.argv[1:]]
 main()
 """
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def hidden(folder: Path) -> list[str]:

@@ -10,24 +10,16 @@ document is compiled afresh, correct, and one warning says so.
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from store_dump import dump
 
 from campaign.documents import templates as tpl
 
 NOBODY = 65534
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_dump import dump
 
 ESCAPES = {
     "osc-title": "\x1b]0;pwned\x07",
@@ -28,14 +29,6 @@ ESCAPES = {
 }
 FORBIDDEN = ("\x1b", "\x07", "\x9b", "\r", "\x08", "\x00", "\x7f")
 SOURCE = "socialistworld-2014-01"
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture
