@@ -322,9 +322,12 @@ def _email(value: Any) -> str | None:
     if address.lower().startswith("mailto:"):
         address = address[len("mailto:"):]
     address = address.split("?", 1)[0].strip()
-    if "@" not in address or " " in address:
+    from campaign.emails import check_email
+
+    try:  # one plain address, as every other entry point requires; a list is no address
+        return check_email(address)
+    except ValueError:
         return None
-    return address
 
 
 def _phone(value: Any) -> str | None:

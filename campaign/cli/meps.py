@@ -154,10 +154,10 @@ def fetch(
                                            concurrency=concurrency, timeout=timeout,
                                            retries=retries, progress=progress, client=client,
                                            pace=ep.Pace(pace))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C (130), or SIGTERM/SIGHUP (errors.Terminated)
             typer.echo("campaign: interrupted; the MEP list and the details read so far are "
                        "saved; run the same command again to fetch the rest", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     bodies = result.get("bodies") or {}
     typer.echo(f"details: {result['saved']} read, {result['skipped']} already saved; "
                f"{bodies.get('saved', 0)} committees and delegations read")

@@ -370,3 +370,21 @@ def test_contacts_list_shows_historical(cli) -> None:
     assert murphy["status"] == "historical" and murphy["historical"] is True
     r = cli("letter", "--to", "mep", "--contact", "Paul Murphy", *SENDER)
     assert r.exit_code == 1  # no address on record for a former MEP
+
+
+@pytest.mark.parametrize("saved", ["victim@gov.kz,spy@evil.org", "a@b.eu\nBcc: c@d.eu",
+                                   "Jane <jane@example.org>"])
+def test_a_saved_sender_email_that_is_not_one_address(cli, meps_db: Path, error_line,  # type: ignore[no-untyped-def]
+                                                      saved: str) -> None:
+    """A profile saved by an older version (or by hand) is held to the rule every other
+    entry point keeps: one plain address, or no draft at all."""
+    import sqlite3
+
+    conn = sqlite3.connect(meps_db)
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO profile (key, value) VALUES ('name', 'Jane Doe')")
+        conn.execute("INSERT OR REPLACE INTO profile (key, value) VALUES ('email', ?)", (saved,))
+    conn.close()
+    r = cli("letter", "--to", "mep", "--country", "Ireland", "--format", "eml")
+    line = error_line(r, 2)
+    assert "not" in line and "email address" in line

@@ -163,9 +163,17 @@ def test_bad_details_are_refused(body: bytes) -> None:
         parse_detail(body)
 
 
-def test_a_bad_email_is_dropped() -> None:
-    person = {**details()["900002"], "hasEmail": "mailto:not an address"}
+@pytest.mark.parametrize("value", [
+    "mailto:not an address", "mailto:victim@gov.kz,spy@evil.org",
+    "mailto:a@b.eu\r\nBcc: spy@evil.org", "mailto:<a@b.eu>", "mailto:a@b.eu;c@d.eu"])
+def test_a_bad_email_is_dropped(value: str) -> None:
+    person = {**details()["900002"], "hasEmail": value}
     assert parse_detail(_wrap(person))["email"] is None
+
+
+def test_a_published_email_is_kept() -> None:
+    person = {**details()["900002"], "hasEmail": "mailto:jane.doe@europarl.europa.eu"}
+    assert parse_detail(_wrap(person))["email"] == "jane.doe@europarl.europa.eu"
 
 
 def test_current_page_reads_api_prefixed_keys() -> None:

@@ -138,8 +138,14 @@ def sender_from(store: Store, name: str | None = None, address: str | None = Non
                          ("--sender-email", found.email)):
         check_text(value, label)
     check_text(found.address, "--sender-address", lines=True)
-    if found.email and ("@" not in found.email or " " in found.email.strip()):
-        raise UsageError(f"'{found.email}' is not an email address", "check --sender-email")
+    if found.email:
+        from campaign.emails import check_email
+
+        try:  # the From of every draft, also when it comes from a saved profile
+            check_email(found.email)
+        except ValueError as exc:
+            raise UsageError(str(exc), "check --sender-email or `campaign profile set "
+                                       "--email`") from None
     return found
 
 
