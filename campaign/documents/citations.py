@@ -47,8 +47,10 @@ class Citations:
                 raise TypeError("Citations needs a store or the known sources")
             known = {s["id"]: s for s in store.sources()}
         if as_of is not None:
-            known = {sid: s for sid, s in known.items()
-                     if dates.start(s["published"]) <= as_of}
+            from campaign.selection import published_by
+
+            visible = published_by(known.values(), as_of)
+            known = {sid: s for sid, s in known.items() if sid in visible}
         self._known = known
         self._start = _State(())
         self._state = self._start
