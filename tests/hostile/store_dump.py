@@ -1,4 +1,5 @@
-"""The one way the hostile tests read a store back: its SQL dump, to compare before and after."""
+"""How the hostile tests read a store back, to compare before and after: its SQL dump, or
+its export and the files beside it."""
 
 from __future__ import annotations
 
@@ -12,3 +13,18 @@ def dump(db: Path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def state(db: Path) -> tuple[str, list[str]]:
+    """What must not change: the store's export, and the files beside it."""
+    from campaign.pack import dump_pack, export_pack
+    from campaign.store import Store
+
+    st_ = Store(db)
+    try:
+        text = dump_pack(export_pack(st_))
+    finally:
+        st_.close()
+    files = sorted(p.name for p in db.parent.iterdir()
+                   if not p.name.endswith(("-wal", "-shm")))
+    return text, files

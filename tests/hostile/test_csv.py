@@ -14,24 +14,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_dump import state
 
-from campaign.pack import dump_pack, export_pack
 from campaign.store import Store
 
 SRC = "greens-efa-2012-03-07"
 # Names as a user could type them; control characters in arguments are refused
 # for every command by the CLI itself (tests/hostile/test_terminal.py's surface).
 NAMES = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=16)
-
-
-def state(db: Path) -> tuple[str, list[str]]:
-    st_ = Store(db)
-    try:
-        text = dump_pack(export_pack(st_))
-    finally:
-        st_.close()
-    return text, sorted(p.name for p in db.parent.iterdir()
-                        if not p.name.endswith(("-wal", "-shm")))
 
 
 def csv_file(tmp_path: Path, text: str, name: str = "c.csv") -> Path:

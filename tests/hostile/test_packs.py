@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_dump import state
 
 from campaign.errors import InputError
 from campaign.pack import dump_pack, export_pack, read_pack
@@ -29,18 +30,6 @@ sources:
     publisher: Someone
     published: "2012-03"
 """
-
-
-def state(db: Path) -> tuple[str, list[str]]:
-    """What must not change: the store's export, and the files beside it."""
-    st_ = Store(db)
-    try:
-        text = dump_pack(export_pack(st_))
-    finally:
-        st_.close()
-    files = sorted(p.name for p in db.parent.iterdir()
-                   if not p.name.endswith(("-wal", "-shm")))
-    return text, files
 
 
 def refused(cli, error_line, db: Path, pack: Path, *words: str,  # type: ignore[no-untyped-def]
