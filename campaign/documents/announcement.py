@@ -38,6 +38,7 @@ from typing import Any
 from campaign import anniversaries, dates
 from campaign.documents.citations import Citations
 from campaign.errors import UsageError
+from campaign.formats.markdown import LINES, inert
 from campaign.store import Store
 
 KINDS = ("picket", "vigil", "meeting", "day-of-action")
@@ -55,8 +56,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # People whose release can be asked for on a short post ("Free ...").
 HELD = ("detained", "charged", "under investigation", "on trial", "imprisoned")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\*_`[]<>#|"})
-_MD_ESCAPED = re.compile(r"\\([\\*_`\[\]<>#|])")
+_MD_ESCAPED = re.compile("\\\\([" + re.escape(LINES) + "])")
 _TRAILING_MONTH = re.compile(r",\s+(?:[A-Z][a-z]+\s+)?\d{4}$")
 _FOOTNOTE = re.compile(r"\[\d+(?:,\s*\d+)*\]")
 
@@ -132,9 +132,7 @@ def plain(markdown: str) -> str:
 
 def md(text: str | None) -> str | None:
     """Record or user text made inert in Markdown (no link, emphasis or heading)."""
-    if text is None:
-        return None
-    return " ".join(str(text).split()).translate(_MD_SPECIAL) or None
+    return None if text is None else (inert(text, lines=True) or None)
 
 
 # -- when --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from campaign import anniversaries, dates
 from campaign.documents.citations import Citations
 from campaign.errors import UsageError
 from campaign.formats import DocFormat
+from campaign.formats.markdown import inert
 from campaign.store import Store
 
 BODIES = ("branch", "conference", "trades-council")
@@ -68,12 +69,9 @@ EU_COUNTRIES = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", 
                           "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT",
                           "RO", "SK", "SI", "ES", "SE"})
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\*_`[]<>"})
-
-
 def md(text: str | None) -> str | None:
-    """Record or user text made inert in Markdown: a '*' in a name stays a '*'."""
-    return None if text is None else " ".join(str(text).split()).translate(_MD_SPECIAL)
+    """Record or user text made inert in Markdown (campaign.formats.markdown.inert)."""
+    return None if text is None else inert(text)
 
 
 def number(n: int) -> str:

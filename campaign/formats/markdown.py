@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+# What record or user text must not be read as, escaped with a backslash by ``inert``:
+# emphasis, code, links and raw HTML anywhere; with ``lines=True`` also a heading or a
+# table cell, for text that may stand at the start of a line of its own.
+INLINE = "\\*_`[]<>"
+LINES = INLINE + "#|"
+_ESCAPE = {chars: str.maketrans({c: "\\" + c for c in chars}) for chars in (INLINE, LINES)}
+
+
+def inert(text: str, *, lines: bool = False) -> str:
+    """Record or user text as plain Markdown on one line: a '*' in a name stays a '*',
+    '[x](http://…)' stays text, never a link."""
+    return " ".join(str(text).split()).translate(_ESCAPE[LINES if lines else INLINE])
+
 
 def parser() -> Any:
     from markdown_it import MarkdownIt
