@@ -110,14 +110,6 @@ def letter(
     # `-o -` is standard output, as with every command's -o; `~nobody` is a name.
     output = None if output == "-" else (expand_user(output) if output else output)
     note = expand_user(note) if note else note
-    if sender_email:  # the From of every draft: one plain address, never a list
-        from campaign.emails import check_email
-        from campaign.errors import UsageError
-
-        try:
-            check_email(sender_email)
-        except ValueError as exc:
-            raise UsageError(f"--sender-email: {exc}") from None
     st = store(ctx)
     sender_ = lib.sender_from(st, sender, sender_address, sender_org, sender_email)
     note_text = lib.read_note(note)

@@ -141,11 +141,13 @@ def sender_from(store: Store, name: str | None = None, address: str | None = Non
     if found.email:
         from campaign.emails import check_email
 
-        try:  # the From of every draft, also when it comes from a saved profile
+        try:  # the From of every draft: one plain address, never a list
             check_email(found.email)
         except ValueError as exc:
-            raise UsageError(str(exc), "check --sender-email or `campaign profile set "
-                                       "--email`") from None
+            if email:
+                raise UsageError(f"--sender-email: {exc}") from None
+            raise UsageError(f"the saved profile's email: {exc}",
+                             "correct it with `campaign profile set --email ...`") from None
     return found
 
 
