@@ -30,6 +30,7 @@ from typing import Any
 
 from campaign import anniversaries, dates
 from campaign.documents.citations import Citations
+from campaign.documents.templates import number
 from campaign.errors import UsageError
 from campaign.formats import DocFormat
 from campaign.formats.markdown import inert
@@ -72,11 +73,6 @@ EU_COUNTRIES = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", 
 def md(text: str | None) -> str | None:
     """Record or user text made inert in Markdown (campaign.formats.markdown.inert)."""
     return None if text is None else inert(text)
-
-
-def number(n: int) -> str:
-    """One number style everywhere: 3,000."""
-    return f"{n:,}"
 
 
 # -- the country of the body -----------------------------------------------------
@@ -374,6 +370,7 @@ def resolution_context(
         DEFAULT_STATUSES,
         LAPSE_YEARS,
         lapsed_warning,
+        role_of,
         select_demands,
         select_people,
     )
@@ -427,7 +424,7 @@ def resolution_context(
     notes["named"] = len(held)
     order = {pid: n for n, (pid,) in enumerate(
         store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
-    everyone = sorted((dict(p, role=_role(p)) for p in persons(store, as_of)),
+    everyone = sorted((dict(p, role=role_of(p)) for p in persons(store, as_of)),
                       key=lambda p: order.get(p["id"], 0))
     notes.update(_past_people(store, everyone, as_of, {p["id"] for p in people},
                               max_people, cites))
@@ -506,12 +503,6 @@ def _default_demands(current: list[dict[str, Any]]) -> list[dict[str, Any]]:
                   for w in _ACTIONABLE)]
     fit.sort(key=lambda d: 0 if d["concerns"]["persons"] else 1)
     return fit[:MAX_DEMANDS]
-
-
-def _role(p: dict[str, Any]) -> str:
-    from campaign.selection import role_of
-
-    return role_of(p)
 
 
 def document_title(context: dict[str, Any]) -> str:
