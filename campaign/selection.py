@@ -92,11 +92,22 @@ def _concerns(demand: Mapping[str, Any]) -> dict[str, Any]:
     return {"persons": persons, "process": process}
 
 
+_NOUN_START = ("a ", "an ", "the ")
+
+
 def _ask_from_text(text: str) -> str:
-    """'Release all political prisoners.' -> 'release all political prisoners'."""
-    text = " ".join(text.split()).rstrip(".")
+    """A demand's own words as an infinitive phrase without "to", for records that give
+    no ``ask``: 'Release all political prisoners.' -> 'release all political prisoners';
+    a noun phrase ('An independent inquiry into …') -> 'set up an independent inquiry
+    into …'; 'Trade unions and MEPs: pass resolutions …' -> 'pass resolutions …'. A
+    second clause after a semicolon is the demand's reasoning, not the request."""
+    text = " ".join(text.split()).split(";")[0].strip().rstrip(".")
+    if ":" in text[:40]:
+        text = text.split(":", 1)[1].strip()
     if text[:1].isupper() and not text[1:2].isupper():
         text = text[0].lower() + text[1:]
+    if text.startswith(_NOUN_START):
+        return "set up " + text
     return text
 
 

@@ -276,3 +276,18 @@ def test_made_in_is_the_source_of_the_history(store: Store) -> None:
     assert d["made_in"] == "socialistworld-2012-03"
     [d] = select_demands(store, as_of=IN_2012, wanted=["release-political-prisoners"])
     assert d["made_in"] == "greens-efa-2012-03-07"
+
+
+@pytest.mark.parametrize(("text", "ask"), [
+    ("Release all political prisoners.", "release all political prisoners"),
+    ("An independent, international inquiry into the shootings.",
+     "set up an independent, international inquiry into the shootings"),
+    ("Trade unions and MEPs: pass resolutions of solidarity.", "pass resolutions of solidarity"),
+    ("Drop the charges; the trial was unfair.", "drop the charges"),
+    ("EU institutions must act.", "EU institutions must act"),
+])
+def test_an_ask_read_from_a_demands_own_words(text: str, ask: str) -> None:
+    """Records with no ``ask`` get one every document can say after "to"."""
+    from campaign.selection import _ask_from_text
+
+    assert _ask_from_text(text) == ask

@@ -146,28 +146,12 @@ _ASK_VIA = (
     ("european parliament", "work in the Parliament to"),
     ("meps", "work in the Parliament to"),
 )
-_NOUN_START = ("a ", "an ", "the ")
 
 
 def ask_of(demand: dict[str, Any]) -> str:
-    """A demand as an infinitive phrase without "to": "release all political prisoners …".
-
-    The demand selection of the documents ("ask", from campaign.selection) wins when
-    it gives one; this is the letters' own reading until then: an imperative sentence
-    loses its capital and full stop; a noun phrase ("An independent inquiry into …")
-    becomes "set up an independent inquiry into …"; a second clause after a
-    semicolon is the demand's reasoning, not the request, and stays out.
-    """
-    if demand.get("ask"):
-        return str(demand["ask"]).strip().rstrip(".")
-    text = str(demand["text"]).strip()
-    text = text.split(";")[0].strip().rstrip(".")
-    if ":" in text[:40]:  # "Trade unions and MEPs: pass resolutions …"
-        text = text.split(":", 1)[1].strip()
-    first = text[:1].lower() + text[1:]
-    if first.startswith(_NOUN_START):
-        return "set up " + first
-    return first
+    """A demand as an infinitive phrase without "to": "release all political prisoners …"
+    (the ``ask`` the demand selection gives every demand, campaign.selection)."""
+    return str(demand["ask"]).strip().rstrip(".")
 
 
 def requests(demands: Sequence[dict[str, Any]], to: str, book: _Book) -> list[dict[str, Any]]:
