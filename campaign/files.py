@@ -25,10 +25,8 @@ import contextlib
 import errno
 import os
 import re
-import shutil
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -248,6 +246,8 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
 
     ``mode`` is what a new file asks for (default 0666); the umask is applied to it.
     """
+    import tempfile  # here, not at start-up: most commands write no file
+
     if is_stdout(path):
         write_stdout(data)
         return
@@ -325,6 +325,9 @@ def write_directory(directory: Path, files: dict[str, bytes]) -> None:
     under a hidden name first and renamed over its target only once every file
     has been written.
     """
+    import shutil
+    import tempfile
+
     directory = Path(directory)
     for name in files:
         if name in ("", ".", "..") or os.sep in name or (os.altsep and os.altsep in name):
@@ -421,6 +424,8 @@ def clear_stale(folder: Path) -> list[str]:
     Only names of our pattern, owned by this user, whose pid is not a running
     process: a parallel run's staging directory is never touched.
     """
+    import shutil
+
     removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
