@@ -97,7 +97,7 @@ ALTER TABLE case_events ADD COLUMN summary TEXT;
 """
 
 # The EP's committees, subcommittees and delegations (corporate bodies), and the
-# MEPs' memberships of them, as the Open Data API gives them (campaign.ep_bodies).
+# MEPs' memberships of them, as the Open Data API gives them (campaign.ep.bodies).
 _V_EP_BODIES = """
 CREATE TABLE ep_bodies (
     id TEXT PRIMARY KEY, label TEXT NOT NULL, name TEXT, names TEXT NOT NULL DEFAULT '{}',

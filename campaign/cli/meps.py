@@ -234,7 +234,7 @@ def list_(
     day = as_of(as_of_)
     chosen: set[str] | None = None
     if committee or delegation:
-        from campaign.ep_bodies import select_by_bodies
+        from campaign.ep.bodies import select_by_bodies
 
         chosen = select_by_bodies(st, committee or [], delegation or [], day)
     found = st.contacts(kind="mep")
@@ -251,7 +251,7 @@ def list_(
                  if (c["extra"].get("country_code") or code_of(c.get("country"))) in codes]
     columns = COLUMNS
     if chosen is not None:
-        from campaign.ep_bodies import roles_on
+        from campaign.ep.bodies import roles_on
 
         found = [c for c in found if c["id"] in chosen]
         held = roles_on(st, [c["id"] for c in found], committee or [], delegation or [], day)
@@ -275,7 +275,7 @@ def show(
 ) -> None:
     """One MEP: group, status, and roles on committees and delegations."""
     from campaign import dates
-    from campaign.ep_bodies import listed_on, member_roles
+    from campaign.ep.bodies import listed_on, member_roles
     from campaign.errors import CampaignError, NotFoundError
     from campaign.names import match, suggest
 
@@ -330,7 +330,7 @@ def bodies_(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Committees, subcommittees and delegations known, with their current members."""
-    from campaign.ep_bodies import NO_DETAILS_HINT, BodyError, body_summary
+    from campaign.ep.bodies import NO_DETAILS_HINT, BodyError, body_summary
 
     st = store(ctx)
     found = body_summary(st, as_of(as_of_))

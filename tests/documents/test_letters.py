@@ -731,7 +731,7 @@ def test_greens_record_says_the_group_kept_its_name(st: Store) -> None:
 
 
 def test_a_role_hook_opens_the_letter(st: Store) -> None:
-    """Where the lead wires --committee: ep_bodies.why_member's "As …" phrase."""
+    """Where the lead wires --committee: ep.bodies.why_member's "As …" phrase."""
     def why(who: dict[str, Any]) -> str | None:
         return ("As Vice-Chair of the Subcommittee on Human Rights" if who["id"] == "mep-96668"
                 else None)

@@ -24,7 +24,7 @@ from ep_server import (
 from pytest_httpserver import HTTPServer
 
 from campaign import ep
-from campaign.ep_bodies import (
+from campaign.ep.bodies import (
     BodyError,
     is_current,
     listed_on,
@@ -40,7 +40,7 @@ TODAY = dt.date(2026, 12, 1)
 
 @pytest.fixture(autouse=True)
 def _no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ep, "SLEEP", lambda seconds: None)
+    monkeypatch.setattr(ep.net, "SLEEP", lambda seconds: None)
 
 
 def fetch(cli: Any, server: HTTPServer, *args: str) -> Any:
@@ -254,7 +254,7 @@ def test_why_member(st: Store) -> None:
     assert why_member(st, "mep-900001", ["AFET"], TODAY) == \
         "As a substitute member of the Committee on Foreign Affairs"
     # Resolved once for a whole merge, then passed as ids.
-    from campaign.ep_bodies import COMMITTEE_KINDS, resolve_bodies
+    from campaign.ep.bodies import COMMITTEE_KINDS, resolve_bodies
 
     droi = resolve_bodies(st, ["human rights"], COMMITTEE_KINDS)
     assert droi == ["6570"]
@@ -295,7 +295,7 @@ def test_memberships_are_replaced_on_refresh(fetched: Any, httpserver: HTTPServe
 
 
 def test_reasons_for_a_merge(st: Store) -> None:
-    from campaign.ep_bodies import reasons
+    from campaign.ep.bodies import reasons
 
     chosen = select_by_bodies(st, ["DROI"], ["DCAS"], TODAY)
     found = reasons(st, sorted(chosen), ["DROI"], ["DCAS"], TODAY, with_date=False)

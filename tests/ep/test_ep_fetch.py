@@ -251,7 +251,7 @@ def test_concurrency_is_bounded(threaded_server: HTTPServer) -> None:
 
 
 def test_upsert_and_mark_former(empty_store: Store) -> None:
-    from campaign.ep_parse import parse_list
+    from campaign.ep.parse import parse_list
 
     st = empty_store
     with st.transaction():
@@ -313,15 +313,15 @@ def test_details_are_paced(httpserver: HTTPServer, sleeps: Sleeps) -> None:
 ])
 def test_redirect_rules(start: str, location: str, message: str) -> None:
     with ep.make_client(1) as client, pytest.raises(NetworkError, match=message):
-        ep._redirect_target(client, start, location, "x", [start], None)
+        ep.net._redirect_target(client, start, location, "x", [start], None)
 
 
 def test_redirects_allowed(httpserver: HTTPServer) -> None:
     with ep.make_client(1, allow_hosts=["Other.Example"]) as client:
-        assert ep._redirect_target(client, "https://data.example/api", "https://other.example/b",
+        assert ep.net._redirect_target(client, "https://data.example/api", "https://other.example/b",
                                    "x", ["https://data.example/api"], None) == \
             "https://other.example/b"
-        assert ep._redirect_target(client, "http://data.example/api", "https://data.example/b",
+        assert ep.net._redirect_target(client, "http://data.example/api", "https://data.example/b",
                                    "x", ["http://data.example/api"], None) == \
             "https://data.example/b"
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from campaign import countries
-from campaign.ep_parse import (
+from campaign.ep.parse import (
     FormatError,
     parse_current_page,
     parse_detail,
@@ -212,7 +212,7 @@ _json_values = st.recursive(
 
 @given(_json_values)
 def test_any_json_page_is_read_or_refused(value: object) -> None:
-    from campaign.ep_parse import parse_body
+    from campaign.ep.parse import parse_body
 
     body = json.dumps(value).encode()
     for parse in (parse_current_page, parse_detail, lambda b: parse_body(b, "6562")):
@@ -255,7 +255,7 @@ def test_any_memberships_are_read_or_refused(memberships: list[dict[str, object]
 ])
 def test_groups_as_people_speak_of_them(short: str | None, full: str | None,
                                         spoken: str) -> None:
-    from campaign.ep_parse import group_names
+    from campaign.ep.parse import group_names
 
     name, whole = group_names(short, full)
     assert name == spoken

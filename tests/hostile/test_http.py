@@ -36,7 +36,7 @@ JSONLD = "application/ld+json"
 @pytest.fixture(autouse=True)
 def _no_waiting(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waits: list[float] = []
-    monkeypatch.setattr(ep, "SLEEP", waits.append)
+    monkeypatch.setattr(ep.net, "SLEEP", waits.append)
     return waits
 
 

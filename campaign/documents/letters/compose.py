@@ -506,7 +506,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             if to != "mep":
                 raise UsageError("--committee and --delegation choose MEPs",
                                  "use them with --to mep")
-            from campaign.ep_bodies import (
+            from campaign.ep.bodies import (
                 COMMITTEE_KINDS,
                 DELEGATION_KINDS,
                 resolve_bodies,

@@ -296,7 +296,7 @@ Subcommittee on Human Rights") opens the letter, before the recipient's seat."""
 
 def role_hook(phrase: Callable[[dict[str, Any]], str | None]) -> RelevanceHook:
     """A hook from a function giving a recipient's role as an "As …" phrase, or None
-    (e.g. campaign.ep_bodies.why_member for the committees named with --committee):
+    (e.g. campaign.ep.bodies.why_member for the committees named with --committee):
     ``role_hook(lambda who: why_member(store, who["id"], wanted, as_of, with_date=True))``."""
     def hook(who: dict[str, Any]) -> list[dict[str, Any]]:
         said = phrase(who)

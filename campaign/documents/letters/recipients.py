@@ -243,7 +243,7 @@ def select_contacts(store: Store, to: str, *, countries_: Sequence[str] = (),
     """The contacts a letter goes to (not for prisoners: see ``select_prisoners``).
 
     ``members``, when given, are the contact ids chosen by EP committee or delegation
-    (``campaign.ep_bodies.select_by_bodies``); the other filters narrow them further."""
+    (``campaign.ep.bodies.select_by_bodies``); the other filters narrow them further."""
     if to not in KINDS or to == "prisoner":
         raise UsageError(f"cannot select contacts for --to {to}")
     if contacts:

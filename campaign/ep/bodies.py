@@ -24,7 +24,7 @@ from campaign.errors import CampaignError, NotFoundError
 if TYPE_CHECKING:
     import httpx
 
-    from campaign.ep import Pace
+    from campaign.ep.fetch import Pace
     from campaign.store import Store
 
 KIND_OF_CLASSIFICATION = {
@@ -130,16 +130,17 @@ def update_bodies(
     Bodies read are saved as they arrive. A body the API does not know (or
     cannot give) leaves its memberships unnamed and is reported in one line.
     """
-    from campaign import ep
+    from campaign.ep.fetch import fetch_bodies
+    from campaign.ep.net import now
     from campaign.errors import NetworkError
 
     todo = bodies_to_fetch(store, refresh=refresh)
 
     def keep(_: str, body: dict[str, Any]) -> None:
-        save_body(store, body, ep.now())
+        save_body(store, body, now())
 
-    done, failed = ep.fetch_bodies(api_url, todo, client=client, concurrency=concurrency,
-                                   retries=retries, sleep=sleep, pace=pace, on_result=keep)
+    done, failed = fetch_bodies(api_url, todo, client=client, concurrency=concurrency,
+                                retries=retries, sleep=sleep, pace=pace, on_result=keep)
     if failed:
         body_id, reason = next(iter(failed.items()))
         who = store.row(
