@@ -246,11 +246,47 @@ def _redirect_target(client: httpx.Client, url: Any, location: str | None, what:
     if there != here and there not in allowed:
         raise NetworkError(f"{what}: {url} redirects to another host ({there[:80]}); not "
                            f"followed (allow it with --allow-host {there[:80]})", hint)
+    # Another port on the same host is another server (a local service, another user's):
+    # only http -> https on the default ports counts as the same place.
+    try:
+        port_here, port_there = _port(source), _port(parts)
+    except ValueError:
+        raise NetworkError(f"{what}: {url} redirects to an address with a bad port", hint) \
+            from None
+    if there == here and port_there != port_here and there not in allowed \
+            and f"{there}:{port_there}" not in allowed \
+            and not (parts.port is None and source.port is None):
+        raise NetworkError(f"{what}: {url} redirects to another port ({port_there}) of "
+                           f"{there[:80]}; not followed (allow it with --allow-host "
+                           f"{there[:80]}:{port_there})", hint)
     if target in seen:
         raise NetworkError(f"{what}: {url} redirects in a loop", hint)
     if len(seen) > MAX_REDIRECTS:
         raise NetworkError(f"{what}: more than {MAX_REDIRECTS} redirects from {seen[0]}", hint)
     return target
+
+
+def _port(parts: Any) -> int:
+    """The port an address reaches: the one it names, or its scheme's default."""
+    return int(parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _unresolved(exc: BaseException) -> bool:
+    """True when a connection failed because the host name does not resolve (DNS).
+
+    Retrying cannot help (offline, or a mistyped name) and each attempt costs
+    seconds, so such a failure is reported at once.
+    """
+    import socket
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.gaierror):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def get(
@@ -292,6 +328,12 @@ def get(
             reason, wait = f"no complete answer {within} (timeout)", None
         except httpx.TransportError as exc:
             reason, wait = f"cannot connect ({_one_line(exc)[:200] or type(exc).__name__})", None
+            if _unresolved(exc):
+                from urllib.parse import urlsplit
+
+                host = (urlsplit(url).hostname or url)[:80]
+                raise NetworkError(f"{what}: {url}: the name {host} does not resolve (offline, "
+                                   "or a mistyped address?); not retried", hint) from None
         except httpx.InvalidURL as exc:
             raise NetworkError(f"{what}: {url}: not a usable address, or it redirects to one "
                                f"({_one_line(exc)[:200]})", hint) from None
