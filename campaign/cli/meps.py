@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from campaign.cli.common import AsOfOpt, FormatOpt, as_of, quiet, store
-from campaign.output import Format, emit
+from campaign.output import Format, emit, say
 
 app = typer.Typer(help="MEPs: fetch the EP's list (and details), import, list.",
                   no_args_is_help=True)
@@ -301,26 +301,40 @@ def show(
     group = mep.get("group") or ""
     if full and full != group:
         group = f"{group} ({full})"
-    typer.echo(mep["name"])
-    for label, value in (("country", mep.get("country")), ("group", group),
-                         ("party", mep.get("party")), ("email", mep.get("email")),
-                         ("status", mep["status"])):
+    # Every field comes from the EP or a saved file: each line goes through the one
+    # printable filter (say), so no escape sequence in a record reaches the terminal.
+    lines = [str(mep["name"])]
+    for label, value in (("honorific", mep.get("honorific")), ("country", mep.get("country")),
+                         ("group", group), ("party", mep.get("party")),
+                         ("email", mep.get("email")), ("status", mep["status"])):
         if value:
-            typer.echo(f"  {label}: {value}")
+            lines.append(f"  {label}: {value}")
     when = listed_on(st, mep["id"])
     if not roles:
-        typer.echo("  no committee or delegation roles on file" +
-                   ("" if when else "; run `campaign meps fetch --details`"))
+        say(*lines, "  no committee or delegation roles on file" +
+            ("" if when else "; run `campaign meps fetch --details`"))
         return
     on = "" if when == day else f" on {dates.human(day.isoformat())}"
     said = f", as listed by the European Parliament on {dates.human(when.isoformat())}" \
         if when else ""
-    typer.echo(f"  roles{on}{said}:")
+    lines.append(f"  roles{on}{said}:")
     for r in roles:
         body = f"{r['name']} ({r['label']})" if r["name"] else r["label"]
-        since = f", since {dates.human(r['start'])}" if r["start"] else ""
-        until = f", until {dates.human(r['end'])}" if r["end"] else ""
-        typer.echo(f"    {r['role']}, {body}{since}{until}")
+        since = f", since {_day(r['start'])}" if r["start"] else ""
+        until = f", until {_day(r['end'])}" if r["end"] else ""
+        lines.append(f"    {r['role']}, {body}{since}{until}")
+    say(*lines)
+
+
+def _day(text: str) -> str:
+    """A membership's date in words; one stored before dates were checked, as it is."""
+    from campaign import dates
+    from campaign.ep.parse import clean
+
+    try:
+        return dates.human(text)
+    except (ValueError, IndexError, KeyError):
+        return clean(str(text))[:40]
 
 
 @app.command("bodies")

@@ -96,6 +96,7 @@ def read_list_file(path: str) -> list[dict[str, Any]]:
 
     from campaign.ep.parse import parse_saved_api
     from campaign.errors import InputError
+    from campaign.files import MEP_LIST_LIMIT as limit  # one limit, the one `check_input` uses
 
     hint = ("save the EP's full-list/xml page, or the API's meps/show-current JSON-LD, "
             "from a browser (File > Save Page As)")
@@ -113,15 +114,15 @@ def read_list_file(path: str) -> list[dict[str, Any]]:
         raise InputError("is not a regular file (a pipe or a device?)", path=path,
                          hint="save the list to a file first")
     with os.fdopen(fd, "rb") as fh:
-        if info.st_size > MAX_LIST_BYTES:
-            raise InputError(f"is {info.st_size:,} bytes, more than the {MAX_LIST_BYTES:,} "
+        if info.st_size > limit:
+            raise InputError(f"is {info.st_size:,} bytes, more than the {limit:,} "
                              "allowed", path=path)
         try:
-            body = fh.read(MAX_LIST_BYTES + 1)
+            body = fh.read(limit + 1)
         except OSError as exc:
             raise InputError(f"cannot be read ({exc.strerror})", path=path) from None
-    if len(body) > MAX_LIST_BYTES:
-        raise InputError(f"is more than the {MAX_LIST_BYTES:,} bytes allowed", path=path)
+    if len(body) > limit:
+        raise InputError(f"is more than the {limit:,} bytes allowed", path=path)
     try:
         if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
             return parse_saved_api(body)

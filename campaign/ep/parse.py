@@ -20,6 +20,51 @@ class FormatError(Exception):
     """A body that is not the EP format we expected (the message is one line)."""
 
 
+# Control characters (ESC starts the sequences that retitle or recolour a terminal) and
+# the invisible marks that reorder text: never part of a name, a label or an address.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(value: str) -> str:
+    """One line of EP text as stored: spaces collapsed, control characters dropped.
+
+    Done on the way in, so that no escape sequence reaches a list, a terminal
+    or a letter, whatever later prints it.
+    """
+    return " ".join(_CONTROLS.sub("", " ".join(value.split())).split())
+
+
+def _clean_or_none(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return clean(value) or None
+
+
+# An EP id: ASCII digits, as many as the EP has ever used and some ("²", "١٢٣" and
+# 30-digit numbers are digits to str.isdigit, not ids).
+_ID = re.compile(r"[0-9]{1,12}")
+
+
+def is_id(text: str) -> bool:
+    return bool(_ID.fullmatch(text))
+
+
+def _once(meps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each id once: a record repeated as it was is kept once; two records that give one id
+    different names refuse the whole list (which one is right cannot be told)."""
+    first: dict[str, tuple[int, dict[str, Any]]] = {}
+    out = []
+    for n, m in enumerate(meps, start=1):
+        seen = first.get(m["ep_id"])
+        if seen is None:
+            first[m["ep_id"]] = (n, m)
+            out.append(m)
+        elif seen[1] != m:
+            raise FormatError(f"members {seen[0]} and {n} both have the id {m['ep_id']} "
+                              f"('{seen[1]['name'][:60]}' and '{m['name'][:60]}')")
+    return out
+
+
 # -- names -------------------------------------------------------------------
 
 # Lower-case particles that belong to the family name when they come just
@@ -72,8 +117,7 @@ def _text(elem: Any, tag: str) -> str | None:
     child = elem.find(tag)
     if child is None or child.text is None:
         return None
-    value = " ".join(child.text.split())
-    return value or None
+    return clean(child.text) or None
 
 
 def parse_list(body: bytes) -> list[dict[str, Any]]:
@@ -103,17 +147,14 @@ def parse_list(body: bytes) -> list[dict[str, Any]]:
     if root.tag != "meps":
         raise FormatError(f"the root element is <{root.tag}>, expected <meps>")
     meps: list[dict[str, Any]] = []
-    seen: set[str] = set()
     for n, elem in enumerate(root.findall("mep"), start=1):
         name, ep_id = _text(elem, "fullName"), _text(elem, "id")
         if not name or not ep_id:
             missing = "fullName" if not name else "id"
             raise FormatError(f"member {n} has no <{missing}>")
-        if not ep_id.isdigit():
-            raise FormatError(f"member {n} ({name}) has a non-numeric id '{ep_id}'")
-        if ep_id in seen:
-            continue
-        seen.add(ep_id)
+        if not is_id(ep_id):
+            raise FormatError(f"member {n} ({name[:60]}) has a non-numeric id '{ep_id[:40]}' "
+                              "(an id is 1 to 12 digits 0-9)")
         given, family = split_name(name)
         country = _text(elem, "country")
         party = _text(elem, "nationalPoliticalGroup")
@@ -130,7 +171,7 @@ def parse_list(body: bytes) -> list[dict[str, Any]]:
         })
     if not meps:
         raise FormatError("the list has no <mep> records (zero MEPs)")
-    return meps
+    return _once(meps)
 
 
 # -- the Open Data API (JSON-LD) --------------------------------------------
@@ -219,7 +260,11 @@ def _field(item: dict[str, Any], key: str, n: int, *, required: bool = False) ->
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise FormatError(f"member {n} of the page has a {type(value).__name__} for '{key}', "
                           "not text")
-    text = " ".join(str(value).split())
+    text = clean(str(value))
+    if not text:
+        if required:
+            raise FormatError(f"member {n} of the page has no '{key}'")
+        return None
     if len(text) > MAX_FIELD:
         raise FormatError(f"member {n} of the page has a '{key}' of {len(text):,} characters")
     return text
@@ -239,9 +284,9 @@ def parse_current_page(body: bytes) -> list[dict[str, Any]]:
             raise FormatError(f"member {n} of the page is a {type(item).__name__}, not an object")
         ep_id = _field(item, "identifier", n, required=True)
         assert ep_id is not None
-        if not ep_id.isdigit():
+        if not is_id(ep_id):
             raise FormatError(f"member {n} of the page has a non-numeric identifier "
-                              f"'{ep_id[:40]}'")
+                              f"'{ep_id[:40]}' (an id is 1 to 12 digits 0-9)")
         code = _field(item, "api:country-of-representation", n)
         if code is not None and not re.fullmatch(r"[A-Za-z]{2}", code):
             raise FormatError(f"member {n} ({ep_id}) has a country code '{code[:40]}' that is "
@@ -290,7 +335,7 @@ def parse_saved_api(body: bytes) -> list[dict[str, Any]]:
     meps = current_to_meps(parse_current_page(body))
     if not meps:
         raise FormatError("the JSON-LD has no members (zero MEPs)")
-    return meps
+    return _once(meps)
 
 
 _HONORIFICS = {"MR": "Mr", "MRS": "Mrs", "MS": "Ms", "MISS": "Miss", "DR": "Dr"}
@@ -309,9 +354,9 @@ def _honorific(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     if "/" in value:  # an authority URI: .../authority/honorific/MR
-        code = _last_segment(value)
-        return _HONORIFICS.get(code.upper(), code)
-    return value.strip()
+        code = clean(_last_segment(value))
+        return _HONORIFICS.get(code.upper(), code) or None
+    return clean(value)[:MAX_FIELD] or None
 
 
 def _email(value: Any) -> str | None:
@@ -336,7 +381,7 @@ def _phone(value: Any) -> str | None:
         value = value.get("hasValue")
     if not isinstance(value, str) or not value.strip():
         return None
-    return value.strip().removeprefix("tel:")
+    return clean(value).removeprefix("tel:")[:MAX_FIELD] or None
 
 
 def _address(value: Any) -> tuple[str | None, str | None]:
@@ -346,13 +391,14 @@ def _address(value: Any) -> tuple[str | None, str | None]:
         parts = [value.get(k) for k in ("buildingName", "streetAddress", "postOfficeBox")]
         place = " ".join(str(value[k]) for k in ("postalCode", "locality") if value.get(k))
         parts += [place, value.get("countryName")]
-        lines = [str(p).strip() for p in parts if p and str(p).strip()]
+        lines = [clean(str(p)) for p in parts if p and clean(str(p))]
         return ("\n".join(lines) or None), None
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not clean(value):
         return None, None
     text = value.strip()
     if "\n" in text:
-        return "\n".join(line.strip() for line in text.splitlines() if line.strip()), None
+        return "\n".join(clean(line) for line in text.splitlines() if clean(line)) or None, None
+    text = clean(text)
     if text.count(",") >= 2:  # a one-line address, kept as the API wrote it
         return text, None
     return None, text
@@ -380,7 +426,7 @@ def parse_detail(payload: bytes | dict[str, Any], *, today: str = "") -> dict[st
     ident = person.get("identifier")
     if not ident:
         raise FormatError("the person has no 'identifier'")
-    if isinstance(ident, bool) or not isinstance(ident, str | int) or not str(ident).isdigit():
+    if isinstance(ident, bool) or not isinstance(ident, str | int) or not is_id(str(ident)):
         raise FormatError(f"the person's identifier '{str(ident)[:40]}' is not a number")
     listed = person.get("hasMembership") or []
     if not isinstance(listed, list):
@@ -401,7 +447,7 @@ def parse_detail(payload: bytes | dict[str, Any], *, today: str = "") -> dict[st
                 "office": room,
                 "postal_address": postal,
                 "phone": _phone(point.get("hasTelephone")),
-                "site": _last_segment(site) if isinstance(site, str) else None,
+                "site": _clean_or_none(_last_segment(site)) if isinstance(site, str) else None,
             }
             if any(office.values()):
                 offices.append(office)
@@ -411,8 +457,8 @@ def parse_detail(payload: bytes | dict[str, Any], *, today: str = "") -> dict[st
         "ep_id": str(ident),
         "email": _email(person.get("hasEmail")),
         "honorific": _honorific(person.get("hasHonorificPrefix")),
-        "given_name": person.get("givenName"),
-        "family_name": person.get("familyName"),
+        "given_name": _clean_or_none(person.get("givenName")),
+        "family_name": _clean_or_none(person.get("familyName")),
         "postal_address": first_postal,
         "phone": first_phone,
         "offices": offices,
@@ -437,6 +483,13 @@ def _day(value: Any, what: str) -> str | None:
         raise FormatError(f"a membership has a {what} '{str(value)[:40]}' that is not a date")
     if not "1800" <= text[:4] <= "2199":
         raise FormatError(f"a membership has a {what} {text} outside the years 1800-2199")
+    import datetime as dt
+
+    try:  # 2024-13-45 has the shape of a date and is none
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise FormatError(f"a membership has a {what} {text} that is not a day of the "
+                          "calendar") from None
     return text
 
 
@@ -453,7 +506,7 @@ def _memberships(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind is None or not isinstance(org, str):
             continue
         body_id = _last_segment(org)
-        if not body_id.isdigit() or len(body_id) > 12:
+        if not is_id(body_id):
             raise FormatError(f"a membership names the body '{org[:40]}', not org/NUMBER")
         during = m.get("memberDuring")
         period: dict[str, Any] = during if isinstance(during, dict) else {}
@@ -478,18 +531,18 @@ def parse_body(payload: bytes, body_id: str) -> dict[str, Any]:
     if str(ident) != body_id:
         raise FormatError(f"the answer describes body '{str(ident)[:40]}', not {body_id}")
     label = item.get("label")
-    if not isinstance(label, str) or not label.strip() or len(label) > MAX_FIELD:
+    if not isinstance(label, str) or not clean(label) or len(label) > MAX_FIELD:
         raise FormatError(f"body {body_id} has no usable 'label'")
     pref = item.get("prefLabel")
     names: dict[str, str] = {}
     if isinstance(pref, dict):
-        names = {str(k): " ".join(v.split()) for k, v in pref.items()
-                 if isinstance(v, str) and v.strip() and len(v) <= MAX_FIELD}
-    elif isinstance(pref, str) and pref.strip() and len(pref) <= MAX_FIELD:
-        names = {"en": " ".join(pref.split())}
+        names = {clean(str(k))[:20]: clean(v) for k, v in pref.items()
+                 if isinstance(v, str) and clean(v) and len(v) <= MAX_FIELD}
+    elif isinstance(pref, str) and clean(pref) and len(pref) <= MAX_FIELD:
+        names = {"en": clean(pref)}
     cls = item.get("classification")
     return {
-        "id": body_id, "label": " ".join(label.split()), "names": names,
+        "id": body_id, "label": clean(label), "names": names,
         "name": names.get("en") or next(iter(names.values()), None),
         "classification": _last_segment(cls) if isinstance(cls, str) else None,
     }

@@ -1,0 +1,160 @@
+"""What `meps fetch` and `meps import` take in: ids, dates, sizes and text as the EP may send
+them, and what `meps show` then prints (issue 20)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ep_server import CONTEXT, api_url, base_url, details, fixture_bytes, list_xml, serve_api
+from pytest_httpserver import HTTPServer
+
+from campaign import ep
+
+ESC_TITLE = "\x1b]0;pwned\x07"
+ESC_RED = "\x1b[31m"
+
+
+@pytest.fixture(autouse=True)
+def _no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ep.net, "SLEEP", lambda seconds: None)
+
+
+def fetch(cli: Any, server: HTTPServer, *args: str) -> Any:
+    return cli("meps", "fetch", "--base-url", base_url(server), "--api-url", api_url(server),
+               "--timeout", "5", *args)
+
+
+def one_line(r: Any, code: int, *parts: str) -> None:
+    assert r.exit_code == code, r.stderr
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    assert "Traceback" not in r.stderr and "UNIQUE" not in r.stderr
+    for part in parts:
+        assert part in r.stderr
+
+
+def saved_api(tmp_path: Path, records: list[dict[str, Any]], name: str = "meps.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"data": records, "@context": CONTEXT}), encoding="utf-8")
+    return path
+
+
+def current_records() -> list[dict[str, Any]]:
+    return list(json.loads(fixture_bytes("api-show-current.json"))["data"])
+
+
+# -- ids --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["²", "١٢٣", "１２３", "1" * 30, "1_0"])
+def test_an_id_that_is_not_ascii_digits_is_refused(cli: Any, tmp_path: Path, bad: str) -> None:
+    records = current_records()
+    records[1] = {**records[1], "identifier": bad, "id": f"person/{bad}"}
+    r = cli("meps", "import", str(saved_api(tmp_path, records)))
+    one_line(r, 1, "non-numeric identifier", "digits 0-9")
+    assert json.loads(cli("meps", "list", "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize("bad", ["²", "١٢٣", "1" * 30])
+def test_an_xml_id_that_is_not_ascii_digits_is_refused(cli: Any, tmp_path: Path,
+                                                       bad: str) -> None:
+    path = tmp_path / "list.xml"
+    path.write_bytes(list_xml("en").replace(b"<id>124986</id>", f"<id>{bad}</id>".encode()))
+    one_line(cli("meps", "import", str(path)), 1, "non-numeric id")
+
+
+def test_two_records_with_one_id_give_one_clear_line(cli: Any, tmp_path: Path) -> None:
+    records = current_records()
+    records.append({**records[2], "label": "Someone ELSE"})
+    r = cli("meps", "import", str(saved_api(tmp_path, records)))
+    one_line(r, 1, f"both have the id {records[2]['identifier']}", "Someone ELSE")
+
+
+def test_a_record_repeated_as_it_was_is_kept_once(cli: Any, tmp_path: Path) -> None:
+    records = current_records()
+    r = cli("meps", "import", str(saved_api(tmp_path, [*records, records[0]])))
+    assert r.exit_code == 0, r.stderr
+    assert len(json.loads(cli("meps", "list", "--format", "json").stdout)) == len(records)
+
+
+def test_one_size_limit_for_a_saved_list(cli: Any, tmp_path: Path) -> None:
+    """A file between 20 MiB and the 50 MB input limit passed one check and failed another."""
+    path = tmp_path / "big.xml"
+    padding = b"<!--" + b" " * 21_000_000 + b"-->"
+    path.write_bytes(list_xml("en") + padding)
+    r = cli("meps", "import", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert "imported 8 MEPs" in r.stdout
+
+
+# -- dates ------------------------------------------------------------------------
+
+def _with_start(start: str) -> dict[str, Any]:
+    people = copy.deepcopy(details())
+    person = people["1294"]
+    for m in person["hasMembership"]:
+        if str(m.get("membershipClassification")).endswith("COMMITTEE_PARLIAMENTARY_STANDING"):
+            m["memberDuring"] = {"startDate": start}
+            break
+    else:
+        raise AssertionError("the fixture has no committee membership for 1294")
+    return people
+
+
+def test_a_membership_dated_2024_13_45_is_refused(cli: Any, httpserver: HTTPServer) -> None:
+    serve_api(httpserver, people=_with_start("2024-13-45"))
+    r = fetch(cli, httpserver, "--details", "--country", "BE")
+    assert r.exit_code == 1
+    assert "2024-13-45" in r.stderr and "not a day of the calendar" in r.stderr
+    show = cli("meps", "show", "Di Rupo")
+    assert show.exit_code == 0, show.stderr
+    assert "2024-13-45" not in show.stdout
+
+
+def test_show_survives_a_bad_date_already_in_the_store(cli: Any, httpserver: HTTPServer,
+                                                       db_path: Path) -> None:
+    serve_api(httpserver)
+    assert fetch(cli, httpserver, "--details", "--country", "BE").exit_code == 0
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE ep_memberships SET start_date = '2024-13-45'")
+    r = cli("meps", "show", "Di Rupo")
+    assert r.exit_code == 0, r.stderr
+    assert "since 2024-13-45" in r.stdout
+
+
+# -- text from the EP never drives the terminal --------------------------------------
+
+def test_escape_sequences_never_reach_the_terminal_or_letters(cli: Any, httpserver: HTTPServer,
+                                                              db_path: Path) -> None:
+    people = copy.deepcopy(details())
+    people["1294"]["hasHonorificPrefix"] = f"Mr{ESC_TITLE}"
+    people["1294"]["givenName"] = f"Elio{ESC_RED}"
+    serve_api(httpserver, people=people)
+    from ep_server import bodies, serve_bodies
+
+    known = bodies()
+    label_of = {k: v["label"] for k, v in known.items()}
+    afet = next(k for k, v in label_of.items() if v == "AFET")
+    hostile = {afet: {**known[afet], "label": f"AFET{ESC_TITLE}",
+                      "prefLabel": {"en": f"Foreign {ESC_RED}Affairs"}}}
+    httpserver.clear()
+    serve_api(httpserver, people=people)
+    # The hostile body answers first: pytest-httpserver takes the first handler that matches.
+    httpserver.handlers.insert(0, httpserver.handlers.pop())
+    serve_bodies(httpserver, extra=hostile)
+    httpserver.handlers.insert(0, httpserver.handlers.pop())
+    r = fetch(cli, httpserver, "--details", "--country", "BE")
+    assert r.exit_code == 0, r.stderr
+    show = cli("meps", "show", "Di Rupo")
+    assert show.exit_code == 0, show.stderr
+    assert "\x1b" not in show.stdout and "\x07" not in show.stdout
+    assert "Foreign [31mAffairs (AFET]0;pwned)" in show.stdout
+    with sqlite3.connect(db_path) as conn:
+        stored = [str(v) for row in conn.execute(
+            "SELECT honorific, extra FROM contacts WHERE ep_id = '1294'") for v in row]
+        stored += [str(v) for row in conn.execute("SELECT label, name FROM ep_bodies")
+                   for v in row]
+    assert not any("\x1b" in v or "\x07" in v for v in stored)
