@@ -193,6 +193,12 @@ def import_(
     saved = dt.datetime.fromtimestamp(Path(file).stat().st_mtime, dt.UTC)
     fetched_at = saved.replace(microsecond=0).isoformat()
     from_api = any("api_given_name" in m for m in meps)
+    if not from_api:
+        from campaign.ep.parse import list_language
+
+        # The groups' names tell the language the list was saved in: the record's
+        # source_url says that one, whatever --lang said.
+        lang = list_language(everyone) or lang
     url = (ep.current_url(ep.DEFAULT_API_URL) if from_api
            else ep.list_url(ep.DEFAULT_BASE_URL, lang))
     st = store(ctx)

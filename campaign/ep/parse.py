@@ -206,17 +206,80 @@ GROUPS: dict[str, tuple[str, str]] = {
     "ESN": ("ESN", "Europe of Sovereign Nations Group"),
     "NI": ("non-attached", "Non-attached Members"),
     "ID": ("ID", "Identity and Democracy Group"),
+    # Groups of the 8th term (2014-2019), for lists and files saved then.
+    "ALDE": ("ALDE", "Group of the Alliance of Liberals and Democrats for Europe"),
+    "EFDD": ("EFDD", "Europe of Freedom and Direct Democracy Group"),
+    "ENF": ("ENF", "Europe of Nations and Freedom Group"),
 }
 _GROUP_ALIASES = {"PPE": "EPP", "SANDD": "SD", "PATRIOTS": "PFE", "PFEU": "PFE", "RE": "RENEW",
                   "RENEWEUROPE": "RENEW", "VERTSALE": "GREENSEFA", "GREENEFA": "GREENSEFA",
                   "GREENS": "GREENSEFA", "GUENGL": "LEFT", "THELEFT": "LEFT",
-                  "NONATTACHED": "NI"}
-# Words of the English full names (the XML list), for a list without the short label.
-_GROUP_WORDS = [("people's party", "EPP"), ("socialists and democrats", "SD"),
-                ("patriots", "PFE"), ("conservatives and reformists", "ECR"),
-                ("renew", "RENEW"), ("greens", "GREENSEFA"), ("left", "LEFT"),
-                ("sovereign nations", "ESN"), ("non-attached", "NI"),
-                ("identity and democracy", "ID")]
+                  "NONATTACHED": "NI", "NONINSCRITS": "NI", "EFD": "EFDD"}
+# Words of the groups' full names in the languages the EP publishes its list in most
+# (en, fr, de, es, it), compared without case or accents, for a list without the short
+# label. Checked in this order: the Left before the Greens ("Gauche verte nordique",
+# "Nordic Green Left"), ENF before ESN.
+_GROUP_WORDS: list[tuple[str, str, str]] = [
+    # (words, group key, language they are in)
+    ("european united left", "LEFT", "en"), ("the left", "LEFT", "en"),
+    ("gauche unitaire", "LEFT", "fr"), ("la gauche", "LEFT", "fr"),
+    ("vereinigten europaischen linken", "LEFT", "de"), ("die linke", "LEFT", "de"),
+    ("izquierda", "LEFT", "es"), ("sinistra", "LEFT", "it"),
+    ("people's party", "EPP", "en"), ("parti populaire europeen", "EPP", "fr"),
+    ("volkspartei", "EPP", "de"), ("partido popular europeo", "EPP", "es"),
+    ("partito popolare europeo", "EPP", "it"),
+    ("socialists and democrats", "SD", "en"), ("socialistes et democrates", "SD", "fr"),
+    ("sozialdemokraten", "SD", "de"), ("socialistas y democratas", "SD", "es"),
+    ("socialisti e democratici", "SD", "it"),
+    ("patriots for europe", "PFE", "en"), ("patriotes pour l'europe", "PFE", "fr"),
+    ("patrioten fur europa", "PFE", "de"), ("patriotas por europa", "PFE", "es"),
+    ("patrioti per l'europa", "PFE", "it"),
+    ("conservatives and reformists", "ECR", "en"),
+    ("conservateurs et reformistes", "ECR", "fr"),
+    ("konservativen und reformer", "ECR", "de"), ("conservadores y reformistas", "ECR", "es"),
+    ("conservatori e riformisti", "ECR", "it"),
+    ("greens/european free alliance", "GREENSEFA", "en"),
+    ("verts/alliance libre europeenne", "GREENSEFA", "fr"),
+    ("grunen/freie europaische allianz", "GREENSEFA", "de"),
+    ("verdes/alianza libre europea", "GREENSEFA", "es"),
+    ("verdi/alleanza libera europea", "GREENSEFA", "it"),
+    ("liberals and democrats", "ALDE", "en"), ("democrates et des liberaux", "ALDE", "fr"),
+    ("liberalen und demokraten", "ALDE", "de"), ("liberales y democratas", "ALDE", "es"),
+    ("liberali e democratici", "ALDE", "it"),
+    ("freedom and direct democracy", "EFDD", "en"),
+    ("la democratie directe", "EFDD", "fr"), ("direkten demokratie", "EFDD", "de"),
+    ("democracia directa", "EFDD", "es"), ("democrazia diretta", "EFDD", "it"),
+    ("nations and freedom", "ENF", "en"), ("nations et des libertes", "ENF", "fr"),
+    ("nationen und der freiheit", "ENF", "de"), ("naciones y de las libertades", "ENF", "es"),
+    ("nazioni e della liberta", "ENF", "it"),
+    ("sovereign nations", "ESN", "en"), ("nations souveraines", "ESN", "fr"),
+    ("souveranen nationen", "ESN", "de"), ("naciones soberanas", "ESN", "es"),
+    ("nazioni sovrane", "ESN", "it"),
+    ("identity and democracy", "ID", "en"), ("identite et democratie", "ID", "fr"),
+    ("identitat und demokratie", "ID", "de"), ("identidad y democracia", "ID", "es"),
+    ("identita e democrazia", "ID", "it"),
+    ("non-attached", "NI", "en"), ("non-inscrits", "NI", "fr"), ("fraktionslos", "NI", "de"),
+    ("no inscritos", "NI", "es"), ("non iscritti", "NI", "it"),
+    # Names that read the same in several languages: no language told.
+    ("renew europe", "RENEW", ""), ("greens", "GREENSEFA", "en"), ("gue/ngl", "LEFT", ""),
+]
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Démocrates-chrétiens" -> "democrates-chretiens"."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _group_match(full: str) -> tuple[str, str] | None:
+    """(group key, language) of a group's full name, in any language listed above."""
+    low = _fold(full)
+    for words, key, lang in _GROUP_WORDS:
+        if words in low:
+            return key, lang
+    return None
 
 
 def _group_key(short: str | None, full: str | None) -> str | None:
@@ -226,19 +289,37 @@ def _group_key(short: str | None, full: str | None) -> str | None:
         if key in GROUPS:
             return key
     if full:
-        low = full.casefold().replace("’", "'")
-        for words, key in _GROUP_WORDS:
-            if words in low:
-                return key
+        found = _group_match(full)
+        if found:
+            return found[0]
     return None
+
+
+def list_language(meps: list[dict[str, Any]]) -> str | None:
+    """The language a list was published in, told by its groups' names (None if unsure).
+
+    A French list says "Non-inscrits" where the English says "Non-attached
+    Members": the language read is then said in the record's ``source_url``,
+    whatever ``--lang`` was given.
+    """
+    votes: dict[str, int] = {}
+    for m in meps:
+        found = _group_match(m.get("group") or "")
+        if found and found[1]:
+            votes[found[1]] = votes.get(found[1], 0) + 1
+    if not votes:
+        return None
+    best = max(votes, key=lambda k: votes[k])
+    return best if votes[best] * 2 > sum(votes.values()) else None
 
 
 def group_names(short: str | None, full: str | None = None) -> tuple[str | None, str | None]:
     """(the name people use, the full name) of a political group.
 
     "S&D", "Renew Europe", "the Left": the way a letter or a list speaks of
-    them. A group we do not know keeps what the EP gave (a French list's
-    "Groupe ..." stays as it is).
+    them, from the short label or from the full name in English, French,
+    German, Spanish or Italian. A group (or a language) we do not know keeps
+    what the EP gave.
     """
     key = _group_key(short, full)
     if key is None:

@@ -250,7 +250,9 @@ def test_any_memberships_are_read_or_refused(memberships: list[dict[str, object]
                                                                           "non-attached"),
     ("PfE", None, "Patriots for Europe"), ("ESN", None, "ESN"), ("ECR", None, "ECR"),
     (None, "Group of the European People's Party (Christian Democrats)", "EPP"),
-    (None, "Groupe du Parti populaire européen", "Groupe du Parti populaire européen"),
+    (None, "Groupe du Parti populaire européen", "EPP"),  # French lists too (issue 20)
+    # A language not mapped keeps what the EP gave
+    (None, "Grupa Europejskiej Partii Ludowej", "Grupa Europejskiej Partii Ludowej"),
     ("XYZ", None, "XYZ"),
 ])
 def test_groups_as_people_speak_of_them(short: str | None, full: str | None,

@@ -164,7 +164,9 @@ def test_fetch_in_french_for_one_country(cli: Any, httpserver: HTTPServer) -> No
     found = contacts(cli)
     assert sorted(c["ep_id"] for c in found) == sorted(IRISH_IDS)
     assert {c["country"] for c in found} == {"Ireland"}
-    assert found[0]["group"].startswith("Groupe")  # a French name we do not shorten
+    # A French group's name is said as people say it; the French full name is kept
+    assert {c["group"] for c in found} == {"the Left", "Greens/EFA"}
+    assert found[0]["extra"]["group_full"].startswith("Groupe")
     assert found[0]["extra"]["lang"] == "fr"
 
 

@@ -158,3 +158,79 @@ def test_escape_sequences_never_reach_the_terminal_or_letters(cli: Any, httpserv
         stored += [str(v) for row in conn.execute("SELECT label, name FROM ep_bodies")
                    for v in row]
     assert not any("\x1b" in v or "\x07" in v for v in stored)
+
+
+# -- lists in the EP's languages --------------------------------------------------
+
+SPOKEN = {"124984": "the Left", "124986": "the Left", "197490": "EPP", "1294": "S&D",
+          "900001": "Greens/EFA", "900002": "non-attached", "900003": "S&D",
+          "900004": "Renew Europe"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de"])
+def test_group_names_of_every_language_map_to_the_short_labels(lang: str) -> None:
+    from campaign.ep.parse import group_names, list_language, parse_list
+
+    meps = parse_list(list_xml(lang))
+    assert {m["ep_id"]: group_names(None, m["group"])[0] for m in meps} == SPOKEN
+    assert list_language(meps) == lang
+
+
+@pytest.mark.parametrize(("full", "spoken"), [
+    ("Groupe du Parti populaire européen (Démocrates-Chrétiens)", "EPP"),
+    ("Groupe de l'Alliance des démocrates et des libéraux pour l'Europe", "ALDE"),
+    ("Fraktion der Allianz der Liberalen und Demokraten für Europa", "ALDE"),
+    ("Group of the Alliance of Liberals and Democrats for Europe", "ALDE"),
+    ("Groupe Europe de la liberté et de la démocratie directe", "EFDD"),
+    ("Fraktion Europa der Freiheit und der direkten Demokratie", "EFDD"),
+    ("Groupe Europe des nations et des libertés", "ENF"),
+    ("Fraktion Europa der Nationen und der Freiheit", "ENF"),
+    ("Groupe des Conservateurs et Réformistes européens", "ECR"),
+    ("Fraktion der Europäischen Konservativen und Reformer", "ECR"),
+    ("Groupe Identité et Démocratie", "ID"),
+    ("Fraktion Patrioten für Europa", "Patriots for Europe"),
+    ("Groupe Patriotes pour l'Europe", "Patriots for Europe"),
+    ("Groupe L'Europe des nations souveraines", "ESN"),
+    ("Fraktion Europa der Souveränen Nationen", "ESN"),
+    ("Die Linke im Europäischen Parlament – GUE/NGL", "the Left"),
+    ("Groupe de la gauche au Parlement européen - GUE/NGL", "the Left"),
+])
+def test_group_names_seen_in_french_and_german_lists(full: str, spoken: str) -> None:
+    from campaign.ep.parse import group_names
+
+    assert group_names(None, full) == (spoken, full)
+
+
+@pytest.mark.parametrize("lang", ["fr", "de"])
+def test_a_saved_list_in_another_language_is_found_by_group(cli: Any, tmp_path: Path,
+                                                            lang: str) -> None:
+    path = tmp_path / "liste.xml"
+    path.write_bytes(list_xml(lang))
+    r = cli("meps", "import", str(path))  # no --lang: the file says which it is
+    assert r.exit_code == 0, r.stderr
+    found = json.loads(cli("meps", "list", "--group", "EPP", "--format", "json").stdout)
+    assert [c["ep_id"] for c in found] == ["197490"]
+    assert found[0]["group"] == "EPP"
+    assert found[0]["extra"]["group_full"].startswith(("Groupe du Parti", "Fraktion der"))
+    assert found[0]["extra"]["source_url"] == \
+        f"https://www.europarl.europa.eu/meps/{lang}/full-list/xml"
+    assert found[0]["extra"]["lang"] == lang
+    alone = json.loads(cli("meps", "list", "--group", "non-attached", "--format",
+                           "json").stdout)
+    assert [c["ep_id"] for c in alone] == ["900002"]
+    left = json.loads(cli("meps", "list", "--group", "the Left", "--format", "json").stdout)
+    assert sorted(c["ep_id"] for c in left) == ["124984", "124986"]
+
+
+def test_a_french_list_fetched_says_french(cli: Any, httpserver: HTTPServer) -> None:
+    from ep_server import serve_list
+
+    httpserver.expect_request("/api/v2/meps/show-current").respond_with_data(
+        b"<!DOCTYPE html><html><body><script>challenge()</script></body></html>", status=202,
+        content_type="text/html")
+    serve_list(httpserver, "fr")
+    r = fetch(cli, httpserver, "--lang", "fr")
+    assert r.exit_code == 0, r.stderr
+    found = json.loads(cli("meps", "list", "--group", "EPP", "--format", "json").stdout)
+    assert [c["ep_id"] for c in found] == ["197490"]
+    assert found[0]["extra"]["source_url"].endswith("/meps/fr/full-list/xml")
