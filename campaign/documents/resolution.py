@@ -50,6 +50,8 @@ _ACTIONABLE = ("government", "high representative", "eeas", "european parliament
 UNION_EVENTS = ("labour-code-amendments",)
 UNION_QUOTES = (("register-independent-unions", "were refused legal registration"),)
 EU_EVENTS = ("german-rare-earths-deal",)
+# The EP's own record (its resolutions not implemented), as a source reported it.
+EP_RECORD = ("implement-ep-resolutions", "two resolutions passed by the European Parliament")
 SOLIDARITY_EVENTS = ("second-anniversary-pickets",)
 HELD = ("imprisoned", "detained", "charged", "on trial", "under investigation")
 
@@ -78,10 +80,24 @@ def md(text: str | None) -> str | None:
 # -- the country of the body -----------------------------------------------------
 
 
-def representatives(country: str | None) -> dict[str, Any]:
+def representatives(country: str | None, body: str = "branch") -> dict[str, Any]:
     """Whom the body writes to, by its country: the embassy and the elected representatives
     who can act (MEPs in the EU; MPs and the Foreign Office in the UK; the national
-    parliament and government elsewhere)."""
+    parliament and government elsewhere).
+
+    A conference speaks for members across the country, who have no MPs or MEPs of
+    "our" own in common: it writes to the government itself and asks branches to
+    lobby their own representatives (``ask_them`` then reads "branches to ask their
+    MPs")."""
+    reps = _representatives(country)
+    if body == "conference" and reps["kind"] != "unknown":
+        own = reps["ask_them"].replace("our ", "their ", 1)
+        reps = {**reps, "ask_them": f"branches and members to ask {own}",
+                "to": [t for t in reps["to"] if not t.startswith("our ")]}
+    return reps
+
+
+def _representatives(country: str | None) -> dict[str, Any]:
     from campaign import countries, names
 
     if not country or not country.strip():
@@ -369,9 +385,10 @@ def resolution_context(
     from campaign.selection import (
         DEFAULT_STATUSES,
         LAPSE_YEARS,
+        addressee,
+        demand_set,
         lapsed_warning,
         role_of,
-        select_demands,
         select_people,
     )
 
@@ -389,13 +406,24 @@ def resolution_context(
             "would have no facts",
             f"give a date from {dates.human(first)} on" if first else
             "add a source first (`campaign sources add`)")
-    demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse,
-                             max_names=max_people)
+    # Persons are read once for the whole motion (a store of 10,000 would otherwise be
+    # read for the demands, the people and the notes in turn).
+    everyone_now = persons(store, as_of)
+    by_id = {p["id"]: p for p in everyone_now}
+    chosen = demand_set(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse,
+                        max_names=max_people, everyone=by_id)
+    demands = chosen["current"]
     if not demand_ids:
         demands = _default_demands(demands)
-    people, others = select_people(store, as_of=as_of, wanted=prisoner_names,
-                                   max_people=max_people)
-    reps = representatives(country if country is not None else store.profile().get("country"))
+    news = chosen["news"]
+    # Everyone the resolves name (the news asked for) is in the notes, with their last report.
+    asked = [p["name"] for p in news["people"]] if news else []
+    wanted_people = list(dict.fromkeys([*prisoner_names, *asked]))
+    people, others = select_people(store, as_of=as_of, wanted=wanted_people,
+                                   max_people=max(max_people, len(wanted_people)),
+                                   everyone=everyone_now)
+    reps = representatives(country if country is not None else store.profile().get("country"),
+                           body)
     events = {e["id"]: e for e in store.events(planned=False)
               if dates.start(e["date"]) <= as_of}
 
@@ -424,7 +452,7 @@ def resolution_context(
     notes["named"] = len(held)
     order = {pid: n for n, (pid,) in enumerate(
         store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
-    everyone = sorted((dict(p, role=role_of(p)) for p in persons(store, as_of)),
+    everyone = sorted((dict(p, role=role_of(p)) for p in everyone_now),
                       key=lambda p: order.get(p["id"], 0))
     notes.update(_past_people(store, everyone, as_of, {p["id"] for p in people},
                               max_people, cites))
@@ -453,18 +481,28 @@ def resolution_context(
 
     demand_data = []
     warnings = []
-    for d in demands:
+    for d in [*demands, *chosen["history"]]:
         history = d["history"] or ""
-        item = {"id": d["id"], "current": d["current"], "ask": md(d["ask"]),
+        to_government = "government" in (d.get("addressed_to") or "government").casefold()
+        item = {"id": d["id"], "kind": d["kind"], "current": d["current"], "ask": md(d["ask"]),
                 "text": md(d["text"]), "text_bare": md(d["text"].rstrip().rstrip(".")),
                 "history": md(history),
                 "history_clause": md((history[:1].lower() + history[1:]).rstrip(".")),
                 "addressed_to": md(d["addressed_to"]),
+                "addressee": md(addressee(d.get("addressed_to"))),
+                "to_government": to_government,
                 "cite": cites.cite(d["sources"] if d["current"] or not d["made_in"]
                                    else [d["made_in"]])}
         demand_data.append(item)
-        if not d["current"]:
+        if not d["current"] and demand_ids:
             warnings.append(lapsed_warning(d))
+    news_data = None
+    if news:
+        news_data = {"ask": md(news["ask"]),
+                     "cite": cites.cite([s for p in news["people"] for s in p["sources"]])}
+    # The European Parliament's own record, when the motion asks MEPs to act on it.
+    ep_record = _quote(store, EP_RECORD[0], EP_RECORD[1], cites) \
+        if reps["kind"] == "eu" else None
     campaign = _campaign(store, cites)
 
     anniversary = None
@@ -484,6 +522,8 @@ def resolution_context(
         "notes": notes,
         "demands": [d for d in demand_data if d["current"]],
         "history": [d for d in demand_data if not d["current"]],
+        "news": news_data,
+        "ep_record": ep_record,
         "representatives": {**{k: md(v) for k, v in reps.items() if k != "to"},
                             "to": [md(t) for t in reps["to"]]},
         "campaign": campaign,
