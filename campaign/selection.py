@@ -386,7 +386,7 @@ def all_demands(store: Store, *, as_of: dt.date, lapse_years: int = LAPSE_YEARS,
 def demand_set(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
                lapse_years: int = LAPSE_YEARS, max_names: int | None = None,
                everyone: Mapping[str, dict[str, Any]] | None = None,
-               ) -> dict[str, Any]:
+               max_news: int | None = None) -> dict[str, Any]:
     """What a document dated ``as_of`` demands, worded by the rules of this module.
 
     ``current``: the demands to press now (all current ones, or those ``wanted``
@@ -414,7 +414,7 @@ def demand_set(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
         history = [d for d in every if not d["current"] and d["kind"] == "release"
                    and d["made"] and dates.start(d["made"]) <= as_of
                    and d["concerns"]["persons"]]
-    news = news_request(store, history, as_of=as_of, everyone=everyone)
+    news = news_request(store, history, as_of=as_of, everyone=everyone, most=max_news)
     if not wanted and news is None:
         history = []  # nobody left to ask about: an old call need not be recalled
     elif not wanted and news is not None:
@@ -425,7 +425,7 @@ def demand_set(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
 
 def news_request(store: Store, lapsed: Sequence[Mapping[str, Any]], *, as_of: dt.date,
                  everyone: Mapping[str, Mapping[str, Any]] | None = None,
-                 ) -> dict[str, Any] | None:
+                 most: int | None = None) -> dict[str, Any] | None:
     """The request that replaces old release calls: information on the whereabouts,
     health and status of those they named who were last reported held, each with the
     date of that report (what an urgent action asks when a prisoner's fate is unknown).
@@ -434,7 +434,9 @@ def news_request(store: Store, lapsed: Sequence[Mapping[str, Any]], *, as_of: dt
     status_date, reported ("January 2014"), sources (of that report, published by
     ``as_of``); ``groups``: the people by last report, newest first, each with
     ``names``, ``status``, ``reported``, ``sources``; ``ask``: a phrase without "to";
-    ``text``: the same as a sentence.
+    ``text``: the same as a sentence. With ``most``, the ask names at most that many
+    (the latest reported first) and counts the rest (``others``); ``people`` holds
+    only those named.
     """
     ids = list(dict.fromkeys(p for d in lapsed if d.get("kind", "release") == "release"
                              for p in _concerns(d)["persons"]))
@@ -458,18 +460,31 @@ def news_request(store: Store, lapsed: Sequence[Mapping[str, Any]], *, as_of: dt
                                    if s in visible]})
     if not people:
         return None
+    people.sort(key=lambda p: _newest_first(p["status_date"]))
+    others = 0
+    if most is not None and len(people) > most:
+        others = len(people) - most
+        people = people[:most]
+    return news_from(people, others)
+
+
+def news_from(people: Sequence[Mapping[str, Any]], others: int = 0) -> dict[str, Any]:
+    """The news request for these people (as ``news_request`` gives them, latest report
+    first) and ``others`` more last reported held: for a document that names fewer."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for p in sorted(people, key=lambda p: _newest_first(p["status_date"])):
+    for p in people:
         g = groups.setdefault((p["status"], p["reported"]), {
             "status": p["status"], "reported": p["reported"], "names": [], "sources": []})
         g["names"].append(p["name"])
         g["sources"].extend(s for s in p["sources"] if s not in g["sources"])
     parts = [f"{join_names(g['names'])}, last reported {g['status']} in {g['reported']}"
              for g in groups.values()]
+    if others:
+        parts.append(f"{others:,} other{'s' if others > 1 else ''} last reported held")
     ask = ("provide information on the whereabouts, health and present status of "
            + "; and of ".join(parts))
-    return {"people": people, "groups": list(groups.values()), "ask": ask,
-            "text": _sentence(ask)}
+    return {"people": list(people), "others": others, "groups": list(groups.values()),
+            "ask": ask, "text": _sentence(ask)}
 
 
 def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]:

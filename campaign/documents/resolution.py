@@ -24,6 +24,7 @@ the country is not known.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,7 @@ def _groups(people: Sequence[dict[str, Any]], as_of: dt.date, cites: Citations,
             "role": g["role"],
             "label": label[1] if many else label[0],
             "names": names,
+            "ids": [p["id"] for p in g["people"]],
             "description": md(g["people"][0]["description"]) if described else None,
             "clause": md(_plural(g["clause"]) if many else g["clause"]),
             "reported": g["reported"],
@@ -411,14 +413,17 @@ def resolution_context(
     everyone_now = persons(store, as_of)
     by_id = {p["id"]: p for p in everyone_now}
     chosen = demand_set(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse,
-                        max_names=max_people, everyone=by_id)
+                        max_names=max_people, everyone=by_id, max_news=2 * max_people)
     demands = chosen["current"]
     if not demand_ids:
         demands = _default_demands(demands)
     news = chosen["news"]
     # Everyone the resolves name (the news asked for) is in the notes, with their last report.
+    # The dead come first (a motion marks the killings), then those the news asks about.
     asked = [p["name"] for p in news["people"]] if news else []
-    wanted_people = list(dict.fromkeys([*prisoner_names, *asked]))
+    dead = [] if prisoner_names else \
+        [p["name"] for p in everyone_now if p["status"] == "died"][:max_people]
+    wanted_people = list(dict.fromkeys([*prisoner_names, *dead, *asked]))
     people, others = select_people(store, as_of=as_of, wanted=wanted_people,
                                    max_people=max(max_people, len(wanted_people)),
                                    everyone=everyone_now)
@@ -523,7 +528,12 @@ def resolution_context(
         "demands": [d for d in demand_data if d["current"]],
         "history": [d for d in demand_data if not d["current"]],
         "news": news_data,
+        "news_people": news["people"] if news else [],
+        "news_others": news["others"] if news else 0,
         "ep_record": ep_record,
+        # What --max-words may leave out (see ``fit``): the later believes and resolves.
+        "believes_count": 5,
+        "resolve_parts": ["campaign", "message", "anniversary", "circulate"],
         "representatives": {**{k: md(v) for k, v in reps.items() if k != "to"},
                             "to": [md(t) for t in reps["to"]]},
         "campaign": campaign,
@@ -545,6 +555,154 @@ def _default_demands(current: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return fit[:MAX_DEMANDS]
 
 
+CONFERENCE_WORDS = 350
+# Without --max-words, a branch or trades-council motion keeps to what fits on one to
+# two pages; a conference to the common limit for its motions.
+DEFAULT_WORDS = {"conference": CONFERENCE_WORDS, "branch": 700, "trades-council": 700}
+# Below this, not even the skeleton (the shootings and the dead, one belief, the call
+# on the embassy and on the representatives) fits; the exact figure is measured.
+_HEADINGS = re.compile(r"^#+ .*(notes|believes|resolves):\s*$")
+
+
+def motion_words(markdown: str) -> int:
+    """Words in the notes, believes and resolves, as a conference counts them: the
+    title, the heading, the proposer lines, the closing note and the sources do not
+    count; list numbers and bullets are not words."""
+    body = markdown.split("\nProposed by:")[0]
+    start = re.search(r"^#+ .*notes:\s*$", body, flags=re.M)
+    body = body[start.start():] if start else body
+    words = 0
+    for line in body.splitlines():
+        if _HEADINGS.match(line):
+            continue
+        words += sum(1 for w in line.split() if w not in ("1.", "-", "*"))
+    return words
+
+
+def _drop_steps(ctx: dict[str, Any]) -> list[Any]:
+    """The motion's clauses from the least to the most important, as functions that
+    drop one (precedence: the shootings and the dead stay; those held go after the
+    demands; everything else goes first). Each returns False when nothing was left.
+    The same context gives the same steps, so a copy can replay a choice of them."""
+    notes = ctx["notes"]
+
+    def clear(container: dict[str, Any], key: str, empty: Any) -> Any:
+        def step() -> bool:
+            if not container.get(key):
+                return False
+            container[key] = empty
+            return True
+        return step
+
+    def clause(part: str) -> Any:
+        def step() -> bool:
+            if part not in ctx["resolve_parts"]:
+                return False
+            ctx["resolve_parts"].remove(part)
+            return True
+        return step
+
+    def believe() -> bool:
+        if ctx["believes_count"] <= 1:
+            return False
+        ctx["believes_count"] -= 1
+        return True
+
+    def last_demand() -> bool:
+        if not ctx["demands"]:
+            return False
+        ctx["demands"].pop()
+        return True
+
+    def last_group() -> bool:
+        living = [g for g in notes["groups"] if g["role"] != "died"]
+        if not living:
+            return False
+        gone = living[-1]
+        notes["groups"].remove(gone)
+        _drop_news_people(ctx, set(gone["ids"]))
+        return True
+
+    def others() -> bool:
+        if not notes.get("others"):
+            return False
+        notes["others"] = 0
+        return True
+
+    steps = [
+        clear(notes, "solidarity", []), clear(notes, "eu", []),
+        clear(notes["unions"], "quotes", []), clear(notes["unions"], "events", []),
+        clear(notes, "trials", []), clear(notes, "released", []),
+        clear(notes, "arrests", None), others, clause("message"), believe, believe,
+        clear(ctx, "history", []), clear(ctx, "ep_record", None), clause("circulate"),
+        clause("campaign"), clause("anniversary"), clear(ctx, "day_of_action", None),
+        believe, believe, clear(notes, "rally", []), clear(notes, "strikes", []),
+    ]
+    steps += [last_demand] * len(ctx["demands"])
+    steps += [last_group] * len(notes["groups"])
+    return steps
+
+
+def _drop_news_people(ctx: dict[str, Any], ids: set[str]) -> None:
+    """Those dropped from the notes leave the resolves' request for news too."""
+    from campaign.selection import news_from
+
+    if not ctx.get("news"):
+        return
+    kept = [p for p in ctx["news_people"] if p["id"] not in ids]
+    ctx["news_people"] = kept
+    if not kept:
+        ctx["news"] = None
+        return
+    news = news_from(kept, 0)
+    ctx["news"] = {**ctx["news"], "ask": md(news["ask"])}
+
+
+def fit(context: dict[str, Any], max_words: int, user_dir: str | Path | None = None,
+        ) -> str:
+    """The motion's Markdown within ``max_words`` (``motion_words``), keeping the most
+    important clauses (``_drop_steps``); a UsageError naming the minimum if even the
+    skeleton does not fit."""
+    import copy
+
+    markdown = render_markdown(context, user_dir)
+    if motion_words(markdown) <= max_words:
+        return markdown
+    pristine = copy.deepcopy(context)
+
+    def attempt(drop: set[int]) -> tuple[str, dict[str, Any]]:
+        trial = copy.deepcopy(pristine)
+        steps = _drop_steps(trial)
+        for i in sorted(drop):
+            steps[i]()
+        return render_markdown(trial, user_dir), trial
+
+    total = len(_drop_steps(copy.deepcopy(pristine)))
+    dropped: set[int] = set()
+    fitted = None
+    for i in range(total):  # drop in order of importance until it fits
+        dropped.add(i)
+        markdown, trial = attempt(dropped)
+        if motion_words(markdown) <= max_words:
+            fitted = (markdown, trial)
+            break
+    if fitted is not None:
+        # Then take back, most important first, whatever still fits.
+        for i in sorted(dropped, reverse=True):
+            again, trial = attempt(dropped - {i})
+            if motion_words(again) <= max_words:
+                dropped.discard(i)
+                fitted = (again, trial)
+        context.clear()
+        context.update(fitted[1])
+        return fitted[0]
+    need = motion_words(markdown)
+    raise UsageError(f"--max-words {max_words} is below the {need} words the motion's "
+                     "skeleton needs (the shootings and the dead, one belief, the call on "
+                     "the embassy and on your representatives)",
+                     f"give --max-words {need} or more")
+
+
 def document_title(context: dict[str, Any]) -> str:
     """The file's title (PDF/DOCX properties, HTML <title>): the motion's own, unescaped."""
     title = context.get("title") or "Motion"
@@ -562,13 +720,18 @@ def render_resolution(store: Store, fmt: DocFormat, *, user_dir: str | Path | No
     """The motion as bytes in ``fmt``: build the context, render the template, convert.
 
     ``warnings``, if given, receives one line per chosen demand no longer current.
+    ``max_words`` (default: 350 for a conference) fits the motion (``fit``).
     """
     from campaign.documents.output import convert
 
+    max_words = options.pop("max_words", None)
+    if max_words is None:
+        max_words = DEFAULT_WORDS.get(options.get("body") or "branch")
     context = resolution_context(store, **options)
     if warnings is not None:
         warnings.extend(context["warnings"])
-    markdown = render_markdown(context, user_dir)
+    markdown = fit(context, max_words, user_dir) if max_words else \
+        render_markdown(context, user_dir)
     title = document_title(context)
 
     def pdf() -> bytes:
