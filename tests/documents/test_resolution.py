@@ -58,7 +58,7 @@ def test_every_citation_listed_and_only_those(cli) -> None:  # type: ignore[no-u
 
 
 def test_motion_structure_and_facts(cli) -> None:  # type: ignore[no-untyped-def]
-    out = cli(*DEFAULT).stdout
+    out = cli(*DEFAULT, "--max-words", "5000").stdout
     order = [out.index(h) for h in ("## This branch notes:", "## This branch believes:",
                                      "## This branch resolves:", "Proposed by:",
                                      "Seconded by:", "## Sources")]
@@ -489,7 +489,7 @@ def test_a_day_of_action_only_when_a_source_says_one_is_called(cli) -> None:  # 
 
 
 def test_2012_release_call_is_history_in_2026_and_its_people_are_in_the_notes(cli) -> None:  # type: ignore[no-untyped-def]
-    out = cli(*DEFAULT).stdout
+    out = cli(*DEFAULT, "--max-words", "5000").stdout
     notes = out.split("notes:")[1].split("believes:")[0]
     resolves = out.split("resolves:")[1]
     assert "Immediately release" not in out and "immediately release" not in resolves
