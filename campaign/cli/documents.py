@@ -57,7 +57,8 @@ def resolution(
         "--max-words", min=1,
         help="Fit the notes, believes and resolves in this many words (as conferences count: "
              "title, sources and proposer lines left out) by keeping the most important "
-             "clauses. Default: 350 for --body conference, 700 (one to two pages) otherwise.")] = None,
+             "clauses. Default: 350 for --body conference, 700 (one to two pages) "
+             "otherwise.")] = None,
     proposer: Annotated[str | None, typer.Option("--proposer", help="Proposer's name.")] = None,
     seconder: Annotated[str | None, typer.Option("--seconder", help="Seconder's name.")] = None,
     as_of_: AsOfOpt = None,
