@@ -296,7 +296,17 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
     everyone = [states[p]["name"] for p in concerns["persons"] if p in states]
     gone = [states[p] for p in concerns["persons"]
             if p in states and states[p]["status"] in GONE]
-    then = ask.replace("{persons}", join_names(everyone, max_names))
+    # What was asked then: those it named, but a history sentence never puts "release"
+    # beside someone since reported released or dead; they are counted instead.
+    if gone and held:
+        n = len(gone)
+        count = f"{'one' if n == 1 else f'{n:,}'} other{'s' if n > 1 else ''} since reported " \
+                "released or dead"
+        shown = held if max_names is None or len(held) <= max_names else \
+            [*held[:max_names], f"{len(held) - max_names:,} others"]
+        then = ask.replace("{persons}", join_names([*shown, count]))
+    else:
+        then = ask.replace("{persons}", join_names(everyone, max_names))
     capped = max_names is not None and len(held) > max_names
     if "{persons}" in ask:
         ask = ask.replace("{persons}", join_names(held if current else everyone, max_names))
