@@ -247,13 +247,6 @@ def _death_toll(store: Store, locality: str | None,
             "sources": list(dict.fromkeys([*low["sources"], *high["sources"]]))}
 
 
-def _select_people(store: Store, wanted: Sequence[str], as_of: dt.date,
-                   max_people: int) -> tuple[list[dict[str, Any]], int]:
-    from campaign.selection import select_people
-
-    return select_people(store, as_of=as_of, wanted=list(wanted), max_people=max_people)
-
-
 def _person(p: dict[str, Any]) -> dict[str, Any]:
     status_date = p.get("status_date")
     how = [e.get("summary") for e in p.get("events", [])
@@ -308,7 +301,8 @@ def _select_demands(store: Store, wanted: Sequence[str], as_of: dt.date,
     news = chosen["news"]
     if news is None:
         return out, None
-    return out, {"text": md(news["text"]), "ask": md(news["ask"]), "addressed_to": md("Government of Kazakhstan"),
+    return out, {"text": md(news["text"]), "ask": md(news["ask"]),
+                 "addressed_to": md("Government of Kazakhstan"),
                  "sources": list(dict.fromkeys(s for p in news["people"]
                                                for s in p["sources"]))}
 
@@ -329,6 +323,16 @@ def with_article(place: str | None) -> str | None:
     if any(first.startswith(word) for word in _INSTITUTIONS):
         return "the " + place
     return place
+
+
+def _at_where(place: str | None, city: str | None) -> str | None:
+    """Where, in a sentence: "at the Embassy of Kazakhstan, London"; "in Dublin" when only
+    the town was given (never "a gathering at Dublin"); None when neither was."""
+    if place:
+        return "at " + (md(with_article(", ".join(x for x in (place, city) if x))) or "")
+    if city:
+        return "in " + (md(city) or "")
+    return None
 
 
 def _background(store: Store, everyone: list[dict[str, Any]], issued: dt.date,
@@ -457,8 +461,7 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         "where": md(", ".join(x for x in (place, city) if x)) or None,
         # In a sentence: "at the Embassy of Kazakhstan, London", or "in Dublin" when only
         # the town was given (never "a gathering at Dublin").
-        "at_where": (("at " + md(with_article(", ".join(x for x in (place, city) if x)))
-                      if place else "in " + md(city)) if place or city else None),
+        "at_where": _at_where(place, city),
         "place_in_sentence": md(with_article(place)) if place else None,
         "dateline": md(city.upper()) if city else None,
         "organiser": md(organiser),
