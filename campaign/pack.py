@@ -565,7 +565,7 @@ def first_use(store: Store) -> bool:
 
 
 def import_pack(store: Store, pack: dict[str, Any], *, replace: bool,
-                path: str | None = None) -> dict[str, int]:
+                path: str | None = None, warnings: list[str] | None = None) -> dict[str, int]:
     """Load a validated pack, all or nothing.
 
     Merging (the default) adds the pack's records and updates those with the
@@ -575,7 +575,14 @@ def import_pack(store: Store, pack: dict[str, Any], *, replace: bool,
     it keeps the outreach log, the contacts it refers to (with their citations
     and the sources they cite), the store's profile and the calendar SEQUENCE
     numbers, so calendars still see the next update as an update.
+
+    A demand without a ``kind`` (a pack from before kinds) gets the kind its
+    record implies (``selection.infer_kind``); ``warnings`` receives one line
+    naming those demands.
     """
+    untyped = infer_kinds(pack)
+    if untyped and warnings is not None:
+        warnings.append(kinds_warning(untyped, path))
     with store.transaction():
         if replace:
             _clear(store)
@@ -591,6 +598,26 @@ def import_pack(store: Store, pack: dict[str, Any], *, replace: bool,
                     for c in pack["contacts"]]
         _upsert(store, "contacts", "contact", contacts)
     return {section: len(pack[section]) for section in SECTIONS}
+
+
+def infer_kinds(pack: dict[str, Any]) -> list[str]:
+    """Give each demand without a kind the one its record implies; the ids of those."""
+    from campaign.selection import infer_kind
+
+    untyped = []
+    for d in pack["demands"]:
+        if not d.get("kind"):
+            d["kind"] = infer_kind(d)
+            untyped.append(d["id"])
+    return untyped
+
+
+def kinds_warning(ids: list[str], path: str | None) -> str:
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+    where = f"{path}: " if path else ""
+    return (f"{where}{len(ids):,} demand(s) have no kind ({shown}); each was given the kind "
+            "it implies (release if it names people, else process): add 'kind: release', "
+            "'accountability', 'process' or 'policy' to each to say which")
 
 
 def _check_against_store(store: Store, pack: dict[str, Any], path: str | None) -> None:

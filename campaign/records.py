@@ -198,10 +198,16 @@ class Concerns(Record):
     process: str | None = None
 
 
+# What a demand is about, and so how it lapses (campaign.selection says how; its KINDS).
+DEMAND_KINDS = ("release", "accountability", "process", "policy")
+
+
 class Demand(Cited):
     id: Text
     text: Text
     addressed_to: str | None = None
+    # release, accountability, process or policy; absent in older packs (inferred on import).
+    kind: Literal[DEMAND_KINDS] | None = None  # type: ignore[valid-type]
     # When and by whom the demand was first made (default: its earliest source).
     made: str | None = None
     made_by: str | None = None
@@ -210,8 +216,12 @@ class Demand(Cited):
     # The demand as an infinitive phrase without "to"; "{persons}" stands for the
     # people concerned who are still held as of the document's date.
     ask: str | None = None
+    # For an accountability or policy demand: when a source (``done_in``, one of its
+    # sources) reported it done; it stands until then.
+    done: str | None = None
+    done_in: str | None = None
 
-    _check = field_validator("made", mode="before")(lambda v: _date(v))
+    _check = field_validator("made", "done", mode="before")(lambda v: _date(v))
 
 
 class Event(Cited):
@@ -307,6 +317,9 @@ class Pack(Record):
         for ever, since no release of theirs could ever be reported."""
         ids = {p.id for p in self.persons}
         for d in self.demands:
+            if d.done_in is not None and d.done_in not in d.sources:
+                raise ValueError(f"demand '{d.id}' is done_in '{d.done_in}', which it does "
+                                 "not cite in its sources")
             if d.made_in is not None and d.made_in not in d.sources:
                 raise ValueError(f"demand '{d.id}' is made_in '{d.made_in}', which it does "
                                  "not cite; add it to its sources")

@@ -3,12 +3,41 @@
 Every document (motion, letters, announcements, picket sheet) chooses its
 demands and its people here, so that they all follow the same rules:
 
-* A demand is true as of when it was made. It lapses when every person it
-  concerns is reported released or dead by the document's date, or, for a
-  demand about a process (a trial, negotiations, a law), when no source
-  less than ``lapse_years`` older than the document's date supports it.
+* A demand is true as of when it was made, and each has a kind (``KINDS``):
+
+  - ``release`` (about named people): current while someone it names is not
+    reported released or dead AND its newest source (or ``demands renew``) is
+    less than ``lapse_years`` older than the document's date. A call for release
+    made 14 years ago cannot be presented as today's: older, a document words
+    it as history ("In March 2012 the Greens/EFA group ... called on the
+    government of Kazakhstan to release ...") and asks instead for NEWS:
+    information on the whereabouts, health and status of those it named who
+    were last reported held, naming the date of that report.
+  - ``accountability`` (an inquiry, prosecution of those responsible) and
+    ``policy`` (registration of a union, repeal of a law): stand until a source
+    reports them done (the record's ``done``/``done_in``).
+  - ``process`` (a trial, talks on an agreement): lapses when no source less
+    than ``lapse_years`` older than the document's date supports it.
+
+  Records with no kind (older packs) get one inferred: ``release`` when they
+  name people, else ``process``.
   By default only current demands are used; one chosen by id is used even
   when lapsed, but worded as history ("In March 2012 ... called on ...").
+
+The API every document uses (motion, announcements, letters):
+
+* ``demand_set(store, as_of=..., wanted=(), lapse_years=3, max_names=None)``
+  gives ``{"current": [...], "history": [...], "news": {...} | None}``:
+  the demands to press now, the release calls to word as history (each has
+  ``history``, a sentence, and ``made_in``, the source to cite it to), and the
+  news request that replaces them (``news_request``).
+* ``news["people"]``: those last reported held, each with ``name``, ``status``,
+  ``reported`` ("January 2014"), ``status_date`` and ``sources`` (of that
+  report); ``news["ask"]`` is the request as a phrase without "to" ("provide
+  information on the whereabouts, health and status of ..."); ``news["text"]``
+  the same as a sentence; ``news["groups"]`` the people grouped by last report.
+* ``select_demands`` and ``all_demands`` give the shaped demands themselves
+  (each with ``kind`` and ``why``: why it is current or not).
 * A document names a few people: those the user names, then by the part
   they played (strike leaders, those who died, lawyers, journalists...),
   then the most recently reported; the rest are counted, not listed.
@@ -29,6 +58,13 @@ from campaign.errors import UsageError
 from campaign.store import Store
 
 LAPSE_YEARS = 3
+
+# The kinds of demand (see the module docstring); their order is that of `demands list`.
+KINDS = ("release", "accountability", "process", "policy")
+# Kinds that stand until a source reports them done, however old their sources.
+STANDING = ("accountability", "policy")
+# "Held": the latest reported status is one of these.
+HELD = ("detained", "imprisoned", "on trial")
 
 # Statuses that end a demand for someone's release.
 GONE = ("released", "died")
@@ -95,6 +131,18 @@ def _concerns(demand: Mapping[str, Any]) -> dict[str, Any]:
 _NOUN_START = ("a ", "an ", "the ")
 
 
+def infer_kind(demand: Mapping[str, Any]) -> str:
+    """The kind a record without one gets, by the rule before kinds existed: a demand
+    about named people is a release; anything else is held to the time rule."""
+    return "release" if _concerns(demand)["persons"] else "process"
+
+
+def kind_of(demand: Mapping[str, Any]) -> str:
+    """The record's own kind, else the inferred one."""
+    kind = demand.get("kind")
+    return str(kind) if kind in KINDS else infer_kind(demand)
+
+
 def _ask_from_text(text: str) -> str:
     """A demand's own words as an infinitive phrase without "to", for records that give
     no ``ask``: 'Release all political prisoners.' -> 'release all political prisoners';
@@ -109,6 +157,12 @@ def _ask_from_text(text: str) -> str:
     if text.startswith(_NOUN_START):
         return "set up " + text
     return text
+
+
+def addressee(addressed_to: str | None) -> str | None:
+    """How a demand's addressee is named inside a sentence ("call on the government of
+    Kazakhstan"); None when the record names none."""
+    return _addressee(addressed_to)
 
 
 def _addressee(addressed_to: str | None) -> str | None:
@@ -175,28 +229,48 @@ def _is_current(store: Store, demand: Mapping[str, Any], as_of: dt.date, lapse_y
                 known: Mapping[str, Mapping[str, Any]],
                 states: Mapping[str, Mapping[str, Any]] | None = None,
                 ) -> tuple[bool, str | None]:
+    current, why = _judge(store, demand, as_of, lapse_years, known, states)
+    return current, None if current else why
+
+
+def _judge(store: Store, demand: Mapping[str, Any], as_of: dt.date, lapse_years: int,
+           known: Mapping[str, Mapping[str, Any]],
+           states: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[bool, str]:
+    """(current, why): why it is current, or why not, as one clause."""
     made, _ = _made(demand, known)
     if made and dates.start(made) > as_of:
         return False, f"it was first made in {dates.month_year(made)}, after {_day(as_of)}"
-    concerns = _concerns(demand)
-    if concerns["persons"]:
-        if states is None:
-            states = _person_states(store, concerns["persons"], as_of)
-        gone = [states[p] for p in concerns["persons"]
-                if p in states and states[p]["status"] in GONE]
-        if len(gone) < len(concerns["persons"]):
-            return True, None
-        return False, "; ".join(
-            f"{p['name']} was reported {p['status']} in {dates.month_year(p['status_date'])}"
-            for p in gone)
+    kind = kind_of(demand)
     visible = published_by((known[s] for s in demand.get("sources", []) if s in known), as_of)
     newest = max((dates.start(known[s]["published"]) for s in visible), default=None)
     if newest is None:
         return False, f"no source published by {_day(as_of)} supports it"
-    if newest > _years_before(as_of, lapse_years):
-        return True, None
-    return False, (f"its latest source dates from {dates.month_year(newest.isoformat())}, "
-                   f"more than {lapse_years} years before {_day(as_of)}")
+    if kind in STANDING:
+        done = demand.get("done")
+        if done and dates.start(done) <= as_of:
+            return False, f"a source reported it done in {dates.month_year(done)}"
+        return True, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} demand stands until a " \
+                     "source reports it done"
+    concerns = _concerns(demand)
+    recent = newest > _years_before(as_of, lapse_years)
+    newest_text = dates.month_year(newest.isoformat())
+    if kind == "release" and concerns["persons"]:
+        if states is None:
+            states = _person_states(store, concerns["persons"], as_of)
+        gone = [states[p] for p in concerns["persons"]
+                if p in states and states[p]["status"] in GONE]
+        if len(gone) == len(concerns["persons"]):
+            return False, "; ".join(
+                f"{p['name']} was reported {p['status']} in "
+                f"{dates.month_year(p['status_date'])}" for p in gone)
+    if recent:
+        return True, (f"its latest source dates from {newest_text}, less than {lapse_years} "
+                      f"years before {_day(as_of)}")
+    why = (f"its latest source dates from {newest_text}, more than {lapse_years} years "
+           f"before {_day(as_of)}")
+    if kind == "release":
+        why += "; documents ask for news of those it named instead"
+    return False, why
 
 
 def _day(day: dt.date) -> str:
@@ -213,7 +287,8 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
            people: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     concerns = _concerns(demand)
     states = _person_states(store, concerns["persons"], as_of, people)
-    current, why = _is_current(store, demand, as_of, lapse_years, known, states)
+    current, reason = _judge(store, demand, as_of, lapse_years, known, states)
+    why = None if current else reason
     made, made_by = _made(demand, known)
     ask = demand.get("ask") or _ask_from_text(demand["text"])
     held = [states[p]["name"] for p in concerns["persons"]
@@ -221,7 +296,17 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
     everyone = [states[p]["name"] for p in concerns["persons"] if p in states]
     gone = [states[p] for p in concerns["persons"]
             if p in states and states[p]["status"] in GONE]
-    then = ask.replace("{persons}", join_names(everyone, max_names))
+    # What was asked then: those it named, but a history sentence never puts "release"
+    # beside someone since reported released or dead; they are counted instead.
+    if gone and held:
+        n = len(gone)
+        count = f"{'one' if n == 1 else f'{n:,}'} other{'s' if n > 1 else ''} since reported " \
+                "released or dead"
+        shown = held if max_names is None or len(held) <= max_names else \
+            [*held[:max_names], f"{len(held) - max_names:,} others"]
+        then = ask.replace("{persons}", join_names([*shown, count]))
+    else:
+        then = ask.replace("{persons}", join_names(everyone, max_names))
     capped = max_names is not None and len(held) > max_names
     if "{persons}" in ask:
         ask = ask.replace("{persons}", join_names(held if current else everyone, max_names))
@@ -239,6 +324,8 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
         text = _sentence(ask)
     return {
         "id": demand["id"],
+        "kind": kind_of(demand),
+        "why": reason,
         "text": text,
         "record_text": demand["text"],
         "addressed_to": demand.get("addressed_to"),
@@ -258,8 +345,9 @@ def _shape(store: Store, demand: dict[str, Any], as_of: dt.date, lapse_years: in
 
 
 def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
-                   lapse_years: int = LAPSE_YEARS,
-                   max_names: int | None = None) -> list[dict[str, Any]]:
+                   lapse_years: int = LAPSE_YEARS, max_names: int | None = None,
+                   everyone: Mapping[str, dict[str, Any]] | None = None,
+                   ) -> list[dict[str, Any]]:
     """Default (wanted empty): the demands that are current as of `as_of`.
 
     wanted: exactly those ids, in that order (an unknown id is a NotFoundError
@@ -278,7 +366,7 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     known = {s["id"]: s for s in store.sources()}
     if wanted:
         chosen = [store.demand(d) for d in dict.fromkeys(wanted)]  # unknown ids fail first
-        people = _everyone(store, chosen, as_of)
+        people = everyone if everyone is not None else _everyone(store, chosen, as_of)
         out = [_shape(store, d, as_of, lapse_years, known, max_names, people) for d in chosen]
         for d in out:
             if d["made"] and dates.start(d["made"]) > as_of:
@@ -289,18 +377,124 @@ def select_demands(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
                 )
         return out
     every = store.demands()
-    people = _everyone(store, every, as_of)
+    people = everyone if everyone is not None else _everyone(store, every, as_of)
     shaped = [_shape(store, d, as_of, lapse_years, known, max_names, people) for d in every]
     return [d for d in shaped if d["current"]]
 
 
-def all_demands(store: Store, *, as_of: dt.date,
-                lapse_years: int = LAPSE_YEARS) -> list[dict[str, Any]]:
-    """Every demand, shaped as in ``select_demands``, current or not (for `demands list`)."""
+def all_demands(store: Store, *, as_of: dt.date, lapse_years: int = LAPSE_YEARS,
+                max_names: int | None = None,
+                everyone: Mapping[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every demand, shaped as in ``select_demands``, current or not (for `demands list`).
+    ``everyone`` (persons as of the date, by id), when the caller has read them already."""
     known = {s["id"]: s for s in store.sources()}
     every = store.demands()
-    people = _everyone(store, every, as_of)
-    return [_shape(store, d, as_of, lapse_years, known, people=people) for d in every]
+    people = everyone if everyone is not None else _everyone(store, every, as_of)
+    return [_shape(store, d, as_of, lapse_years, known, max_names, people) for d in every]
+
+
+def demand_set(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
+               lapse_years: int = LAPSE_YEARS, max_names: int | None = None,
+               everyone: Mapping[str, dict[str, Any]] | None = None,
+               max_news: int | None = None) -> dict[str, Any]:
+    """What a document dated ``as_of`` demands, worded by the rules of this module.
+
+    ``current``: the demands to press now (all current ones, or those ``wanted``
+    that are current). ``history``: release calls too old to present as current
+    (by default, those that name someone still held; with ``wanted``, the chosen
+    ones that lapsed, of any kind), each with its ``history`` sentence and
+    ``made_in`` source. ``news``: the request for news of those the history
+    names who were last reported held (``news_request``), or None.
+    ``everyone``: persons as of the date by id, if the caller has read them (a big
+    store is read once per document).
+    """
+    if everyone is None:
+        from campaign.people import persons
+
+        everyone = {p["id"]: p for p in persons(store, as_of)}
+    if wanted:
+        chosen = select_demands(store, as_of=as_of, wanted=wanted, lapse_years=lapse_years,
+                                max_names=max_names, everyone=everyone)
+        current = [d for d in chosen if d["current"]]
+        history = [d for d in chosen if not d["current"]]
+    else:
+        every = all_demands(store, as_of=as_of, lapse_years=lapse_years, max_names=max_names,
+                            everyone=everyone)
+        current = [d for d in every if d["current"]]
+        history = [d for d in every if not d["current"] and d["kind"] == "release"
+                   and d["made"] and dates.start(d["made"]) <= as_of
+                   and d["concerns"]["persons"]]
+    news = news_request(store, history, as_of=as_of, everyone=everyone, most=max_news)
+    if not wanted and news is None:
+        history = []  # nobody left to ask about: an old call need not be recalled
+    elif not wanted and news is not None:
+        asked = {p["id"] for p in news["people"]}
+        history = [d for d in history if asked & set(d["concerns"]["persons"])]
+    return {"current": current, "history": history, "news": news}
+
+
+def news_request(store: Store, lapsed: Sequence[Mapping[str, Any]], *, as_of: dt.date,
+                 everyone: Mapping[str, Mapping[str, Any]] | None = None,
+                 most: int | None = None) -> dict[str, Any] | None:
+    """The request that replaces old release calls: information on the whereabouts,
+    health and status of those they named who were last reported held, each with the
+    date of that report (what an urgent action asks when a prisoner's fate is unknown).
+
+    None when the calls name no one last reported held. ``people``: id, name, status,
+    status_date, reported ("January 2014"), sources (of that report, published by
+    ``as_of``); ``groups``: the people by last report, newest first, each with
+    ``names``, ``status``, ``reported``, ``sources``; ``ask``: a phrase without "to";
+    ``text``: the same as a sentence. With ``most``, the ask names at most that many
+    (the latest reported first) and counts the rest (``others``); ``people`` holds
+    only those named.
+    """
+    ids = list(dict.fromkeys(p for d in lapsed if d.get("kind", "release") == "release"
+                             for p in _concerns(d)["persons"]))
+    if not ids:
+        return None
+    if everyone is None:
+        from campaign.people import persons
+
+        everyone = {p["id"]: p for p in persons(store, as_of)}
+    visible = published_by(store.sources(), as_of)
+    people = []
+    for pid in ids:
+        p = everyone.get(pid)
+        if p is None or p["status"] not in HELD or not p.get("status_date"):
+            continue
+        basis = _last_report(p, as_of)
+        people.append({"id": pid, "name": p["name"], "status": p["status"],
+                       "status_date": p["status_date"],
+                       "reported": dates.month_year(p["status_date"]),
+                       "sources": [s for s in (basis["sources"] if basis else [])
+                                   if s in visible]})
+    if not people:
+        return None
+    people.sort(key=lambda p: _newest_first(p["status_date"]))
+    others = 0
+    if most is not None and len(people) > most:
+        others = len(people) - most
+        people = people[:most]
+    return news_from(people, others)
+
+
+def news_from(people: Sequence[Mapping[str, Any]], others: int = 0) -> dict[str, Any]:
+    """The news request for these people (as ``news_request`` gives them, latest report
+    first) and ``others`` more last reported held: for a document that names fewer."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in people:
+        g = groups.setdefault((p["status"], p["reported"]), {
+            "status": p["status"], "reported": p["reported"], "names": [], "sources": []})
+        g["names"].append(p["name"])
+        g["sources"].extend(s for s in p["sources"] if s not in g["sources"])
+    parts = [f"{join_names(g['names'])}, last reported {g['status']} in {g['reported']}"
+             for g in groups.values()]
+    if others:
+        parts.append(f"{others:,} other{'s' if others > 1 else ''} last reported held")
+    ask = ("provide information on the whereabouts, health and present status of "
+           + "; and of ".join(parts))
+    return {"people": list(people), "others": others, "groups": list(groups.values()),
+            "ask": ask, "text": _sentence(ask)}
 
 
 def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]:
@@ -361,6 +555,7 @@ def _rank(person: Mapping[str, Any]) -> int:
 
 def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
                   max_people: int = 8, statuses: Sequence[str] | None = None,
+                  everyone: Sequence[dict[str, Any]] | None = None,
                   ) -> tuple[list[dict[str, Any]], int]:
     """The few people a document names, and how many others are left unnamed.
 
@@ -371,14 +566,16 @@ def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     recent report. Each person's sources are only those published by
     ``as_of``; ``role`` is always set; ``status_sources`` are the sources of the
     report the status rests on (cite those for the status), ``status_summary``
-    its past-tense clause.
+    its past-tense clause. ``everyone``: ``people.persons(store, as_of)`` if the
+    caller has read it already.
     """
     from campaign.people import find_id, persons
 
     if max_people < 0:
         raise UsageError(f"--max-people must be 0 or more, not {max_people}")
     visible = published_by(store.sources(), as_of)
-    everyone = persons(store, as_of)
+    if everyone is None:
+        everyone = persons(store, as_of)
     by_id = {p["id"]: p for p in everyone}
     named_ids = [find_id(store, n) for n in wanted]
     named = [by_id[pid] for pid in dict.fromkeys(named_ids)]

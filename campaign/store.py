@@ -130,8 +130,16 @@ ALTER TABLE outreach ADD COLUMN paths TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX outreach_contact_digest ON outreach(contact_id, digest);
 """
 
+# Demands in time: a kind per demand (release, accountability, process, policy; NULL in
+# stores made before kinds, read as inferred), and when a source reported one done.
+_V_TIME = """
+ALTER TABLE demands ADD COLUMN kind TEXT;
+ALTER TABLE demands ADD COLUMN done TEXT;
+ALTER TABLE demands ADD COLUMN done_in TEXT;
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES, _V_LETTER_ADDRESSES]
+MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES, _V_LETTER_ADDRESSES, _V_TIME]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JSON_COLUMNS = {"quotes", "aliases", "extra", "concerns"}

@@ -51,8 +51,14 @@ def resolution(
         "--max-people", min=0, help="Name at most this many people; the rest are counted.")] = 8,
     lapse_years: Annotated[int, typer.Option(
         "--lapse-years", min=0,
-        help="A demand about a process (a trial, talks, a law) lapses when its newest source "
-             "is this many years older than the date.")] = 3,
+        help="A release or process demand lapses when its newest source is this many years "
+             "older than the date.")] = 3,
+    max_words: Annotated[int | None, typer.Option(
+        "--max-words", min=1,
+        help="Fit the notes, believes and resolves in this many words (as conferences count: "
+             "title, sources and proposer lines left out) by keeping the most important "
+             "clauses. Default: 350 for --body conference, 700 (one to two pages) "
+             "otherwise.")] = None,
     proposer: Annotated[str | None, typer.Option("--proposer", help="Proposer's name.")] = None,
     seconder: Annotated[str | None, typer.Option("--seconder", help="Seconder's name.")] = None,
     as_of_: AsOfOpt = None,
@@ -78,7 +84,7 @@ def resolution(
         store(ctx), chosen, user_dir=templates, branch=branch, union=union, body=body.value,
         demand_ids=demand or [], prisoner_names=prisoner or [], proposer=proposer,
         seconder=seconder, as_of=day, country=country, max_people=max_people,
-        lapse_years=lapse_years, warnings=warnings,
+        lapse_years=lapse_years, warnings=warnings, max_words=max_words,
     )
     for line in warnings:
         typer.echo(f"campaign: warning: {line}", err=True)

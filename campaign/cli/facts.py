@@ -17,13 +17,14 @@ figures_app = typer.Typer(help="Figures, each with its qualifier and its source.
 
 DEMAND_COLUMNS = [("id", "id"), ("text", "demand"), ("addressed_to", "addressed to"),
                   ("sources", "sources")]
-DEMAND_LIST_COLUMNS = [("id", "id"), ("made_text", "made"), ("current_text", "current"),
+DEMAND_LIST_COLUMNS = [("id", "id"), ("kind", "kind"), ("made_text", "made"),
+                       ("current_text", "current"),
                        ("text", "demand"), ("addressed_to", "addressed to"),
                        ("sources", "sources")]
 LapseOpt = Annotated[int, typer.Option(
     "--lapse-years", min=0,
-    help="A demand about a process (a trial, talks, a law) lapses when its newest source "
-         "is this many years older than the date.")]
+    help="A release or process demand lapses when its newest source is this many years "
+         "older than the date.")]
 EVENT_COLUMNS = [("date", "date"), ("kind", "kind"), ("title", "title"), ("place", "place"),
                  ("sources", "sources")]
 FIGURE_COLUMNS = [("subject", "what"), ("qualifier", "qualifier"), ("number", "number"),
@@ -35,10 +36,14 @@ TIMELINE_COLUMNS = [("date", "date"), ("type", "type"), ("what", "what"), ("wher
 @demands_app.command("list")
 def demands_list(ctx: typer.Context, as_of_: AsOfOpt = None, lapse_years: LapseOpt = 3,
                  fmt: FormatOpt = Format.table) -> None:
-    """List the demands: when each was made and whether it is current as of a date.
+    """List the demands: their kind, when each was made, and whether (and why) it is
+    current as of a date.
 
-    A demand lapses when everyone it concerns is reported released or dead,
-    or, for a process, when no source less than --lapse-years old supports it.
+    A release demand lapses when everyone it names is reported released or dead,
+    or when its newest source is --lapse-years old (documents then ask for news of
+    those last reported held); a process demand when no source less than
+    --lapse-years old supports it; an accountability or policy demand stands until
+    a source reports it done.
     """
     from campaign import dates
     from campaign.selection import all_demands
@@ -47,7 +52,7 @@ def demands_list(ctx: typer.Context, as_of_: AsOfOpt = None, lapse_years: LapseO
     rows = all_demands(store(ctx), as_of=day, lapse_years=lapse_years)
     for d in rows:
         d["made_text"] = dates.human(d["made"]) if d["made"] else ""
-        d["current_text"] = "yes" if d["current"] else f"no: {d['lapsed_because']}"
+        d["current_text"] = ("yes: " if d["current"] else "no: ") + d["why"]
     emit(rows, fmt, DEMAND_LIST_COLUMNS,
          title=f"Demands as of {dates.human(day.isoformat())}")
 
@@ -85,7 +90,8 @@ def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(he
         if d["made"]:
             say(f"  made: {dates.human(d['made'])}" +
                 (f" by {d['made_by']}" if d["made_by"] else ""))
-        say("  current today: " + ("yes" if d["current"] else f"no ({d['lapsed_because']})"))
+        say(f"  kind: {d['kind']}")
+        say("  current today: " + ("yes" if d["current"] else "no") + f" ({d['why']})")
         say("  sources: " + ", ".join(st.demand(demand_id)["sources"]),
             *(f"  “{q}”" for q in d["quotes"]))
         return

@@ -49,12 +49,15 @@ def import_(
     pack = read_pack(file)
     st = store(ctx)
     saved = backup(st) if replace else None
+    warnings: list[str] = []
     try:
-        counts = import_pack(st, pack, replace=replace, path=file)
+        counts = import_pack(st, pack, replace=replace, path=file, warnings=warnings)
     except BaseException:
         if saved is not None:  # nothing was replaced: the copy would only be clutter
             saved.unlink(missing_ok=True)
         raise
+    for line in warnings:
+        typer.echo(f"campaign: warning: {line}", err=True)
     if saved is not None:
         typer.echo(f"saved a copy of the store as it was to {saved}", err=True)
     typer.echo("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))

@@ -247,13 +247,6 @@ def _death_toll(store: Store, locality: str | None,
             "sources": list(dict.fromkeys([*low["sources"], *high["sources"]]))}
 
 
-def _select_people(store: Store, wanted: Sequence[str], as_of: dt.date,
-                   max_people: int) -> tuple[list[dict[str, Any]], int]:
-    from campaign.selection import select_people
-
-    return select_people(store, as_of=as_of, wanted=list(wanted), max_people=max_people)
-
-
 def _person(p: dict[str, Any]) -> dict[str, Any]:
     status_date = p.get("status_date")
     how = [e.get("summary") for e in p.get("events", [])
@@ -285,22 +278,101 @@ def _groups(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _select_demands(store: Store, wanted: Sequence[str], as_of: dt.date,
-                    warnings: list[str]) -> list[dict[str, Any]]:
-    """The shared selection's demands: current ones as asks, a lapsed one chosen by id
-    worded as history (with a warning)."""
-    from campaign.selection import lapsed_warning, select_demands
+                    warnings: list[str], everyone: dict[str, dict[str, Any]] | None = None,
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The shared selection's demands (``selection.demand_set``): current ones as asks,
+    old release calls and lapsed ones chosen by id worded as history (a chosen one with
+    a warning), and the request for news of those last reported held, or None."""
+    from campaign.selection import demand_set, lapsed_warning
 
+    chosen = demand_set(store, as_of=as_of, wanted=list(wanted), everyone=everyone,
+                        max_news=2 * MAX_PEOPLE)
     out = []
-    for d in select_demands(store, as_of=as_of, wanted=list(wanted)):
+    for d in [*chosen["current"], *chosen["history"]]:
         history = not d["current"]
-        if history:
+        if history and wanted:
             warnings.append(lapsed_warning(d))
         # history ("In March 2012 X called on ...") is cited to the source it was made in
         cited = [d["made_in"]] if history and d.get("made_in") else list(d["sources"])
         out.append({"text": md(d["history"] if history and d.get("history") else d["text"]),
                     "history": history, "addressed_to": md(d.get("addressed_to")),
-                    "sources": cited})
-    return out
+                    "made": dates.month_year(d["made"]) if d.get("made") else None,
+                    "made_by": md(d.get("made_by")), "ask": md(d["ask"]), "sources": cited})
+    news = chosen["news"]
+    if news is None:
+        return out, None
+    return out, {"text": md(news["text"]), "ask": md(news["ask"]),
+                 "addressed_to": md("Government of Kazakhstan"),
+                 "sources": list(dict.fromkeys(s for p in news["people"]
+                                               for s in p["sources"]))}
+
+
+_INSTITUTIONS = ("embassy", "consulate", "ministry", "parliament", "european parliament",
+                 "office", "department", "court", "high commission", "mission",
+                 "permanent mission", "european commission", "council")
+
+
+def with_article(place: str | None) -> str | None:
+    """'Embassy of Kazakhstan, London' -> 'the Embassy of Kazakhstan, London': an
+    institution takes the article in a sentence; a street or a town does not."""
+    if not place:
+        return place
+    first = place.split(",")[0].casefold()
+    if first.startswith(("the ", "a ", "an ")):
+        return place
+    if any(first.startswith(word) for word in _INSTITUTIONS):
+        return "the " + place
+    return place
+
+
+def _at_where(place: str | None, city: str | None) -> str | None:
+    """Where, in a sentence: "at the Embassy of Kazakhstan, London"; "in Dublin" when only
+    the town was given (never "a gathering at Dublin"); None when neither was."""
+    if place:
+        return "at " + (md(with_article(", ".join(x for x in (place, city) if x))) or "")
+    if city:
+        return "in " + (md(city) or "")
+    return None
+
+
+def _background(store: Store, everyone: list[dict[str, Any]], issued: dt.date,
+                visible: set[str]) -> dict[str, Any]:
+    """The press release's background for editors, each fact with its own sources: the
+    strike (since when, for what), the rally on the day of the shootings, and the deaths
+    in custody. The shootings and the toll come from the context's event and toll."""
+    key = anniversaries.key_event(store)
+    key_days = anniversaries.event_days(key) if key else []
+    locality = (key.get("locality") or "").casefold() if key else ""
+
+    def seen(e: dict[str, Any]) -> dict[str, Any] | None:
+        srcs = [s for s in e["sources"] if s in visible]
+        if not srcs or dates.start(e["date"]) > issued:
+            return None
+        return {"span_text": anniversaries.span_text(e), "summary": md(e.get("summary")),
+                "title": md(e["title"]), "place": md(e.get("place")), "sources": srcs,
+                "precision": dates.precision(e["date"])}
+
+    events = store.events(planned=False)
+    strike = next((x for x in (seen(e) for e in events if e["kind"] == "strike"
+                               and (not key_days or dates.start(e["date"]) <= key_days[0]))
+                   if x and x["summary"]), None)
+    rally = next((x for x in (seen(e) for e in events if key_days and e["kind"] == "protest"
+                              and e["date"] == key_days[0].isoformat() and locality
+                              and locality in (e.get("place") or "").casefold())
+                  if x and x["summary"]), None)
+    dead = []
+    for p in everyone:
+        if p["status"] != "died":
+            continue
+        how = [e for e in p["events"] if e["kind"] == "died" and e.get("summary")
+               and dates.start(e["date"]) <= issued]
+        if how:
+            srcs = [s for s in how[-1]["sources"] if s in visible]
+            if srcs:
+                dead.append({"name": md(p["name"]), "summary": md(how[-1]["summary"]),
+                             "reported": dates.month_year(how[-1]["date"]),
+                             "sources": srcs})
+    return {"strike": strike, "rally": rally, "dead": dead}
 
 
 def _clean(text: str | None) -> str | None:
@@ -317,11 +389,13 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
                   quote: str | None = None, demands: Sequence[str] = (),
                   prisoners: Sequence[str] = (), max_people: int = MAX_PEOPLE,
                   length: str = "medium", as_of: dt.date | None = None,
-                  today: dt.date | None = None) -> dict[str, Any]:
+                  today: dt.date | None = None, about: str | None = None) -> dict[str, Any]:
     """The plain data of an announcement, before its citations are numbered.
 
     ``contact`` is the organiser's own public contact line, as the user gave
     it; contact details from the store are never used on a public document.
+    ``about``: one or two sentences on who the organiser is, for the press
+    release's notes to editors (default: the saved profile's, if any).
     The document is issued on ``as_of`` (default ``today``): statuses and
     demands are as of then, and an event before then gets a warning.
     """
@@ -335,6 +409,8 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
     times = when(date, time, end, timezone)
     day: dt.date = times["_day"]
     issued = as_of or today or dates.today()
+    if about is None and length == "long":
+        about = store.profile().get("about")
     warnings: list[str] = []
     if day < issued:
         warnings.append(f"{dates.human(day.isoformat())} is in the past "
@@ -358,9 +434,17 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         event["sources"] = [s for s in event["sources"] if s in visible]
         if not event["sources"]:
             event = None
-    people, others = _select_people(store, prisoners, issued, max_people)
+    from campaign.people import persons
+
+    everyone = persons(store, issued)  # read once for the people, the demands and the notes
+    from campaign.selection import select_people
+
+    people, others = select_people(store, as_of=issued, wanted=list(prisoners),
+                                   max_people=max_people, everyone=everyone)
     shown = [_person(p) for p in people]
-    chosen = _select_demands(store, demands, issued, warnings)
+    chosen, news = _select_demands(store, demands, issued, warnings,
+                                   {p["id"]: p for p in everyone})
+    background = _background(store, everyone, issued, visible) if length == "long" else None
     place, city, organiser, contact = (_clean(x) for x in (place, city, organiser, contact))
     if length == "long" and not quote:
         warnings.append(f"no --quote: the press release has the placeholder {QUOTE_PLACEHOLDER}")
@@ -375,6 +459,10 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         "place": md(place),
         "city": md(city),
         "where": md(", ".join(x for x in (place, city) if x)) or None,
+        # In a sentence: "at the Embassy of Kazakhstan, London", or "in Dublin" when only
+        # the town was given (never "a gathering at Dublin").
+        "at_where": _at_where(place, city),
+        "place_in_sentence": md(with_article(place)) if place else None,
         "dateline": md(city.upper()) if city else None,
         "organiser": md(organiser),
         "contact": md(contact),
@@ -393,6 +481,9 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         "groups": _groups(shown),
         "others": others,
         "demands": chosen,
+        "news": news,
+        "background": background,
+        "about": md(_clean(about)) if about else None,
         "show": dict.fromkeys(SHORT_OPTIONAL, True),
         "_warnings": warnings,
         "_organiser": organiser,
@@ -415,15 +506,36 @@ def number_citations(store: Store, ctx: dict[str, Any]) -> dict[str, Any]:
         if item is not None:
             item["cite"] = "" if short else cites.cite(item["sources"])
 
-    cite(out["event"])
-    if out["primary"] is not None:
-        out["primary"]["cite"] = out["event"]["cite"] if out["event"] else ""
-    cite(out["toll"])
-    for g in out["groups"]:
-        cite(g)
-    for d in out["demands"]:
-        cite(d)
-    out["sources"] = [] if short else cites.sources()
+    if out["length"] == "long" and out.get("background") is not None:
+        # A press release carries no markers before ENDS: the facts are cited in the
+        # notes to editors, in the order the notes give them.
+        bg = out["background"]
+        cite(bg["strike"])
+        cite(bg["rally"])
+        cite(out["event"])
+        cite(out["toll"])
+        for person in bg["dead"]:
+            cite(person)
+        for d in out["demands"]:
+            cite(d)
+        cite(out.get("news"))
+        for item in (out["event"], out["toll"], *out["groups"]):
+            if item is not None:
+                item["body_cite"] = ""
+        for g in out["groups"]:
+            g["cite"] = ""
+        out["sources"] = cites.sources()
+    else:
+        cite(out["event"])
+        if out["primary"] is not None:
+            out["primary"]["cite"] = out["event"]["cite"] if out["event"] else ""
+        cite(out["toll"])
+        for g in out["groups"]:
+            cite(g)
+        for d in out["demands"]:
+            cite(d)
+        cite(out.get("news"))
+        out["sources"] = [] if short else cites.sources()
     for s in out["sources"]:
         s.pop("document", None)
         s["title"], s["publisher"] = md(s["title"]), md(s["publisher"])

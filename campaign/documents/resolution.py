@@ -24,6 +24,7 @@ the country is not known.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ _ACTIONABLE = ("government", "high representative", "eeas", "european parliament
 UNION_EVENTS = ("labour-code-amendments",)
 UNION_QUOTES = (("register-independent-unions", "were refused legal registration"),)
 EU_EVENTS = ("german-rare-earths-deal",)
+# The EP's own record (its resolutions not implemented), as a source reported it.
+EP_RECORD = ("implement-ep-resolutions", "two resolutions passed by the European Parliament")
 SOLIDARITY_EVENTS = ("second-anniversary-pickets",)
 HELD = ("imprisoned", "detained", "charged", "on trial", "under investigation")
 
@@ -78,10 +81,24 @@ def md(text: str | None) -> str | None:
 # -- the country of the body -----------------------------------------------------
 
 
-def representatives(country: str | None) -> dict[str, Any]:
+def representatives(country: str | None, body: str = "branch") -> dict[str, Any]:
     """Whom the body writes to, by its country: the embassy and the elected representatives
     who can act (MEPs in the EU; MPs and the Foreign Office in the UK; the national
-    parliament and government elsewhere)."""
+    parliament and government elsewhere).
+
+    A conference speaks for members across the country, who have no MPs or MEPs of
+    "our" own in common: it writes to the government itself and asks branches to
+    lobby their own representatives (``ask_them`` then reads "branches to ask their
+    MPs")."""
+    reps = _representatives(country)
+    if body == "conference" and reps["kind"] != "unknown":
+        own = reps["ask_them"].replace("our ", "their ", 1)
+        reps = {**reps, "ask_them": f"branches and members to ask {own}",
+                "to": [t for t in reps["to"] if not t.startswith("our ")]}
+    return reps
+
+
+def _representatives(country: str | None) -> dict[str, Any]:
     from campaign import countries, names
 
     if not country or not country.strip():
@@ -198,6 +215,7 @@ def _groups(people: Sequence[dict[str, Any]], as_of: dt.date, cites: Citations,
             "role": g["role"],
             "label": label[1] if many else label[0],
             "names": names,
+            "ids": [p["id"] for p in g["people"]],
             "description": md(g["people"][0]["description"]) if described else None,
             "clause": md(_plural(g["clause"]) if many else g["clause"]),
             "reported": g["reported"],
@@ -369,9 +387,10 @@ def resolution_context(
     from campaign.selection import (
         DEFAULT_STATUSES,
         LAPSE_YEARS,
+        addressee,
+        demand_set,
         lapsed_warning,
         role_of,
-        select_demands,
         select_people,
     )
 
@@ -389,13 +408,27 @@ def resolution_context(
             "would have no facts",
             f"give a date from {dates.human(first)} on" if first else
             "add a source first (`campaign sources add`)")
-    demands = select_demands(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse,
-                             max_names=max_people)
+    # Persons are read once for the whole motion (a store of 10,000 would otherwise be
+    # read for the demands, the people and the notes in turn).
+    everyone_now = persons(store, as_of)
+    by_id = {p["id"]: p for p in everyone_now}
+    chosen = demand_set(store, as_of=as_of, wanted=demand_ids, lapse_years=lapse,
+                        max_names=max_people, everyone=by_id, max_news=2 * max_people)
+    demands = chosen["current"]
     if not demand_ids:
         demands = _default_demands(demands)
-    people, others = select_people(store, as_of=as_of, wanted=prisoner_names,
-                                   max_people=max_people)
-    reps = representatives(country if country is not None else store.profile().get("country"))
+    news = chosen["news"]
+    # Everyone the resolves name (the news asked for) is in the notes, with their last report.
+    # The dead come first (a motion marks the killings), then those the news asks about.
+    asked = [p["name"] for p in news["people"]] if news else []
+    dead = [] if prisoner_names else \
+        [p["name"] for p in everyone_now if p["status"] == "died"][:max_people]
+    wanted_people = list(dict.fromkeys([*prisoner_names, *dead, *asked]))
+    people, others = select_people(store, as_of=as_of, wanted=wanted_people,
+                                   max_people=max(max_people, len(wanted_people)),
+                                   everyone=everyone_now)
+    reps = representatives(country if country is not None else store.profile().get("country"),
+                           body)
     events = {e["id"]: e for e in store.events(planned=False)
               if dates.start(e["date"]) <= as_of}
 
@@ -424,7 +457,7 @@ def resolution_context(
     notes["named"] = len(held)
     order = {pid: n for n, (pid,) in enumerate(
         store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
-    everyone = sorted((dict(p, role=role_of(p)) for p in persons(store, as_of)),
+    everyone = sorted((dict(p, role=role_of(p)) for p in everyone_now),
                       key=lambda p: order.get(p["id"], 0))
     notes.update(_past_people(store, everyone, as_of, {p["id"] for p in people},
                               max_people, cites))
@@ -453,18 +486,28 @@ def resolution_context(
 
     demand_data = []
     warnings = []
-    for d in demands:
+    for d in [*demands, *chosen["history"]]:
         history = d["history"] or ""
-        item = {"id": d["id"], "current": d["current"], "ask": md(d["ask"]),
+        to_government = "government" in (d.get("addressed_to") or "government").casefold()
+        item = {"id": d["id"], "kind": d["kind"], "current": d["current"], "ask": md(d["ask"]),
                 "text": md(d["text"]), "text_bare": md(d["text"].rstrip().rstrip(".")),
                 "history": md(history),
                 "history_clause": md((history[:1].lower() + history[1:]).rstrip(".")),
                 "addressed_to": md(d["addressed_to"]),
+                "addressee": md(addressee(d.get("addressed_to"))),
+                "to_government": to_government,
                 "cite": cites.cite(d["sources"] if d["current"] or not d["made_in"]
                                    else [d["made_in"]])}
         demand_data.append(item)
-        if not d["current"]:
+        if not d["current"] and demand_ids:
             warnings.append(lapsed_warning(d))
+    news_data = None
+    if news:
+        news_data = {"ask": md(news["ask"]),
+                     "cite": cites.cite([s for p in news["people"] for s in p["sources"]])}
+    # The European Parliament's own record, when the motion asks MEPs to act on it.
+    ep_record = _quote(store, EP_RECORD[0], EP_RECORD[1], cites) \
+        if reps["kind"] == "eu" else None
     campaign = _campaign(store, cites)
 
     anniversary = None
@@ -484,6 +527,13 @@ def resolution_context(
         "notes": notes,
         "demands": [d for d in demand_data if d["current"]],
         "history": [d for d in demand_data if not d["current"]],
+        "news": news_data,
+        "news_people": news["people"] if news else [],
+        "news_others": news["others"] if news else 0,
+        "ep_record": ep_record,
+        # What --max-words may leave out (see ``fit``): the later believes and resolves.
+        "believes_count": 5,
+        "resolve_parts": ["campaign", "message", "anniversary", "circulate"],
         "representatives": {**{k: md(v) for k, v in reps.items() if k != "to"},
                             "to": [md(t) for t in reps["to"]]},
         "campaign": campaign,
@@ -505,6 +555,154 @@ def _default_demands(current: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return fit[:MAX_DEMANDS]
 
 
+CONFERENCE_WORDS = 350
+# Without --max-words, a branch or trades-council motion keeps to what fits on one to
+# two pages; a conference to the common limit for its motions.
+DEFAULT_WORDS = {"conference": CONFERENCE_WORDS, "branch": 700, "trades-council": 700}
+# Below this, not even the skeleton (the shootings and the dead, one belief, the call
+# on the embassy and on the representatives) fits; the exact figure is measured.
+_HEADINGS = re.compile(r"^#+ .*(notes|believes|resolves):\s*$")
+
+
+def motion_words(markdown: str) -> int:
+    """Words in the notes, believes and resolves, as a conference counts them: the
+    title, the heading, the proposer lines, the closing note and the sources do not
+    count; list numbers and bullets are not words."""
+    body = markdown.split("\nProposed by:")[0]
+    start = re.search(r"^#+ .*notes:\s*$", body, flags=re.M)
+    body = body[start.start():] if start else body
+    words = 0
+    for line in body.splitlines():
+        if _HEADINGS.match(line):
+            continue
+        words += sum(1 for w in line.split() if w not in ("1.", "-", "*"))
+    return words
+
+
+def _drop_steps(ctx: dict[str, Any]) -> list[Any]:
+    """The motion's clauses from the least to the most important, as functions that
+    drop one (precedence: the shootings and the dead stay; those held go after the
+    demands; everything else goes first). Each returns False when nothing was left.
+    The same context gives the same steps, so a copy can replay a choice of them."""
+    notes = ctx["notes"]
+
+    def clear(container: dict[str, Any], key: str, empty: Any) -> Any:
+        def step() -> bool:
+            if not container.get(key):
+                return False
+            container[key] = empty
+            return True
+        return step
+
+    def clause(part: str) -> Any:
+        def step() -> bool:
+            if part not in ctx["resolve_parts"]:
+                return False
+            ctx["resolve_parts"].remove(part)
+            return True
+        return step
+
+    def believe() -> bool:
+        if ctx["believes_count"] <= 1:
+            return False
+        ctx["believes_count"] -= 1
+        return True
+
+    def last_demand() -> bool:
+        if not ctx["demands"]:
+            return False
+        ctx["demands"].pop()
+        return True
+
+    def last_group() -> bool:
+        living = [g for g in notes["groups"] if g["role"] != "died"]
+        if not living:
+            return False
+        gone = living[-1]
+        notes["groups"].remove(gone)
+        _drop_news_people(ctx, set(gone["ids"]))
+        return True
+
+    def others() -> bool:
+        if not notes.get("others"):
+            return False
+        notes["others"] = 0
+        return True
+
+    steps = [
+        clear(notes, "solidarity", []), clear(notes, "eu", []),
+        clear(notes["unions"], "quotes", []), clear(notes["unions"], "events", []),
+        clear(notes, "trials", []), clear(notes, "released", []),
+        clear(notes, "arrests", None), others, clause("message"), believe, believe,
+        clear(ctx, "history", []), clear(ctx, "ep_record", None), clause("circulate"),
+        clause("campaign"), clause("anniversary"), clear(ctx, "day_of_action", None),
+        believe, believe, clear(notes, "rally", []), clear(notes, "strikes", []),
+    ]
+    steps += [last_demand] * len(ctx["demands"])
+    steps += [last_group] * len(notes["groups"])
+    return steps
+
+
+def _drop_news_people(ctx: dict[str, Any], ids: set[str]) -> None:
+    """Those dropped from the notes leave the resolves' request for news too."""
+    from campaign.selection import news_from
+
+    if not ctx.get("news"):
+        return
+    kept = [p for p in ctx["news_people"] if p["id"] not in ids]
+    ctx["news_people"] = kept
+    if not kept:
+        ctx["news"] = None
+        return
+    news = news_from(kept, 0)
+    ctx["news"] = {**ctx["news"], "ask": md(news["ask"])}
+
+
+def fit(context: dict[str, Any], max_words: int, user_dir: str | Path | None = None,
+        ) -> str:
+    """The motion's Markdown within ``max_words`` (``motion_words``), keeping the most
+    important clauses (``_drop_steps``); a UsageError naming the minimum if even the
+    skeleton does not fit."""
+    import copy
+
+    markdown = render_markdown(context, user_dir)
+    if motion_words(markdown) <= max_words:
+        return markdown
+    pristine = copy.deepcopy(context)
+
+    def attempt(drop: set[int]) -> tuple[str, dict[str, Any]]:
+        trial = copy.deepcopy(pristine)
+        steps = _drop_steps(trial)
+        for i in sorted(drop):
+            steps[i]()
+        return render_markdown(trial, user_dir), trial
+
+    total = len(_drop_steps(copy.deepcopy(pristine)))
+    dropped: set[int] = set()
+    fitted = None
+    for i in range(total):  # drop in order of importance until it fits
+        dropped.add(i)
+        markdown, trial = attempt(dropped)
+        if motion_words(markdown) <= max_words:
+            fitted = (markdown, trial)
+            break
+    if fitted is not None:
+        # Then take back, most important first, whatever still fits.
+        for i in sorted(dropped, reverse=True):
+            again, trial = attempt(dropped - {i})
+            if motion_words(again) <= max_words:
+                dropped.discard(i)
+                fitted = (again, trial)
+        context.clear()
+        context.update(fitted[1])
+        return fitted[0]
+    need = motion_words(markdown)
+    raise UsageError(f"--max-words {max_words} is below the {need} words the motion's "
+                     "skeleton needs (the shootings and the dead, one belief, the call on "
+                     "the embassy and on your representatives)",
+                     f"give --max-words {need} or more")
+
+
 def document_title(context: dict[str, Any]) -> str:
     """The file's title (PDF/DOCX properties, HTML <title>): the motion's own, unescaped."""
     title = context.get("title") or "Motion"
@@ -522,13 +720,18 @@ def render_resolution(store: Store, fmt: DocFormat, *, user_dir: str | Path | No
     """The motion as bytes in ``fmt``: build the context, render the template, convert.
 
     ``warnings``, if given, receives one line per chosen demand no longer current.
+    ``max_words`` (default: 350 for a conference) fits the motion (``fit``).
     """
     from campaign.documents.output import convert
 
+    max_words = options.pop("max_words", None)
+    if max_words is None:
+        max_words = DEFAULT_WORDS.get(options.get("body") or "branch")
     context = resolution_context(store, **options)
     if warnings is not None:
         warnings.extend(context["warnings"])
-    markdown = render_markdown(context, user_dir)
+    markdown = fit(context, max_words, user_dir) if max_words else \
+        render_markdown(context, user_dir)
     title = document_title(context)
 
     def pdf() -> bytes:

@@ -16,8 +16,14 @@ def test_list_shows_date_and_whether_current(cli) -> None:  # type: ignore[no-un
     assert today["suspend-eu-agreement"]["made_text"] == "14 March 2012"
     assert today["suspend-eu-agreement"]["current"] is False
     assert today["suspend-eu-agreement"]["current_text"].startswith("no: its latest source")
-    assert today["release-named-prisoners"]["current"] is True
+    # A 2012 release call is not current in 2026; the inquiry stands, and says why.
+    assert today["release-named-prisoners"]["current"] is False
+    assert today["release-named-prisoners"]["kind"] == "release"
+    assert "ask for news" in today["release-named-prisoners"]["current_text"]
+    assert today["international-inquiry"]["current_text"] == (
+        "yes: an accountability demand stands until a source reports it done")
     then = _listed(cli, "--as-of", "2012-06-01")
+    assert then["release-named-prisoners"]["current"] is True
     assert then["suspend-eu-agreement"]["current"] is True
     assert "socialistworld-2014-01" not in then["release-political-prisoners"]["sources"]
     r = cli("demands", "list", "--as-of", "2012-06-01", "--format", "md")
@@ -68,8 +74,10 @@ def test_add_a_demand_about_people(cli, error_line) -> None:  # type: ignore[no-
             "--made-in", "socialistworld-2014-01",
             "--addressed-to", "Government of Kazakhstan")
     assert r.exit_code == 0, r.stderr
-    listed = _listed(cli, "--as-of", "2026-12-01")["free-roza"]
+    listed = _listed(cli, "--as-of", "2016-06-01")["free-roza"]
     assert listed["current"] is True and listed["ask"] == "release Roza Tuletaeva"
+    assert listed["kind"] == "release"  # inferred: it names people
+    assert _listed(cli, "--as-of", "2026-12-01")["free-roza"]["current"] is False
     assert listed["concerns"] == {"persons": ["roza-tuletaeva"], "process": None}
     assert "did you mean" in error_line(cli("demands", "add", "Free X.", "--source",
                                             "socialistworld-2014-01", "--concerns",

@@ -149,3 +149,39 @@ def test_closed_pipe_is_quiet(db_path: Path) -> None:
     err = proc.stderr.read().decode()
     proc.wait(timeout=30)
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_an_unknown_demand_kind_is_refused_with_file_and_line(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from campaign.pack import bundled_path
+
+    text = bundled_path().read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("    kind: accountability\n", "    kind: vengeance\n"),
+                   encoding="utf-8")
+    line = next(n for n, t in enumerate(bad.read_text().splitlines(), 1)
+                if t == "    kind: vengeance")
+    r = cli("import", str(bad))
+    assert r.exit_code == 1
+    [message] = r.stderr.strip().splitlines()
+    assert f"bad.yaml, line {line}" in message and "demands.3.kind" in message
+
+
+def test_a_pack_without_kinds_imports_with_inferred_kinds_and_a_warning(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import re as regex
+
+    from campaign.pack import bundled_path
+
+    text = bundled_path().read_text(encoding="utf-8")
+    old = tmp_path / "old.yaml"
+    old.write_text(regex.sub(r"\n    kind: (release|accountability|process|policy)\n", "\n",
+                             text), encoding="utf-8")
+    r = cli("import", str(old))
+    assert r.exit_code == 0, r.stderr
+    [warning] = [w for w in r.stderr.splitlines() if "warning" in w]
+    assert "16 demand(s) have no kind" in warning
+    listed = cli("demands", "list", "--format", "json").stdout
+    import json
+
+    kinds = {d["id"]: d["kind"] for d in json.loads(listed)}
+    assert kinds["release-named-prisoners"] == "release"
+    assert kinds["international-inquiry"] == "process"  # inferred as before kinds
