@@ -322,6 +322,7 @@ def main() -> None:
     gc.freeze()
     _on_sigterm()
     _lenient_streams()
+    profile = _profiler()
     try:
         app(prog_name="campaign")
         code: object = 0
@@ -329,7 +330,42 @@ def main() -> None:
         code = exc.code
     except KeyboardInterrupt:  # pragma: no cover - outside click's invoke
         code = 130
+    finally:
+        if profile is not None:
+            profile()
     hard_exit(code)
+
+
+PROFILE_VAR = "CAMPAIGN_PROFILE"
+
+
+def _profiler() -> Any:
+    """With ``CAMPAIGN_PROFILE=FILE``, profile the command and return what writes the
+    profile (pstats' format: ``python -m pstats FILE``, snakeviz, ...), else None.
+
+    ``python -m cProfile -m campaign`` writes nothing: its dump runs after the
+    command returns, and this entry point leaves through ``os._exit`` first. So the
+    profile is written here, before that exit, whatever the command's status. A
+    profile that cannot be written is one line on stderr; the command's own status
+    stands.
+    """
+    path = os.environ.get(PROFILE_VAR)
+    if not path:
+        return None
+    import cProfile
+
+    prof = cProfile.Profile()
+
+    def dump() -> None:
+        prof.disable()
+        try:
+            prof.dump_stats(os.path.expanduser(path))
+        except OSError as exc:
+            print(f"campaign: warning: cannot write the profile to {path} "
+                  f"({exc.strerror}); check {PROFILE_VAR}", file=sys.stderr)
+
+    prof.enable()
+    return dump
 
 
 def _terminated(signum: int, frame: object) -> None:

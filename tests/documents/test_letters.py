@@ -471,18 +471,14 @@ def test_similarity_report_matches_a_plain_computation(irish: Store) -> None:
     assert same.highest == 1.0 and same.near == [(0, 1, 1.0)]
 
 
-def test_similarity_of_705_letters_is_fast_and_sampled() -> None:
-    import time
-
-    from campaign.documents.letters.similarity import SAMPLE_PAIRS, report
+def test_similarity_of_705_letters_is_sampled() -> None:
+    from campaign.documents.letters.similarity import PER_LETTER, report
 
     base = ("Dear member, I write about the oil workers of Zhanaozen and the prisoners. "
             "I ask you to take up the case of {}.\n\nYours sincerely")
     texts = [base.format(f"prisoner number {n % 40} of the campaign") for n in range(705)]
-    start = time.perf_counter()
-    found = report(texts)
-    assert time.perf_counter() - start < 1.0
-    assert not found.exact and found.pairs == SAMPLE_PAIRS
+    found = report(texts)  # its time is measured in bench/run.py, not here
+    assert not found.exact and found.pairs >= PER_LETTER * 705
     assert found.highest == 1.0  # identical texts are caught whatever the sample
 
 

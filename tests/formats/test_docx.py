@@ -91,3 +91,24 @@ def test_a4_and_small_sources() -> None:
     assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
     source = next(p for p in doc.paragraphs if p.text.startswith("A source"))
     assert source.runs[0].font.size.pt == 9
+
+
+def test_cached_style_lookups_give_what_python_docx_gives() -> None:
+    import pytest
+
+    from campaign.formats.docx import _fonts, _styles_of
+
+    doc = Document()
+    _fonts(doc)
+    styles = _styles_of(doc)
+    assert _styles_of(doc) is styles  # read once per document
+    names = ["Heading 1", "Heading 2", "Heading 3", "List Number", "List Number 2",
+             "List Bullet", "List Bullet 3", "List Continue", "Quote", "Normal", None]
+    for name in names:
+        mine, theirs = styles.add(doc, name), doc.add_paragraph(style=name)
+        assert mine.style.name == theirs.style.name
+        assert mine._p.style == theirs._p.style  # the w:pStyle id, or none for Normal
+    with pytest.raises(KeyError, match="no style with name 'Nonesuch'"):
+        styles.add(doc, "Nonesuch")
+    other = Document()
+    assert _styles_of(other) is not styles

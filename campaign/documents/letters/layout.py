@@ -280,13 +280,22 @@ def _docx(letters: Sequence[Letter]) -> bytes:
     """The letters as one Word document, laid out as letters (a page, at least, each)."""
     from campaign.formats.docx import letters_to_docx
 
-    shared: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+    items = []
+    for ltr in letters:
+        parts = letter_parts(ltr, _WORD_CHUNKS)
+        items.append({"title": ltr.subject, "letter": parts, "recipient": ltr.recipient,
+                      "blocks": letter_blocks(ltr.markdown, _WORD_CHUNKS) if parts is None
+                      else []})
+    if len(_WORD_CHUNKS) > 4096:  # a merge's letters share a few hundred paragraphs
+        _WORD_CHUNKS.clear()
     first = letters[0].context
-    return letters_to_docx(
-        [{"title": ltr.subject, "blocks": letter_blocks(ltr.markdown, shared),
-          "letter": letter_parts(ltr, shared)} for ltr in letters],
-        title=letters[0].subject, author=first.get("sender"),
-        lang=first.get("lang", "en"))
+    return letters_to_docx(items, title=letters[0].subject, author=first.get("sender"),
+                           lang=first.get("lang", "en"))
+
+
+# The paragraphs Word letters share, read once: a directory of letters encodes them
+# one at a time, and most of their paragraphs are the same text. Read-only blocks.
+_WORD_CHUNKS: dict[tuple[str, bool], list[dict[str, Any]]] = {}
 
 
 def encode_combined(letters: Sequence[Letter], fmt: DocFormat,

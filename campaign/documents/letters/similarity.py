@@ -1,34 +1,45 @@
 """How alike the letters of a merge are: offices discard identical mass letters.
 
 Each body is compared without what is bound to differ (the recipient's name,
-salutation and address, the date): word 3-gram shingles, Jaccard similarity
-(shared shingles / all shingles of the two). Every pair is compared exactly up
-to ``EXACT_UP_TO`` letters (400: 79,800 pairs): each letter's shingles are one
-integer's bits, so a pair costs an AND and a bit count. Beyond that, a fixed
-random sample of ``SAMPLE_PAIRS`` pairs (seeded, so a re-run reports the same)
-estimates the median and the highest, and the report says so; letters whose
-compared text is exactly the same are found among all of them, sample or not,
-so an identical pair is never missed. Two letters at ``NEAR`` (0.9) or more are "nearly
-identical": the merge warns and advises a personal note.
+salutation and address, the date): word 3-gram shingles within each paragraph,
+Jaccard similarity (shared shingles / all shingles of the two). A shingle is a
+64-bit hash (``shingle_hashes``: the same numbers in every process and on every
+machine, so a letter's hashes can be kept as its sketch in the log and compared
+with a later letter's). Each paragraph is read and hashed once per merge (the
+letters of a merge share most paragraphs), and each letter's shingles become one
+integer's bits, so a pair costs an AND and a bit count.
+
+Every pair is compared exactly up to ``EXACT_UP_TO`` letters (400: 79,800 pairs).
+Beyond that, each letter is compared with ``PER_LETTER`` others drawn by a generator
+seeded with the merge's size (so a re-run reports the same): the median is then
+that of the sample, within ``median_error`` percentiles of the true one 95 times in
+100, and the highest is the highest seen, which the report says. Letters with the
+same shingles are found among all of them, sample or not, so an identical pair is
+never missed. Two letters at ``NEAR`` or more are "nearly identical": the merge
+warns and advises a personal note.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 SHINGLE = 3
 NEAR = 0.9
 EXACT_UP_TO = 400
-SAMPLE_PAIRS = 60_000
+PER_LETTER = 40  # beyond EXACT_UP_TO: each letter against this many others
 METHOD = ("word 3-gram shingles, Jaccard similarity, after removing names, salutations, "
-          "addresses and the date; every pair up to 400 letters, a seeded sample of "
-          "60,000 pairs beyond")
+          "addresses and the date; every pair up to 400 letters, beyond that each letter "
+          "against 40 others drawn at random (seeded)")
 
 _WORD = re.compile(r"\w+")
-
+_MASK = (1 << 64) - 1
+# Odd 64-bit multipliers (from the golden ratio and xxHash): the words of a shingle
+# land in different bits, so "a b c" and "c b a" are different shingles.
+_K1, _K2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
+_WORD_HASHES: dict[str, int] = {}
 
 @dataclass
 class Report:
@@ -40,10 +51,21 @@ class Report:
     # The nearly identical pairs (indexes into the letters, similarity), most alike first.
     near: list[tuple[int, int, float]] = field(default_factory=list)
 
+    @property
+    def median_error(self) -> float:
+        """How far (in percentiles) a sampled median may be from the true median, 95
+        times in 100: the sample's middle rank is off by 1.96 standard deviations of
+        a binomial proportion, 1.96 x 0.5 / sqrt(pairs). Nil for an exact report."""
+        return 0.0 if self.exact else 100 * 1.96 * 0.5 / self.pairs ** 0.5
+
     def line(self) -> str:
-        how = "all pairs" if self.exact else f"a sample of {self.pairs:,} pairs"
-        return (f"similarity of the {self.letters:,} letters ({how}): highest "
-                f"{self.highest:.2f}, median {self.median:.2f}")
+        if self.exact:
+            return (f"similarity of the {self.letters:,} letters (all pairs): highest "
+                    f"{self.highest:.2f}, median {self.median:.2f}")
+        return (f"similarity of the {self.letters:,} letters (a sample of {self.pairs:,} "
+                f"pairs): highest seen {self.highest:.2f}, median {self.median:.2f} (within "
+                f"{self.median_error:.1f} percentiles of all pairs' median, 95% of the "
+                f"time); identical letters are found among all of them")
 
 
 def comparable(markdown: str, lines: Sequence[str], names: Sequence[str] = ()) -> str:
@@ -63,11 +85,54 @@ def comparable(markdown: str, lines: Sequence[str], names: Sequence[str] = ()) -
 
 
 def shingles(text: str, k: int = SHINGLE) -> set[tuple[str, ...]]:
-    """The word k-grams of a text (case-folded words; punctuation and markup ignored)."""
-    words = _WORD.findall(text.casefold())
-    if len(words) < k:
-        return {tuple(words)} if words else set()
-    return set(zip(*(words[i:] for i in range(k)), strict=False))
+    """The word k-grams of each paragraph of a text (case-folded words; punctuation
+    and markup ignored; none across a blank line). The plain reference for
+    ``shingle_hashes``."""
+    out: set[tuple[str, ...]] = set()
+    for para in text.split("\n\n"):
+        words = _WORD.findall(para.casefold())
+        if len(words) < k:
+            if words:
+                out.add(tuple(words))
+        else:
+            out.update(zip(*(words[i:] for i in range(k)), strict=False))
+    return out
+
+
+def _word_hash(word: str) -> int:
+    found = _WORD_HASHES.get(word)
+    if found is None:
+        import hashlib
+
+        if len(_WORD_HASHES) > 200_000:  # a long-running caller's words, not a leak
+            _WORD_HASHES.clear()
+        found = _WORD_HASHES[word] = int.from_bytes(
+            hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+    return found
+
+
+def _paragraph_hashes(para: str) -> set[int]:
+    """The shingles of one paragraph as 64-bit hashes: each case-folded word's BLAKE2b
+    (8 bytes, little-endian), a 3-gram (a, b, c) as a·K1 xor b·K2 xor c modulo 2^64; a
+    paragraph of one or two words is one shingle of them."""
+    words = [_word_hash(w) for w in _WORD.findall(para.casefold())]
+    if len(words) < SHINGLE:
+        if not words:
+            return set()
+        return {(words[0] * _K1 ^ (words[1] * _K2 if len(words) > 1 else 0)) & _MASK}
+    return {(a * _K1 ^ b * _K2 ^ c) & _MASK
+            for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+
+
+def shingle_hashes(text: str) -> list[int]:
+    """A text's shingles as sorted 64-bit integers, the same in every process, on every
+    machine: what the report compares, and what the log keeps as a letter's sketch
+    (give it ``letter_text``'s text). Two texts' Jaccard similarity is
+    ``jaccard(set(a), set(b))`` of their hashes."""
+    out: set[int] = set()
+    for para in text.split("\n\n"):
+        out |= _paragraph_hashes(para)
+    return sorted(out)
 
 
 def jaccard(a: set[Any], b: set[Any]) -> float:
@@ -88,63 +153,83 @@ def letter_text(letter: Any) -> str:
 
 
 def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
-           sample: int = SAMPLE_PAIRS) -> Report:
+           per_letter: int = PER_LETTER) -> Report:
     """The highest and the median similarity between any two of ``texts``."""
-    import random
-    import statistics
-
-    n = len(texts)
-    if n < 2:
-        return Report(n, 0, 0.0, 0.0, True)
-    # Each paragraph's shingles as one integer's bits, read once: the letters of a
+    # Each paragraph's shingles as one integer's bits, hashed once: the letters of a
     # merge share most paragraphs, so a letter is the OR of a few cached integers.
-    index: dict[tuple[str, ...], int] = {}
+    index: dict[int, int] = {}
     paragraphs: dict[str, int] = {}
-
-    def paragraph(text: str) -> int:
-        found = paragraphs.get(text)
-        if found is None:
-            found = 0
-            for s in shingles(text):
-                found |= 1 << index.setdefault(s, len(index))
-            paragraphs[text] = found
-        return found
-
     bits = []
     for text in texts:
         value = 0
         for para in text.split("\n\n"):
-            value |= paragraph(para)
+            found = paragraphs.get(para)
+            if found is None:
+                found = 0
+                for h in _paragraph_hashes(para):
+                    found |= 1 << index.setdefault(h, len(index))
+                paragraphs[para] = found
+            value |= found
         bits.append(value)
+    return _report(bits, exact_up_to, per_letter)
+
+
+def report_sketches(sketches: Sequence[Iterable[int]], *, exact_up_to: int = EXACT_UP_TO,
+                    per_letter: int = PER_LETTER) -> Report:
+    """``report`` of letters given by their shingle hashes (``shingle_hashes``)."""
+    index: dict[int, int] = {}
+    bits = []
+    for sketch in sketches:
+        value = 0
+        for h in sketch:
+            value |= 1 << index.setdefault(h, len(index))
+        bits.append(value)
+    return _report(bits, exact_up_to, per_letter)
+
+
+def _report(bits: list[int], exact_up_to: int, per_letter: int) -> Report:
+    n = len(bits)
+    if n < 2:
+        return Report(n, 0, 0.0, 0.0, True)
     sizes = [b.bit_count() for b in bits]
-    total = n * (n - 1) // 2
-    exact = n <= exact_up_to or total <= sample
-    if exact:
-        pairs: Any = ((i, j) for i in range(n) for j in range(i + 1, n))
-        count = total
-    else:
-        rng = random.Random(n)  # the same merge gives the same report
-        firsts = rng.choices(range(n), k=sample)
-        seconds = rng.choices(range(n - 1), k=sample)
-        pairs = [(i, j + 1) if j >= i else (j, i) for i, j in zip(firsts, seconds, strict=True)]
-        count = sample
+    exact = n <= exact_up_to or n - 1 <= per_letter
     sims: list[float] = []
     near: list[tuple[int, int, float]] = []
-    for i, j in pairs:
-        shared = (bits[i] & bits[j]).bit_count()
-        union = sizes[i] + sizes[j] - shared
-        sim = shared / union if union else 1.0
-        sims.append(sim)
-        if sim >= NEAR:
-            near.append((i, j, sim))
-    if not exact:  # identical texts are found whatever the sample
-        first: dict[str, int] = {}
-        for k, text in enumerate(texts):
-            if text in first:
-                near.append((first[text], k, 1.0))
+    if exact:
+        for i in range(n - 1):
+            bi, si = bits[i], sizes[i]
+            shared = [(bi & b).bit_count() for b in bits[i + 1:]]
+            row = [sh / u if (u := si + sz - sh) else 1.0
+                   for sh, sz in zip(shared, sizes[i + 1:], strict=True)]
+            sims += row
+            if max(row) >= NEAR:
+                near += [(i, i + 1 + k, s) for k, s in enumerate(row) if s >= NEAR]
+    else:
+        import random
+
+        rng = random.Random(n)  # the same merge gives the same report
+        pick = rng.sample
+        for i in range(n):
+            bi, si = bits[i], sizes[i]
+            others = pick(range(n - 1), per_letter)
+            others = [j + (j >= i) for j in others]  # anyone but i
+            row = [sh / u if (u := si + sizes[j] - sh) else 1.0
+                   for j in others for sh in ((bi & bits[j]).bit_count(),)]
+            sims += row
+            if max(row) >= NEAR:
+                near += [(min(i, j), max(i, j), s) for j, s in zip(others, row, strict=True)
+                         if s >= NEAR]
+        # Letters with the same shingles (similarity 1) are found whatever the sample.
+        first: dict[int, int] = {}
+        for k, b in enumerate(bits):
+            if b in first:
+                near.append((first[b], k, 1.0))
                 sims.append(1.0)
             else:
-                first[text] = k
+                first[b] = k
         near = list({(i, j): (i, j, s) for i, j, s in near}.values())
-    near.sort(key=lambda t: -t[2])
-    return Report(n, count, max(sims), statistics.median(sims), exact, near)
+    near.sort(key=lambda t: (-t[2], t[0], t[1]))
+    sims.sort()
+    mid = len(sims) // 2
+    median = sims[mid] if len(sims) % 2 else (sims[mid - 1] + sims[mid]) / 2
+    return Report(n, len(sims), sims[-1], median, exact, near)

@@ -1,0 +1,108 @@
+"""The similarity report: exact against a plain all-pairs computation, a sample with
+its stated error beyond, identical letters always found, and stable shingle hashes."""
+
+from __future__ import annotations
+
+import sys
+from itertools import combinations
+from pathlib import Path
+from statistics import median
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
+
+from campaign.documents import letters as L
+from campaign.documents.letters.similarity import (
+    NEAR,
+    jaccard,
+    letter_text,
+    report,
+    report_sketches,
+    shingle_hashes,
+    shingles,
+)
+
+SENDER = L.Sender("Jane Doe", "1 Main Street\nDublin 1", "Unite Dublin Central", "jane@example.org")
+
+
+@pytest.fixture(scope="module")
+def bodies_300(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The compared bodies of a real merge: 300 letters to synthetic MEPs."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.fixtures import make_mep_store
+
+    store = make_mep_store(tmp_path_factory.mktemp("sim") / "meps.db", 300)
+    try:
+        letters = L.prepare(store, "mep", sender=SENDER)
+    finally:
+        store.close()
+    assert len(letters) >= 300
+    return [letter_text(ltr) for ltr in letters[:300]]
+
+
+def plain(bodies: list[str]) -> list[tuple[int, int, float]]:
+    sets = [shingles(b) for b in bodies]
+    return [(i, j, jaccard(sets[i], sets[j])) for i, j in combinations(range(len(bodies)), 2)]
+
+
+def test_the_report_equals_a_plain_all_pairs_computation_on_300_letters(
+        bodies_300: list[str]) -> None:
+    ref = plain(bodies_300)
+    sims = [s for _, _, s in ref]
+    found = report(bodies_300)
+    assert found.exact and found.pairs == len(ref) == 300 * 299 // 2
+    assert found.highest == max(sims) and found.median == median(sims)
+    assert sorted(found.near) == sorted(t for t in ref if t[2] >= NEAR)
+    assert "all pairs" in found.line()
+    # The same from the letters' sketches (what the log keeps).
+    again = report_sketches([shingle_hashes(b) for b in bodies_300])
+    assert (again.highest, again.median, again.pairs, sorted(again.near)) == (
+        found.highest, found.median, found.pairs, sorted(found.near))
+
+
+def test_beyond_the_exact_limit_a_seeded_sample_within_its_stated_error(
+        bodies_300: list[str]) -> None:
+    texts = [*bodies_300, bodies_300[7]]  # one letter twice: never missed
+    sims = sorted(s for _, _, s in plain(texts))
+    found = report(texts, exact_up_to=100, per_letter=20)
+    assert not found.exact and found.pairs >= 20 * len(texts)
+    assert found == report(texts, exact_up_to=100, per_letter=20)  # seeded: a re-run agrees
+    assert (7, 300, 1.0) in found.near and found.highest == 1.0
+    # The sampled median's rank among all pairs, within the error the report states.
+    below = sum(s < found.median for s in sims) / len(sims)
+    at_or_below = sum(s <= found.median for s in sims) / len(sims)
+    err = found.median_error / 100
+    assert 0 < err < 0.05
+    assert below - err <= 0.5 <= at_or_below + err
+    assert found.highest <= sims[-1]
+    assert all(s >= NEAR for _, _, s in found.near)
+    assert "sample of" in found.line() and "percentiles" in found.line()
+
+
+def test_identical_letters_are_found_in_a_sample_of_thousands() -> None:
+    texts = [f"Letter number {n} about the prisoners of Zhanaozen, case {n * 7}."
+             for n in range(2000)]
+    texts[1999] = texts[3]
+    found = report(texts)
+    assert not found.exact and found.near[0] == (3, 1999, 1.0)
+
+
+def test_shingle_hashes_are_stable_across_processes_and_machines() -> None:
+    assert shingle_hashes("Release the oil workers of Zhanaozen.\n\nNow") == [
+        5446798408545259466, 6238013965287485147, 7947177042809460365,
+        13950611310170094312, 14482167498388606870]
+    assert shingle_hashes("") == [] and len(shingle_hashes("Two words")) == 1
+    assert shingle_hashes("A b C d") == shingle_hashes("a, B; c — D!")  # words, case-folded
+
+
+WORDS = hs.sampled_from(["oil", "workers", "zhanaozen", "release", "the", "of", "strike",
+                         "Жаңаөзен", "prisoners", "now"])
+TEXT = hs.lists(hs.lists(WORDS, max_size=12).map(" ".join), max_size=4).map("\n\n".join)
+
+
+@given(TEXT, TEXT)
+def test_jaccard_of_the_hashes_is_jaccard_of_the_shingles(a: str, b: str) -> None:
+    assert len(shingle_hashes(a)) == len(shingles(a))
+    assert jaccard(set(shingle_hashes(a)), set(shingle_hashes(b))) == jaccard(shingles(a),
+                                                                              shingles(b))
