@@ -159,6 +159,11 @@ def fetch(
                        "saved; run the same command again to fetch the rest", err=True)
             raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     bodies = result.get("bodies") or {}
+    from campaign.ep.bodies import unknown_warning
+
+    warning = unknown_warning(st, bodies.get("unknown") or [])
+    if warning:
+        say(warning, out=sys.stderr)
     typer.echo(f"details: {result['saved']} read, {result['skipped']} already saved; "
                f"{bodies.get('saved', 0)} committees and delegations read")
 

@@ -124,11 +124,14 @@ def update_bodies(
     retries: int = 3,
     sleep: Callable[[float], None] | None = None,
     pace: Pace | None = None,
-) -> dict[str, int]:
-    """Fetch each body the memberships name, once, and keep it; one line if any is unknown.
+) -> dict[str, Any]:
+    """Fetch each body the memberships name, once, and keep it.
 
-    Bodies read are saved as they arrive. A body the API does not know (or
-    cannot give) leaves its memberships unnamed and is reported in one line.
+    Bodies read are saved as they arrive. A body the API does not know (HTTP
+    404) is recorded as unknown, once: its memberships stay unnamed, the
+    result lists it under "unknown" (the caller warns), and later runs do not
+    ask again (``--refresh`` does). A body the API could not give for another
+    reason (a server error) raises, in one line, after the others are saved.
     """
     from campaign.ep.fetch import fetch_bodies
     from campaign.ep.net import now
@@ -141,19 +144,49 @@ def update_bodies(
 
     done, failed = fetch_bodies(api_url, todo, client=client, concurrency=concurrency,
                                 retries=retries, sleep=sleep, pace=pace, on_result=keep)
+    unknown = {b: r for b, r in failed.items() if "HTTP 404" in r}
+    for body_id, reason in unknown.items():
+        save_body(store, {"id": body_id, "label": f"org/{body_id}", "name": None, "names": {},
+                          "classification": UNKNOWN, "url": _url_in(reason)}, now())
+    failed = {b: r for b, r in failed.items() if b not in unknown}
     if failed:
         body_id, reason = next(iter(failed.items()))
-        who = store.row(
-            "SELECT c.name FROM ep_memberships m JOIN contacts c ON c.id = m.contact_id "
-            "WHERE m.body_id = ? ORDER BY c.name LIMIT 1", (body_id,))
-        named = f" (named in the memberships of {who['name']})" if who else ""
         more = f" and {len(failed) - 1} other bodies" if len(failed) > 1 else ""
-        known = "does not know" if "HTTP 404" in reason else "could not give"
         raise NetworkError(
-            f"the EP API {known} body org/{body_id}{named}{more}: {reason}",
+            f"the EP API could not give body org/{body_id}{_named_in(store, body_id)}{more}: "
+            f"{reason}",
             "their memberships are kept but not named; run `campaign meps fetch --details` "
             "again later")
-    return {"requested": len(todo), "saved": len(done)}
+    return {"requested": len(todo), "saved": len(done), "unknown": sorted(unknown)}
+
+
+# The classification kept for a body the API answered 404 for: asked once, not again.
+UNKNOWN = "UNKNOWN"
+
+
+def _url_in(reason: str) -> str | None:
+    import re
+
+    found = re.search(r"https?://\S+?(?=:? |$)", reason)
+    return found.group(0).rstrip(":") if found else None
+
+
+def _named_in(store: Store, body_id: str) -> str:
+    who = store.row(
+        "SELECT c.name FROM ep_memberships m JOIN contacts c ON c.id = m.contact_id "
+        "WHERE m.body_id = ? ORDER BY c.name LIMIT 1", (body_id,))
+    return f" (named in the memberships of {who['name']})" if who else ""
+
+
+def unknown_warning(store: Store, body_ids: Sequence[str]) -> str | None:
+    """One line for the bodies just recorded as unknown (None when there are none)."""
+    if not body_ids:
+        return None
+    first = body_ids[0]
+    more = f" and {len(body_ids) - 1} other bodies" if len(body_ids) > 1 else ""
+    return (f"campaign: warning: the EP API does not know body org/{first}"
+            f"{_named_in(store, first)}{more} (HTTP 404); recorded as unknown, its "
+            "memberships kept but not named, and not asked for again")
 
 
 # -- reading --------------------------------------------------------------------

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -186,11 +187,37 @@ def test_a_body_the_api_does_not_know(cli: Any, httpserver: HTTPServer,
         "memberDuring": {"id": "time-period/20240719", "type": "PeriodOfTime",
                          "startDate": "2024-07-19"}}]
     serve_api(httpserver, people=people)
-    line = error_line(fetch(cli, httpserver, "--details"))
-    assert "the EP API does not know body org/999999" in line
-    assert "HTTP 404" in line
+    r = fetch(cli, httpserver, "--details")
+    # Recorded as unknown once, with one warning; the command succeeds (issue 20: it
+    # failed, and every later `meps fetch --details` failed with the same line).
+    assert r.exit_code == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert "the EP API does not know body org/999999" in lines[0]
+    assert "HTTP 404" in lines[0] and "recorded as unknown" in lines[0]
     # The details and the other bodies were kept; only that body stays unnamed.
     assert ids(cli, "--committee", "AFET") == sorted(AFET_IDS)
+    asked = body_requests(httpserver).count("999999")
+    assert asked == 1
+    # Later runs keep going and do not ask again; --refresh asks again.
+    for _ in range(2):
+        again = fetch(cli, httpserver, "--details")
+        assert again.exit_code == 0, again.stderr
+        assert again.stderr == ""
+    assert body_requests(httpserver).count("999999") == 1
+    assert fetch(cli, httpserver, "--details", "--refresh").exit_code == 0
+    assert body_requests(httpserver).count("999999") == 2
+
+
+def test_a_body_the_api_cannot_give_still_fails(cli: Any, httpserver: HTTPServer,
+                                                error_line: Any) -> None:
+    """Only a 404 is recorded as unknown: a server error is reported, to be retried."""
+    # The handler registered first answers: AFET's before the fixtures'.
+    httpserver.expect_request(re.compile(r"^/api/v2/corporate-bodies/6562$")).respond_with_data(
+        "down", status=503)
+    serve_api(httpserver)
+    line = error_line(fetch(cli, httpserver, "--details", "--retries", "0"))
+    assert "could not give body org/6562" in line and "HTTP 503" in line
 
 
 def test_a_body_with_no_english_name(cli: Any, httpserver: HTTPServer) -> None:
