@@ -222,8 +222,28 @@ def find_body(store: Store, text: str, kinds: Sequence[str] = (*COMMITTEE_KINDS,
 
     A short label matches exactly, ignoring case ("droi"); otherwise the text
     must be part of exactly one body's full name ("human rights"). Several
-    candidates are listed and nothing is chosen; a miss suggests the nearest
-    labels and names.
+    candidates are listed and nothing is chosen (two bodies with one label
+    too); a miss suggests the nearest labels and names.
+    """
+    what = _what(kinds)
+    wanted = "".join(c for c in text if c.isprintable()).strip()[:100]
+    found = find_bodies(store, text, kinds, known)
+    if len(found) > 1:
+        shown = "; ".join(f"{b['label']} ({b.get('name') or 'no name'}, org/{b['id']})"
+                          for b in found[:8])
+        raise BodyError(f"'{wanted}' is the label of {len(found)} {what}s: {shown}",
+                        "give org/NUMBER, or part of the full name, to choose one")
+    return found[0]
+
+
+def find_bodies(store: Store, text: str, kinds: Sequence[str] = (*COMMITTEE_KINDS,
+                                                                 *DELEGATION_KINDS),
+                known: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every body ``text`` names among ``kinds``: all those with that short label (the EP
+    has given one label to two bodies), else the one whose full name holds it, else the
+    one numbered org/NUMBER.
+
+    Several bodies by name, or none, raise as ``find_body`` says.
     """
     from campaign.names import normalise, suggest
 
@@ -235,12 +255,16 @@ def find_body(store: Store, text: str, kinds: Sequence[str] = (*COMMITTEE_KINDS,
                         f"{'DCAS' if what == 'delegation' else 'AFET'}, or part of the name")
     by_label = [b for b in pool if b["label"].casefold() == wanted.casefold()]
     if by_label:
-        return by_label[0]
+        return sorted(by_label, key=lambda b: int(b["id"]) if b["id"].isdigit() else 0)
+    number = wanted.casefold().removeprefix("org/")
+    by_id = [b for b in pool if b["id"] == number]
+    if by_id:
+        return by_id
     key = normalise(wanted)
     by_name = [b for b in pool if any(key in normalise(n) for n in
                                       [b.get("name") or "", *b["names"].values()])]
     if len(by_name) == 1:
-        return by_name[0]
+        return by_name
     if by_name:
         shown = "; ".join(f"{b['label']} ({b.get('name') or b['label']})" for b in by_name[:8])
         more = f" and {len(by_name) - 8} more" if len(by_name) > 8 else ""
@@ -260,7 +284,9 @@ def resolve_bodies(store: Store, texts: Iterable[str], kinds: Sequence[str]) -> 
     if not have_memberships(store):
         raise BodyError(f"no {_what(kinds)} memberships are known yet", NO_DETAILS_HINT)
     known = bodies(store)
-    return list(dict.fromkeys(find_body(store, t, kinds, known)["id"] for t in texts))
+    # A label two bodies share selects both: never one picked silently.
+    return list(dict.fromkeys(b["id"] for t in texts for b in find_bodies(store, t, kinds,
+                                                                          known)))
 
 
 def _members_of(store: Store, body_ids: Sequence[str], as_of: dt.date | str | None) -> set[str]:
@@ -359,7 +385,7 @@ def why_member(store: Store, contact_id: str, wanted_bodies: Sequence[str],
     rest = [t for t in texts if t not in ids]
     if rest:
         known = bodies(store)
-        ids |= {find_body(store, text, known=known)["id"] for text in rest}
+        ids |= {b["id"] for text in rest for b in find_bodies(store, text, known=known)}
     roles = [r for r in member_roles(store, contact_id, as_of) if r["body_id"] in ids]
     if not roles:
         return None

@@ -26,6 +26,7 @@ from pytest_httpserver import HTTPServer
 
 from campaign import ep
 from campaign.ep.bodies import (
+    COMMITTEE_KINDS,
     BodyError,
     is_current,
     listed_on,
@@ -410,3 +411,47 @@ def test_committee_letter_before_any_details(cli: Any, httpserver: HTTPServer,
     r = _letters(cli, "--committee", "DROI")
     error_line(r, 1)
     assert "meps fetch --details" in r.stderr
+
+
+def test_two_bodies_with_one_label_are_both_listed(cli: Any, httpserver: HTTPServer,
+                                                   db_path: Any) -> None:
+    """The EP gave one label to two bodies: --committee DROI never silently picks one."""
+    other = {"id": "org/7777", "type": "Organization", "identifier": "7777", "label": "DROI",
+             "prefLabel": {"en": "Subcommittee on Human Rights (made up for the tests)"},
+             "classification": "def/ep-entities/COMMITTEE_PARLIAMENTARY_SUB"}
+    people = details()
+    people["124986"]["hasMembership"] = [*people["124986"].get("hasMembership", []), {
+        "id": "membership/124986-f-9", "type": "Membership", "identifier": "124986-f-9",
+        "organization": "org/7777", "role": "def/ep-roles/MEMBER",
+        "membershipClassification": "def/ep-entities/COMMITTEE_PARLIAMENTARY_SUB",
+        "memberDuring": {"id": "time-period/20240719", "type": "PeriodOfTime",
+                         "startDate": "2024-07-19"}}]
+    serve_bodies(httpserver, extra={"7777": other})
+    serve_api(httpserver, people=people)
+    assert fetch(cli, httpserver, "--details").exit_code == 0
+    assert ids(cli, "--committee", "DROI") == sorted({*DROI_IDS, "124986"})
+    assert ids(cli, "--committee", "droi") == sorted({*DROI_IDS, "124986"})
+    # Either one can be chosen by its number
+    assert ids(cli, "--committee", "org/7777") == ["124986"]
+    assert ids(cli, "--committee", "org/6570") == sorted(DROI_IDS)
+    r = cli("meps", "list", "--committee", "DROI")
+    assert r.exit_code == 0 and r.stdout.count("DROI") >= 3
+    # Where one body must be meant, both are named and none is chosen
+    from campaign.ep.bodies import BodyError, find_body
+
+    st = Store(db_path)
+    try:
+        with pytest.raises(BodyError, match=r"label of 2 committees.*org/6570.*org/7777"):
+            find_body(st, "DROI", COMMITTEE_KINDS)
+    finally:
+        st.close()
+
+
+def test_committee_with_a_letter_to_a_prisoner_is_a_usage_error(cli: Any) -> None:
+    """--committee chooses MEPs: with --to prisoner it was silently ignored."""
+    for option in ("--committee", "--delegation"):
+        r = cli("letter", "--to", "prisoner", "--prisoner", "Roza Tuletaeva", option, "DROI",
+                "--sender", "A Branch Secretary")
+        assert r.exit_code == 2, r.stderr
+        assert len(r.stderr.splitlines()) == 1
+        assert f"{option} chooses MEPs; it cannot be used with --to prisoner" in r.stderr
