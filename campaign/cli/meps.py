@@ -134,12 +134,20 @@ def fetch(
             raise CampaignError(f"the EP list has no MEPs for {', '.join(codes)}",
                                 "check --country; nothing was changed")
         fetched_at = ep.now()
+        lacking = ep.incomplete(everyone)
         with st.transaction():
-            counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang)
-            former = ep.mark_former(st, [m["ep_id"] for m in everyone], codes, fetched_at)
+            counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang, partial=bool(lacking))
+            # A list without some members' country or group says nothing sure about who
+            # left: no one is marked former because of it.
+            former = 0 if lacking else ep.mark_former(st, [m["ep_id"] for m in everyone],
+                                                       codes, fetched_at)
         where = "the EP Open Data API" if "/meps/show-current" in url else "the EP's XML list"
         typer.echo(f"saved {len(meps)} MEPs from {where} ({counts['added']} new, "
                    f"{counts['updated']} updated); {former} marked former")
+        if lacking:
+            say(f"campaign: warning: {lacking} of {len(everyone)} members have no country or "
+                "no group in this list; what they had is kept, and no one was marked former",
+                out=sys.stderr)
         if not details:
             return
         ids = [m["ep_id"] for m in meps]

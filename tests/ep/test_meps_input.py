@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from ep_server import CONTEXT, api_url, base_url, details, fixture_bytes, list_xml, serve_api
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from campaign import ep
 
@@ -347,3 +348,25 @@ def test_a_record_whose_mandate_ended_is_imported_as_former(cli: Any, tmp_path: 
     everyone = [c for c in json.loads(cli("meps", "list", "--all", "--format", "json").stdout)
                 if c.get("ep_id")]
     assert [(c["ep_id"], c["status"]) for c in everyone] == [("1294", "former")]
+
+
+def test_a_fetched_list_without_groups_marks_no_one_former(cli: Any,
+                                                           httpserver: HTTPServer) -> None:
+    serve_api(httpserver)
+    assert fetch(cli, httpserver).exit_code == 0
+    before = {c["ep_id"]: c["group"] for c in
+              json.loads(cli("meps", "list", "--format", "json").stdout)}
+    httpserver.clear()
+    records = [{k: v for k, v in r.items() if k != "api:political-group"}
+               for r in current_records() if r["identifier"] != "124984"]
+    httpserver.expect_request("/api/v2/meps/show-current").respond_with_handler(
+        lambda request: Response(
+            json.dumps({"data": records if request.args.get("offset") == "0" else [],
+                        "@context": CONTEXT}), content_type="application/ld+json"))
+    r = fetch(cli, httpserver)
+    assert r.exit_code == 0, r.stderr
+    assert "0 marked former" in r.stdout
+    assert f"{len(records)} of {len(records)} members have no country or no group" in r.stderr
+    after = {c["ep_id"]: c["group"] for c in
+             json.loads(cli("meps", "list", "--format", "json").stdout)}
+    assert after == before
