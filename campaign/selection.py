@@ -548,6 +548,71 @@ def role_of(person: Mapping[str, Any]) -> str:
     return "other"
 
 
+# Words in a source's own text that show a person's part: a role is "known" on a date when
+# a quote of the person holding a word of each group is in a source published by then
+# ("leaders" alone is anyone's leaders; the strike's leaders are named with the strike).
+_ROLE_EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "strike leader": (("leader",), ("strike",)),
+    "lawyer": (("lawyer",),),
+    "journalist": (("journalist", "editor", "newspaper"),),
+    "trade unionist": (("trade union",),),
+    "opposition politician": (("opposition", "party"),),
+    "human-rights defender": (("human rights",),),
+    "oil worker": (("oil worker", "oil-worker"),),
+    "activist": (("activist",),),
+}
+
+
+def roles_as_of(store: Store, people: Iterable[Mapping[str, Any]], as_of: dt.date,
+                ) -> dict[str, str | None]:
+    """Each person's role as the sources published by ``as_of`` show it, by id.
+
+    The recorded role when a quote that shows it is in a source published by then
+    (or when no quote shows it at all: then nothing dates it); else another role
+    those sources show (a strike leader known in 2012 only as an oil worker is an
+    oil worker in a 2012 motion); else None: nothing said of the person's part then,
+    and their description (which says it) is not used either.
+    """
+    from campaign.pack import document_path
+
+    known = {s["id"]: s for s in store.sources()}
+    visible = published_by(known.values(), as_of)
+    texts: dict[str, str | None] = {}
+
+    def text_of(sid: str) -> str | None:
+        if sid not in texts:
+            path = document_path(known[sid].get("document")) if sid in known else None
+            texts[sid] = " ".join(path.read_text(encoding="utf-8").split()).casefold() \
+                if path else None
+        return texts[sid]
+
+    def shown_by(quote: str, sources: Iterable[str]) -> set[str]:
+        want = " ".join(quote.split()).casefold()
+        return {sid for sid in sources
+                if sid in known and (text_of(sid) is None or want in (text_of(sid) or ""))}
+
+    out: dict[str, str | None] = {}
+    for p in people:
+        recorded = role_of(p)
+        sources = list(p.get("sources") or [])
+        quotes = [(q, shown_by(q, sources)) for q in p.get("quotes") or []]
+        for e in p.get("events") or []:
+            quotes += [(q, shown_by(q, e.get("sources") or [])) for q in e.get("quotes") or []]
+
+        def evidence(role: str, when: set[str] | None = None) -> bool:
+            groups = _ROLE_EVIDENCE.get(role, ())
+            return any(groups and all(any(w in q.casefold() for w in g) for g in groups)
+                       and (when is None or srcs & when) for q, srcs in quotes)
+
+        if recorded not in _ROLE_EVIDENCE or not evidence(recorded) \
+                or evidence(recorded, visible):
+            out[p["id"]] = recorded
+            continue
+        out[p["id"]] = next((r for r in ROLE_ORDER if r != recorded and r in _ROLE_EVIDENCE
+                             and evidence(r, visible)), None)
+    return out
+
+
 def _rank(person: Mapping[str, Any]) -> int:
     key = "died" if person.get("status") == "died" else role_of(person)
     return ROLE_ORDER.index(key) if key in ROLE_ORDER else len(ROLE_ORDER)
