@@ -599,18 +599,22 @@ def roles_as_of(store: Store, people: Iterable[Mapping[str, Any]], as_of: dt.dat
         for e in p.get("events") or []:
             quotes += [(q, shown_by(q, e.get("sources") or [])) for q in e.get("quotes") or []]
 
-        def evidence(role: str, when: set[str] | None = None) -> bool:
-            groups = _ROLE_EVIDENCE.get(role, ())
-            return any(groups and all(any(w in q.casefold() for w in g) for g in groups)
-                       and (when is None or srcs & when) for q, srcs in quotes)
-
-        if recorded not in _ROLE_EVIDENCE or not evidence(recorded) \
-                or evidence(recorded, visible):
+        if recorded not in _ROLE_EVIDENCE or not _evidence(quotes, recorded) \
+                or _evidence(quotes, recorded, visible):
             out[p["id"]] = recorded
             continue
         out[p["id"]] = next((r for r in ROLE_ORDER if r != recorded and r in _ROLE_EVIDENCE
-                             and evidence(r, visible)), None)
+                             and _evidence(quotes, r, visible)), None)
     return out
+
+
+def _evidence(quotes: Sequence[tuple[str, set[str]]], role: str,
+              when: set[str] | None = None) -> bool:
+    """Whether a quote (with the sources that hold it) shows ``role``; with ``when``,
+    one held by a source among those."""
+    groups = _ROLE_EVIDENCE.get(role, ())
+    return any(bool(groups) and all(any(w in q.casefold() for w in g) for g in groups)
+               and (when is None or bool(srcs & when)) for q, srcs in quotes)
 
 
 def _rank(person: Mapping[str, Any]) -> int:
