@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
 from campaign.output import Format, emit, say
+
+
+class DemandKind(StrEnum):
+    """How a demand lapses (campaign.selection)."""
+
+    release = "release"
+    accountability = "accountability"
+    process = "process"
+    policy = "policy"
 
 demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
 events_app = typer.Typer(help="Dated events: shootings, days of action, debates...",
@@ -120,6 +130,10 @@ def demands_add(
                           "source supports it.")] = None,
     ask: Annotated[str | None, typer.Option(
         "--ask", help="The demand as a phrase without 'to', e.g. 'release {persons}'.")] = None,
+    kind: Annotated[DemandKind | None, typer.Option(
+        "--kind", help="release (of named people: lapses with its sources), accountability "
+                       "or policy (stand until reported done), process (lapses with its "
+                       "sources). Default: release with --concerns, else process.")] = None,
 ) -> None:
     """Add a demand (cite at least one --source)."""
     from campaign.facts import add_demand
@@ -128,7 +142,8 @@ def demands_add(
     with st.transaction():
         did = add_demand(st, text=text, addressed_to=addressed_to, sources=source,
                          demand_id=demand_id, made=made, made_by=made_by, made_in=made_in,
-                         persons=concerns or [], process=process, ask=ask)
+                         persons=concerns or [], process=process, ask=ask,
+                         kind=kind.value if kind else None)
     typer.echo(f"added demand {did}")
 
 
