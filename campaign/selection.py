@@ -511,6 +511,29 @@ def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]
     return source
 
 
+def mark_done(store: Store, demand_id: str, source_id: str, date: str | None = None,
+              ) -> dict[str, Any]:
+    """Record that a source reported an accountability or policy demand done (an
+    inquiry held, a union registered): it stops being current from ``date`` (default:
+    the source's publication). The source is cited by the demand. Returns the source."""
+    from campaign.errors import ValidationError
+
+    demand = store.demand(demand_id)
+    source = store.source(source_id)
+    kind = kind_of(demand)
+    if kind not in STANDING:
+        raise ValidationError(
+            f"demand '{demand_id}' is a {kind} demand, which lapses by itself",
+            "only an accountability or policy demand is reported done; see "
+            "`campaign demands renew` to say that one still stands")
+    when = dates.parse_partial(date, "--date") if date else source["published"]
+    if source_id not in demand["sources"]:
+        store.cite("demand", demand_id, [source_id])
+    store.conn.execute("UPDATE demands SET done = ?, done_in = ? WHERE id = ?",
+                       (when, source_id, demand_id))
+    return source
+
+
 def renewal_source(demand: Mapping[str, Any], source: Mapping[str, Any]) -> str:
     """One line for `demands renew`."""
     return (f"demand '{demand['id']}' renewed by '{source['id']}' "

@@ -83,6 +83,27 @@ def demands_renew(
     typer.echo(renewal_source({"id": demand_id}, src))
 
 
+@demands_app.command("done")
+def demands_done(
+    ctx: typer.Context,
+    demand_id: Annotated[str, typer.Argument(help="Demand id.")],
+    source: Annotated[str, typer.Option("--source", "-s",
+                                        help="The source that reports it done.")],
+    date: Annotated[str | None, typer.Option(
+        "--date", help="When it was done (default: the source's date).")] = None,
+) -> None:
+    """Record that a source reports an accountability or policy demand done (an inquiry
+    held, a union registered): documents dated after it no longer make it."""
+    from campaign import dates
+    from campaign.selection import mark_done
+
+    st = store(ctx)
+    with st.transaction():
+        src = mark_done(st, demand_id, source, date)
+    typer.echo(f"demand '{demand_id}' reported done by '{src['id']}' "
+               f"(published {dates.human(src['published'])})")
+
+
 @demands_app.command("show")
 def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(help="Demand id.")],
                  fmt: FormatOpt = Format.table) -> None:

@@ -12,7 +12,7 @@ those asked for, then strike leaders, those who died, lawyers, journalists...)
 grouped by what happened to them, and counts the rest, so that its length
 holds for a campaign of thousands. Notes about past events (the arrests of
 oil workers, a sentence later ended by release) name at most ``max_people``
-each, too. Demands come from ``selection.select_demands``: current ones by
+each, too. Demands come from ``selection.demand_set``: current ones by
 default; a lapsed one chosen by id is worded as history, with a warning.
 
 The "resolves" part fits the body's country: MEPs for a body in an EU member
