@@ -10,7 +10,8 @@ import typer
 from campaign.cli.common import FormatOpt, store, to_file
 from campaign.output import Format, emit
 
-packs_app = typer.Typer(help="The bundled campaign pack.", no_args_is_help=True)
+packs_app = typer.Typer(help="The bundled campaign pack: merge its corrections.",
+                        no_args_is_help=True)
 
 
 def export(
