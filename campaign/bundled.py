@@ -26,7 +26,6 @@ bundled pack exists (``notice``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -36,6 +35,7 @@ from campaign.store import Store
 
 # The store's meta: the digest of the bundled file it was loaded from or updated to,
 # that release's fingerprints, and the digest the upgrade notice was last given for.
+BUNDLED_META = "bundled_pack"  # campaign.pack.BUNDLED_META: the store was made from it
 DIGEST_META = "bundled_digest"
 HASHES_META = "bundled_hashes"
 NOTICE_META = "bundled_notice"
@@ -48,6 +48,8 @@ def _canonical(record: Mapping[str, Any]) -> str:
 
 def fingerprint(record: Mapping[str, Any]) -> str:
     """A short hash of a record in its exported form."""
+    import hashlib
+
     return hashlib.sha256(_canonical(record).encode("utf-8")).hexdigest()[:20]
 
 
@@ -86,9 +88,9 @@ def history(name: str) -> dict[str, list[str]]:
 
 
 def digest(name: str) -> str:
-    from campaign.pack import bundled_path
+    import hashlib
 
-    return hashlib.sha256(bundled_path(name).read_bytes()).hexdigest()[:20]
+    return hashlib.sha256(_bundled_path(name).read_bytes()).hexdigest()[:20]
 
 
 def record_loaded(store: Store, pack: Mapping[str, Any], name: str) -> None:
@@ -99,17 +101,29 @@ def record_loaded(store: Store, pack: Mapping[str, Any], name: str) -> None:
     store.set_meta(NOTICE_META, None)
 
 
+def _bundled_path(name: str) -> Path:
+    """campaign.pack.bundled_path, looked up there (tests move it) but without
+    importing campaign.pack for a command that has no other use for it."""
+    import sys
+
+    pack = sys.modules.get("campaign.pack")
+    if pack is not None:
+        found: Path = pack.bundled_path(name)
+        return found
+    from campaign import data_path
+
+    return data_path("packs", f"{name}.yaml")
+
+
 def source_pack(store: Store) -> str | None:
     """The bundled pack the store was made from: its own record of it, else (a store
     from a release before that record) the pack name it carries, if one is bundled."""
-    from campaign.pack import BUNDLED_META, bundled_path
-
     name = store.meta(BUNDLED_META)
     if name:
         return name
     carried = store.meta("pack")
     if carried and all(c.isalnum() or c in "-_" for c in carried) \
-            and bundled_path(carried).is_file():
+            and _bundled_path(carried).is_file():
         return carried
     return None
 
@@ -119,7 +133,7 @@ def update(store: Store, name: str | None = None) -> dict[str, list[str]]:
     transaction. Returns the record keys "section:id" by what became of them:
     ``added``, ``updated``, ``kept`` (changed by the user: left as they are),
     ``removed`` (shipped before and removed by the user: left out), ``same``."""
-    from campaign.pack import BUNDLED, BUNDLED_META, bundled_path, import_pack, read_pack
+    from campaign.pack import BUNDLED, bundled_path, import_pack, read_pack
 
     made_from = source_pack(store)
     name = name or made_from or BUNDLED
