@@ -15,10 +15,12 @@ def add_demand(store: Store, *, text: str, addressed_to: str | None, sources: li
                demand_id: str | None = None, made: str | None = None,
                made_by: str | None = None, made_in: str | None = None,
                persons: Sequence[str] = (), process: str | None = None,
-               ask: str | None = None) -> str:
-    """Add a demand; ``persons`` (names) or ``process`` say what it concerns, and so
-    when it lapses (see campaign.selection)."""
+               ask: str | None = None, kind: str | None = None) -> str:
+    """Add a demand; ``persons`` (names) or ``process`` say what it concerns, and
+    ``kind`` (release, accountability, process, policy; default: the kind that
+    implies) how it lapses (see campaign.selection)."""
     from campaign.people import find_id
+    from campaign.selection import KINDS, infer_kind
 
     if not text.strip():
         raise UsageError("a demand needs its text")
@@ -34,12 +36,15 @@ def add_demand(store: Store, *, text: str, addressed_to: str | None, sources: li
     if persons or process:
         concerns = {"persons": [find_id(store, n) for n in dict.fromkeys(persons)],
                     "process": process.strip() if process else None}
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"--kind: unknown kind '{kind}'", "use one of: " + ", ".join(KINDS))
+    kind = kind or infer_kind({"concerns": concerns, "text": text})
     taken = [d["id"] for d in store.demands()]
     did = demand_id or names.unique_slug(" ".join(text.split()[:6]), taken)
     store.add_cited("demands", "demand",
                     {"id": did, "text": text.strip(), "addressed_to": addressed_to,
                      "quotes": [], "made": made, "made_by": made_by, "made_in": made_in,
-                     "concerns": concerns,
+                     "concerns": concerns, "kind": kind,
                      "ask": ask.strip().rstrip(".") if ask else None}, sources)
     return did
 

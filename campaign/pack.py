@@ -542,10 +542,13 @@ def load_bundled(store: Store, name: str = BUNDLED) -> None:
     The record (meta ``bundled_pack``) is what keeps the CLI from loading it
     again on first use, also after ``import --replace`` with a smaller pack.
     """
+    from campaign.bundled import record_loaded
+
     pack = read_pack(bundled_path(name))
     with store.transaction():
         import_pack(store, pack, replace=False)
         store.set_meta(BUNDLED_META, name)
+        record_loaded(store, pack, name)  # which release it holds, for `packs update`
 
 
 def first_use(store: Store) -> bool:

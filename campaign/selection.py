@@ -511,6 +511,29 @@ def renew_demand(store: Store, demand_id: str, source_id: str) -> dict[str, Any]
     return source
 
 
+def mark_done(store: Store, demand_id: str, source_id: str, date: str | None = None,
+              ) -> dict[str, Any]:
+    """Record that a source reported an accountability or policy demand done (an
+    inquiry held, a union registered): it stops being current from ``date`` (default:
+    the source's publication). The source is cited by the demand. Returns the source."""
+    from campaign.errors import ValidationError
+
+    demand = store.demand(demand_id)
+    source = store.source(source_id)
+    kind = kind_of(demand)
+    if kind not in STANDING:
+        raise ValidationError(
+            f"demand '{demand_id}' is a {kind} demand, which lapses by itself",
+            "only an accountability or policy demand is reported done; see "
+            "`campaign demands renew` to say that one still stands")
+    when = dates.parse_partial(date, "--date") if date else source["published"]
+    if source_id not in demand["sources"]:
+        store.cite("demand", demand_id, [source_id])
+    store.conn.execute("UPDATE demands SET done = ?, done_in = ? WHERE id = ?",
+                       (when, source_id, demand_id))
+    return source
+
+
 def renewal_source(demand: Mapping[str, Any], source: Mapping[str, Any]) -> str:
     """One line for `demands renew`."""
     return (f"demand '{demand['id']}' renewed by '{source['id']}' "
@@ -546,6 +569,75 @@ def role_of(person: Mapping[str, Any]) -> str:
         if any(w in text for w in words):
             return role
     return "other"
+
+
+# Words in a source's own text that show a person's part: a role is "known" on a date when
+# a quote of the person holding a word of each group is in a source published by then
+# ("leaders" alone is anyone's leaders; the strike's leaders are named with the strike).
+_ROLE_EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "strike leader": (("leader",), ("strike",)),
+    "lawyer": (("lawyer",),),
+    "journalist": (("journalist", "editor", "newspaper"),),
+    "trade unionist": (("trade union",),),
+    "opposition politician": (("opposition", "party"),),
+    "human-rights defender": (("human rights",),),
+    "oil worker": (("oil worker", "oil-worker"),),
+    "activist": (("activist",),),
+}
+
+
+def roles_as_of(store: Store, people: Iterable[Mapping[str, Any]], as_of: dt.date,
+                ) -> dict[str, str | None]:
+    """Each person's role as the sources published by ``as_of`` show it, by id.
+
+    The recorded role when a quote that shows it is in a source published by then
+    (or when no quote shows it at all: then nothing dates it); else another role
+    those sources show (a strike leader known in 2012 only as an oil worker is an
+    oil worker in a 2012 motion); else None: nothing said of the person's part then,
+    and their description (which says it) is not used either.
+    """
+    from campaign.pack import document_path
+
+    known = {s["id"]: s for s in store.sources()}
+    visible = published_by(known.values(), as_of)
+    texts: dict[str, str | None] = {}
+
+    def text_of(sid: str) -> str | None:
+        if sid not in texts:
+            path = document_path(known[sid].get("document")) if sid in known else None
+            texts[sid] = " ".join(path.read_text(encoding="utf-8").split()).casefold() \
+                if path else None
+        return texts[sid]
+
+    def shown_by(quote: str, sources: Iterable[str]) -> set[str]:
+        want = " ".join(quote.split()).casefold()
+        return {sid for sid in sources
+                if sid in known and (text_of(sid) is None or want in (text_of(sid) or ""))}
+
+    out: dict[str, str | None] = {}
+    for p in people:
+        recorded = role_of(p)
+        sources = list(p.get("sources") or [])
+        quotes = [(q, shown_by(q, sources)) for q in p.get("quotes") or []]
+        for e in p.get("events") or []:
+            quotes += [(q, shown_by(q, e.get("sources") or [])) for q in e.get("quotes") or []]
+
+        if recorded not in _ROLE_EVIDENCE or not _evidence(quotes, recorded) \
+                or _evidence(quotes, recorded, visible):
+            out[p["id"]] = recorded
+            continue
+        out[p["id"]] = next((r for r in ROLE_ORDER if r != recorded and r in _ROLE_EVIDENCE
+                             and _evidence(quotes, r, visible)), None)
+    return out
+
+
+def _evidence(quotes: Sequence[tuple[str, set[str]]], role: str,
+              when: set[str] | None = None) -> bool:
+    """Whether a quote (with the sources that hold it) shows ``role``; with ``when``,
+    one held by a source among those."""
+    groups = _ROLE_EVIDENCE.get(role, ())
+    return any(bool(groups) and all(any(w in q.casefold() for w in g) for g in groups)
+               and (when is None or bool(srcs & when)) for q, srcs in quotes)
 
 
 def _rank(person: Mapping[str, Any]) -> int:

@@ -138,6 +138,15 @@ ALTER TABLE demands ADD COLUMN done TEXT;
 ALTER TABLE demands ADD COLUMN done_in TEXT;
 """
 
+def _repair(conn: sqlite3.Connection) -> None:
+    """Columns a migration gained after some stores had already run it: _V_DEMAND_DATES
+    was edited to add ``demands.made_in``, so a store migrated before that edit lacks
+    it and no pack could be imported into it. Run once with the migrations."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(demands)")}
+    if "made_in" not in columns:
+        conn.execute("ALTER TABLE demands ADD COLUMN made_in TEXT")
+
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
 MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES, _V_LETTER_ADDRESSES, _V_TIME]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -359,6 +368,7 @@ class Store:
                 for statement in _statements(MIGRATIONS[n]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {n + 1}")
+            _repair(self.conn)
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:

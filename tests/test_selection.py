@@ -380,3 +380,16 @@ def test_a_demand_without_a_kind_gets_one_inferred(empty_store: Store) -> None:
     assert infer_kind({"concerns": {"persons": ["x"]}}) == "release"
     assert infer_kind({"text": "Stop the trial."}) == "process"
     assert kind_of({"kind": "policy", "concerns": {"persons": ["x"]}}) == "policy"
+
+
+def test_a_role_only_a_later_source_gives_is_not_known_before(store: Store) -> None:
+    from campaign.people import persons
+    from campaign.selection import roles_as_of
+
+    people = [p for p in persons(store, IN_2012)
+              if p["id"] in ("roza-tuletaeva", "vladimir-kozlov", "ainur-kurmanov")]
+    then = roles_as_of(store, people, IN_2012)
+    assert then["roza-tuletaeva"] == "oil worker"  # "leaders" only in January 2014
+    assert then["vladimir-kozlov"] == "opposition politician"
+    assert then["ainur-kurmanov"] is None  # "trade union" only in 2014; "leaders" of what?
+    assert roles_as_of(store, people, TODAY)["roza-tuletaeva"] == "strike leader"

@@ -36,6 +36,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "meps": ("meps", "app", "MEPs: fetch the EP's list (and details), import, list."),
     "outreach": ("outreach", "app", "The outreach log: drafts, sent letters and replies."),
     "profile": ("profile", "app", "Your details as a sender of letters."),
+    "packs": ("packs", "packs_app", "The bundled campaign pack: merge its corrections."),
     "templates": ("templates", "templates_app",
                   "The templates documents are rendered from: list, show, copy."),
 }

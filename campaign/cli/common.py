@@ -54,6 +54,8 @@ def store(ctx: typer.Context) -> Store:
                 from campaign.pack import first_use
 
                 first_use(st)
+            else:
+                _upgrade_notice(st)
         except BaseException:
             st.close()
             raise
@@ -63,6 +65,16 @@ def store(ctx: typer.Context) -> Store:
         root.call_on_close(st.close)
         root.call_on_close(lambda: files.unprotect(st.path))
     return obj["store"]
+
+
+def _upgrade_notice(st: Store) -> None:
+    """Once per release, one line on stderr when the store was made from an earlier
+    bundled pack: `campaign packs update` would bring it the corrections."""
+    from campaign.bundled import notice
+
+    line = notice(st)
+    if line:
+        typer.echo(f"campaign: note: {line}", err=True)
 
 
 def _regular_or_absent(path: str | os.PathLike[str]) -> None:

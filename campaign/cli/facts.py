@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
 from campaign.output import Format, emit, say
+
+
+class DemandKind(StrEnum):
+    """How a demand lapses (campaign.selection)."""
+
+    release = "release"
+    accountability = "accountability"
+    process = "process"
+    policy = "policy"
 
 demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
 events_app = typer.Typer(help="Dated events: shootings, days of action, debates...",
@@ -73,6 +83,27 @@ def demands_renew(
     typer.echo(renewal_source({"id": demand_id}, src))
 
 
+@demands_app.command("done")
+def demands_done(
+    ctx: typer.Context,
+    demand_id: Annotated[str, typer.Argument(help="Demand id.")],
+    source: Annotated[str, typer.Option("--source", "-s",
+                                        help="The source that reports it done.")],
+    date: Annotated[str | None, typer.Option(
+        "--date", help="When it was done (default: the source's date).")] = None,
+) -> None:
+    """Record that a source reports an accountability or policy demand done (an inquiry
+    held, a union registered): documents dated after it no longer make it."""
+    from campaign import dates
+    from campaign.selection import mark_done
+
+    st = store(ctx)
+    with st.transaction():
+        src = mark_done(st, demand_id, source, date)
+    typer.echo(f"demand '{demand_id}' reported done by '{src['id']}' "
+               f"(published {dates.human(src['published'])})")
+
+
 @demands_app.command("show")
 def demands_show(ctx: typer.Context, demand_id: Annotated[str, typer.Argument(help="Demand id.")],
                  fmt: FormatOpt = Format.table) -> None:
@@ -120,6 +151,10 @@ def demands_add(
                           "source supports it.")] = None,
     ask: Annotated[str | None, typer.Option(
         "--ask", help="The demand as a phrase without 'to', e.g. 'release {persons}'.")] = None,
+    kind: Annotated[DemandKind | None, typer.Option(
+        "--kind", help="release (of named people: lapses with its sources), accountability "
+                       "or policy (stand until reported done), process (lapses with its "
+                       "sources). Default: release with --concerns, else process.")] = None,
 ) -> None:
     """Add a demand (cite at least one --source)."""
     from campaign.facts import add_demand
@@ -128,7 +163,8 @@ def demands_add(
     with st.transaction():
         did = add_demand(st, text=text, addressed_to=addressed_to, sources=source,
                          demand_id=demand_id, made=made, made_by=made_by, made_in=made_in,
-                         persons=concerns or [], process=process, ask=ask)
+                         persons=concerns or [], process=process, ask=ask,
+                         kind=kind.value if kind else None)
     typer.echo(f"added demand {did}")
 
 

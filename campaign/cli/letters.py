@@ -107,6 +107,12 @@ def letter(
     from campaign.files import expand_user
     from campaign.formats import DocFormat
 
+    if (committee or delegation) and to.value != "mep":
+        from campaign.errors import UsageError
+
+        option = "--committee" if committee else "--delegation"
+        raise UsageError(f"{option} chooses MEPs; it cannot be used with --to {to.value}",
+                         f"drop {option}, or write with --to mep")
     # `-o -` is standard output, as with every command's -o; `~nobody` is a name.
     output = None if output == "-" else (expand_user(output) if output else output)
     note = expand_user(note) if note else note

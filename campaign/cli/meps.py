@@ -134,12 +134,20 @@ def fetch(
             raise CampaignError(f"the EP list has no MEPs for {', '.join(codes)}",
                                 "check --country; nothing was changed")
         fetched_at = ep.now()
+        lacking = ep.incomplete(everyone)
         with st.transaction():
-            counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang)
-            former = ep.mark_former(st, [m["ep_id"] for m in everyone], codes, fetched_at)
+            counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang, partial=bool(lacking))
+            # A list without some members' country or group says nothing sure about who
+            # left: no one is marked former because of it.
+            former = 0 if lacking else ep.mark_former(st, [m["ep_id"] for m in everyone],
+                                                       codes, fetched_at)
         where = "the EP Open Data API" if "/meps/show-current" in url else "the EP's XML list"
         typer.echo(f"saved {len(meps)} MEPs from {where} ({counts['added']} new, "
                    f"{counts['updated']} updated); {former} marked former")
+        if lacking:
+            say(f"campaign: warning: {lacking} of {len(everyone)} members have no country or "
+                "no group in this list; what they had is kept, and no one was marked former",
+                out=sys.stderr)
         if not details:
             return
         ids = [m["ep_id"] for m in meps]
@@ -159,6 +167,11 @@ def fetch(
                        "saved; run the same command again to fetch the rest", err=True)
             raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     bodies = result.get("bodies") or {}
+    from campaign.ep.bodies import unknown_warning
+
+    warning = unknown_warning(st, bodies.get("unknown") or [])
+    if warning:
+        say(warning, out=sys.stderr)
     typer.echo(f"details: {result['saved']} read, {result['skipped']} already saved; "
                f"{bodies.get('saved', 0)} committees and delegations read")
 
@@ -172,26 +185,46 @@ def import_(
     lang: Annotated[str, typer.Option(
         "--lang", help="Language of a saved XML list (en, fr, de, ...).")] = "en",
     country: CountryOpt = None,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="Import a list that lacks some members' country or group (a "
+                          "directory of names and ids): what it lacks is kept as it was, and "
+                          "no one is marked former.")] = False,
 ) -> None:
-    """Import the EP's list of MEPs from a saved file (XML or JSON-LD; offline use)."""
+    """Import MEPs from a saved file (offline use): the EP's list (XML or JSON-LD), or one
+    member's own API record (meps/{id}), saved as `meps fetch --details` would."""
     import datetime as dt
     from pathlib import Path
 
     from campaign import ep
+    from campaign.errors import CampaignError
     from campaign.files import MEP_LIST_LIMIT, check_input
 
     ep.check_lang(lang)
     codes = _codes(country)
     check_input(file, limit_bytes=MEP_LIST_LIMIT, what="list of MEPs")  # a FIFO would hang
-    everyone = ep.read_list_file(file)
-    meps = ep.select(everyone, codes)
-    if not meps:
-        from campaign.errors import CampaignError
-
-        raise CampaignError(f"{file} has no MEPs for {', '.join(codes)}", "check --country")
     # The file's modification time is the best date we have for when it was saved.
     saved = dt.datetime.fromtimestamp(Path(file).stat().st_mtime, dt.UTC)
     fetched_at = saved.replace(microsecond=0).isoformat()
+    kind, found = ep.read_saved(file, fetched_at[:10])
+    if kind == "detail":
+        mep, detail = found
+        done = ep.import_detail(store(ctx), mep, detail, fetched_at,
+                                imported_from=Path(file).name)
+        held = len(detail.get("memberships") or [])
+        say(f"imported the record of {mep['name']} from {file} ({done}; email, office and "
+            f"{held} committee and delegation memberships as --details saves them)")
+        return
+    everyone = found
+    meps = ep.select(everyone, codes)
+    if not meps:
+        raise CampaignError(f"{file} has no MEPs for {', '.join(codes)}", "check --country")
+    lacking = ep.incomplete(everyone)
+    if lacking and not partial:
+        raise CampaignError(
+            f"{file}: {lacking} of {len(everyone)} members have no country or no group "
+            "(a directory, not the full list?); nothing was imported",
+            "save the EP's full-list/xml or the API's meps/show-current, or import this one "
+            "with --partial")
     from_api = any("api_given_name" in m for m in meps)
     if not from_api:
         from campaign.ep.parse import list_language
@@ -204,10 +237,16 @@ def import_(
     st = store(ctx)
     with st.transaction():
         counts = ep.upsert_meps(st, meps, url, fetched_at, lang=lang,
-                                imported_from=Path(file).name)
-        former = ep.mark_former(st, [m["ep_id"] for m in everyone], codes, fetched_at)
-    typer.echo(f"imported {len(meps)} MEPs from {file} ({counts['added']} new, "
-               f"{counts['updated']} updated); {former} marked former")
+                                imported_from=Path(file).name, partial=bool(lacking))
+        # A partial list says nothing about who is no longer a member.
+        former = 0 if lacking else ep.mark_former(st, [m["ep_id"] for m in everyone], codes,
+                                                   fetched_at)
+    say(f"imported {len(meps)} MEPs from {file} ({counts['added']} new, "
+        f"{counts['updated']} updated); {former} marked former")
+    if lacking:
+        say(f"campaign: warning: {lacking} of {len(everyone)} members have no country or no "
+            "group in this list; what they had is kept, and no one was marked former",
+            out=sys.stderr)
 
 
 def shown_status(contact: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""campaign export | import | check: the campaign as a YAML pack, and its integrity."""
+"""campaign export | import | check: the campaign as a YAML pack, and its integrity;
+campaign packs update: the bundled pack's corrections merged into an existing store."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import typer
 
 from campaign.cli.common import FormatOpt, store, to_file
 from campaign.output import Format, emit
+
+packs_app = typer.Typer(help="The bundled campaign pack: merge its corrections.",
+                        no_args_is_help=True)
 
 
 def export(
@@ -75,3 +79,23 @@ def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
              title="Check")
     if any(f["level"] == "error" for f in findings):
         raise typer.Exit(1)
+
+
+@packs_app.command("update")
+def update(ctx: typer.Context) -> None:
+    """Merge the bundled pack's corrections into this store, keeping your own records.
+
+    A record the store holds as an earlier release shipped it is replaced by the
+    bundled one; a record you changed or added is kept as it is; one you removed
+    stays removed; records new in the bundled pack are added.
+    """
+    from campaign.bundled import summary
+    from campaign.bundled import update as merge
+
+    outcome = merge(store(ctx))
+    typer.echo(summary(outcome))
+    if outcome["kept"]:
+        shown = ", ".join(k.replace(":", " ", 1) for k in outcome["kept"][:10])
+        more = len(outcome["kept"]) - 10
+        typer.echo(f"kept as you changed them: {shown}" + (f" and {more:,} more" if more > 0
+                                                           else ""), err=True)

@@ -12,7 +12,7 @@ those asked for, then strike leaders, those who died, lawyers, journalists...)
 grouped by what happened to them, and counts the rest, so that its length
 holds for a campaign of thousands. Notes about past events (the arrests of
 oil workers, a sentence later ended by release) name at most ``max_people``
-each, too. Demands come from ``selection.select_demands``: current ones by
+each, too. Demands come from ``selection.demand_set``: current ones by
 default; a lapsed one chosen by id is worded as history, with a warning.
 
 The "resolves" part fits the body's country: MEPs for a body in an EU member
@@ -391,6 +391,7 @@ def resolution_context(
         demand_set,
         lapsed_warning,
         role_of,
+        roles_as_of,
         select_people,
     )
 
@@ -452,6 +453,13 @@ def resolution_context(
     notes["shootings"] = _event(events[key["id"]], cites) if key and key["id"] in events \
         else None
     notes["death_toll"] = [x for x in (_figure(f, cites) for f in deaths) if x]
+    # Descriptions as known on the motion's date: a role only a later source gives is
+    # not used (nor the description that says it).
+    then = roles_as_of(store, people, as_of)
+    people = [p if then[p["id"]] == p["role"] else
+              {**p, "role": then[p["id"]] or "other",
+               "description": p["description"] if then[p["id"]] else None}
+              for p in people]
     held = [p for p in people if p["status"] in (*HELD, "died")]
     notes["groups"] = _groups(held, as_of, cites)
     notes["named"] = len(held)

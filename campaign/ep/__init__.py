@@ -37,11 +37,14 @@ from campaign.ep.fetch import (
     fetch_meps,
     list_url,
     read_list_file,
+    read_saved,
     select,
 )
 from campaign.ep.members import (
     API_SOURCE,
     LIST_SOURCE,
+    import_detail,
+    incomplete,
     mark_former,
     missing_details,
     save_details,
@@ -75,5 +78,6 @@ __all__ = [
     "Pace", "Progress", "check_fetch_options", "check_lang", "check_timeout", "check_url",
     "current_url", "eta", "fetch_bodies", "fetch_current", "fetch_details", "fetch_list",
     "fetch_meps", "get", "list_url", "make_client", "mark_former", "missing_details", "now",
-    "read_list_file", "retry_after", "save_details", "select", "update_details", "upsert_meps",
+    "read_list_file", "read_saved", "retry_after", "import_detail", "incomplete",
+    "save_details", "select", "update_details", "upsert_meps",
 ]

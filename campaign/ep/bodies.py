@@ -124,11 +124,14 @@ def update_bodies(
     retries: int = 3,
     sleep: Callable[[float], None] | None = None,
     pace: Pace | None = None,
-) -> dict[str, int]:
-    """Fetch each body the memberships name, once, and keep it; one line if any is unknown.
+) -> dict[str, Any]:
+    """Fetch each body the memberships name, once, and keep it.
 
-    Bodies read are saved as they arrive. A body the API does not know (or
-    cannot give) leaves its memberships unnamed and is reported in one line.
+    Bodies read are saved as they arrive. A body the API does not know (HTTP
+    404) is recorded as unknown, once: its memberships stay unnamed, the
+    result lists it under "unknown" (the caller warns), and later runs do not
+    ask again (``--refresh`` does). A body the API could not give for another
+    reason (a server error) raises, in one line, after the others are saved.
     """
     from campaign.ep.fetch import fetch_bodies
     from campaign.ep.net import now
@@ -141,19 +144,49 @@ def update_bodies(
 
     done, failed = fetch_bodies(api_url, todo, client=client, concurrency=concurrency,
                                 retries=retries, sleep=sleep, pace=pace, on_result=keep)
+    unknown = {b: r for b, r in failed.items() if "HTTP 404" in r}
+    for body_id, reason in unknown.items():
+        save_body(store, {"id": body_id, "label": f"org/{body_id}", "name": None, "names": {},
+                          "classification": UNKNOWN, "url": _url_in(reason)}, now())
+    failed = {b: r for b, r in failed.items() if b not in unknown}
     if failed:
         body_id, reason = next(iter(failed.items()))
-        who = store.row(
-            "SELECT c.name FROM ep_memberships m JOIN contacts c ON c.id = m.contact_id "
-            "WHERE m.body_id = ? ORDER BY c.name LIMIT 1", (body_id,))
-        named = f" (named in the memberships of {who['name']})" if who else ""
         more = f" and {len(failed) - 1} other bodies" if len(failed) > 1 else ""
-        known = "does not know" if "HTTP 404" in reason else "could not give"
         raise NetworkError(
-            f"the EP API {known} body org/{body_id}{named}{more}: {reason}",
+            f"the EP API could not give body org/{body_id}{_named_in(store, body_id)}{more}: "
+            f"{reason}",
             "their memberships are kept but not named; run `campaign meps fetch --details` "
             "again later")
-    return {"requested": len(todo), "saved": len(done)}
+    return {"requested": len(todo), "saved": len(done), "unknown": sorted(unknown)}
+
+
+# The classification kept for a body the API answered 404 for: asked once, not again.
+UNKNOWN = "UNKNOWN"
+
+
+def _url_in(reason: str) -> str | None:
+    import re
+
+    found = re.search(r"https?://\S+?(?=:? |$)", reason)
+    return found.group(0).rstrip(":") if found else None
+
+
+def _named_in(store: Store, body_id: str) -> str:
+    who = store.row(
+        "SELECT c.name FROM ep_memberships m JOIN contacts c ON c.id = m.contact_id "
+        "WHERE m.body_id = ? ORDER BY c.name LIMIT 1", (body_id,))
+    return f" (named in the memberships of {who['name']})" if who else ""
+
+
+def unknown_warning(store: Store, body_ids: Sequence[str]) -> str | None:
+    """One line for the bodies just recorded as unknown (None when there are none)."""
+    if not body_ids:
+        return None
+    first = body_ids[0]
+    more = f" and {len(body_ids) - 1} other bodies" if len(body_ids) > 1 else ""
+    return (f"campaign: warning: the EP API does not know body org/{first}"
+            f"{_named_in(store, first)}{more} (HTTP 404); recorded as unknown, its "
+            "memberships kept but not named, and not asked for again")
 
 
 # -- reading --------------------------------------------------------------------
@@ -189,8 +222,28 @@ def find_body(store: Store, text: str, kinds: Sequence[str] = (*COMMITTEE_KINDS,
 
     A short label matches exactly, ignoring case ("droi"); otherwise the text
     must be part of exactly one body's full name ("human rights"). Several
-    candidates are listed and nothing is chosen; a miss suggests the nearest
-    labels and names.
+    candidates are listed and nothing is chosen (two bodies with one label
+    too); a miss suggests the nearest labels and names.
+    """
+    what = _what(kinds)
+    wanted = "".join(c for c in text if c.isprintable()).strip()[:100]
+    found = find_bodies(store, text, kinds, known)
+    if len(found) > 1:
+        shown = "; ".join(f"{b['label']} ({b.get('name') or 'no name'}, org/{b['id']})"
+                          for b in found[:8])
+        raise BodyError(f"'{wanted}' is the label of {len(found)} {what}s: {shown}",
+                        "give org/NUMBER, or part of the full name, to choose one")
+    return found[0]
+
+
+def find_bodies(store: Store, text: str, kinds: Sequence[str] = (*COMMITTEE_KINDS,
+                                                                 *DELEGATION_KINDS),
+                known: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every body ``text`` names among ``kinds``: all those with that short label (the EP
+    has given one label to two bodies), else the one whose full name holds it, else the
+    one numbered org/NUMBER.
+
+    Several bodies by name, or none, raise as ``find_body`` says.
     """
     from campaign.names import normalise, suggest
 
@@ -202,12 +255,16 @@ def find_body(store: Store, text: str, kinds: Sequence[str] = (*COMMITTEE_KINDS,
                         f"{'DCAS' if what == 'delegation' else 'AFET'}, or part of the name")
     by_label = [b for b in pool if b["label"].casefold() == wanted.casefold()]
     if by_label:
-        return by_label[0]
+        return sorted(by_label, key=lambda b: int(b["id"]) if b["id"].isdigit() else 0)
+    number = wanted.casefold().removeprefix("org/")
+    by_id = [b for b in pool if b["id"] == number]
+    if by_id:
+        return by_id
     key = normalise(wanted)
     by_name = [b for b in pool if any(key in normalise(n) for n in
                                       [b.get("name") or "", *b["names"].values()])]
     if len(by_name) == 1:
-        return by_name[0]
+        return by_name
     if by_name:
         shown = "; ".join(f"{b['label']} ({b.get('name') or b['label']})" for b in by_name[:8])
         more = f" and {len(by_name) - 8} more" if len(by_name) > 8 else ""
@@ -227,7 +284,9 @@ def resolve_bodies(store: Store, texts: Iterable[str], kinds: Sequence[str]) -> 
     if not have_memberships(store):
         raise BodyError(f"no {_what(kinds)} memberships are known yet", NO_DETAILS_HINT)
     known = bodies(store)
-    return list(dict.fromkeys(find_body(store, t, kinds, known)["id"] for t in texts))
+    # A label two bodies share selects both: never one picked silently.
+    return list(dict.fromkeys(b["id"] for t in texts for b in find_bodies(store, t, kinds,
+                                                                          known)))
 
 
 def _members_of(store: Store, body_ids: Sequence[str], as_of: dt.date | str | None) -> set[str]:
@@ -326,7 +385,7 @@ def why_member(store: Store, contact_id: str, wanted_bodies: Sequence[str],
     rest = [t for t in texts if t not in ids]
     if rest:
         known = bodies(store)
-        ids |= {find_body(store, text, known=known)["id"] for text in rest}
+        ids |= {b["id"] for text in rest for b in find_bodies(store, text, known=known)}
     roles = [r for r in member_roles(store, contact_id, as_of) if r["body_id"] in ids]
     if not roles:
         return None

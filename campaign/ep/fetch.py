@@ -84,22 +84,15 @@ def fetch_list(
         raise NetworkError(f"cannot read the EP list of MEPs from {url}: {exc}", hint) from None
 
 
-def read_list_file(path: str) -> list[dict[str, Any]]:
-    """The list from a file saved by a browser (``campaign meps import``).
-
-    Either the XML full list or the API's ``show-current`` JSON-LD. Only a
-    regular file is read (a FIFO or a device would hang or never end), and no
-    more than the cap.
-    """
+def _read_saved(path: str) -> bytes:
+    """A saved file's bytes: only a regular file (a FIFO or a device would hang or never
+    end), and no more than the one limit for input files of MEPs."""
     import os
     import stat
 
-    from campaign.ep.parse import parse_saved_api
     from campaign.errors import InputError
     from campaign.files import MEP_LIST_LIMIT as limit  # one limit, the one `check_input` uses
 
-    hint = ("save the EP's full-list/xml page, or the API's meps/show-current JSON-LD, "
-            "from a browser (File > Save Page As)")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -123,12 +116,50 @@ def read_list_file(path: str) -> list[dict[str, Any]]:
             raise InputError(f"cannot be read ({exc.strerror})", path=path) from None
     if len(body) > limit:
         raise InputError(f"is more than the {limit:,} bytes allowed", path=path)
+    return body
+
+
+def read_list_file(path: str, *, body: bytes | None = None) -> list[dict[str, Any]]:
+    """The list from a file saved by a browser (``campaign meps import``).
+
+    Either the XML full list or the API's ``show-current`` JSON-LD (``body``
+    when the caller has read the file already). A list that cannot be of
+    today's MEPs (more members than seats, the API's all-time list) is refused.
+    """
+    from campaign.ep.parse import not_current, parse_saved_api
+    from campaign.errors import InputError
+
+    hint = ("save the EP's full-list/xml page, or the API's meps/show-current JSON-LD, "
+            "from a browser (File > Save Page As)")
+    if body is None:
+        body = _read_saved(path)
     try:
         if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
             return parse_saved_api(body)
-        return parse_list(body)
+        meps = parse_list(body)
+        not_current(meps, "the XML list")
+        return meps
     except FormatError as exc:
         raise InputError(str(exc), path=path, hint=hint) from None
+
+
+def read_saved(path: str, today: str) -> tuple[str, Any]:
+    """What a saved file holds: ("list", MEPs) or ("detail", (the MEP, their details)).
+
+    A member's own record (``meps/{id}``, JSON-LD) is told from a list by
+    its content; it is imported as ``meps fetch --details`` would save it.
+    """
+    from campaign.ep.parse import is_detail, parse_saved_detail
+    from campaign.errors import InputError
+
+    body = _read_saved(path)
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and is_detail(body):
+        try:
+            return "detail", parse_saved_detail(body, today=today)
+        except FormatError as exc:
+            raise InputError(str(exc), path=path,
+                             hint="save the API's meps/{id} record as JSON-LD") from None
+    return "list", read_list_file(path, body=body)
 
 
 def select(meps: Sequence[dict[str, Any]], codes: Iterable[str]) -> list[dict[str, Any]]:

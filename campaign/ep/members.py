@@ -49,8 +49,12 @@ def upsert_meps(
     lang: str = "en",
     api: dict[str, dict[str, Any]] | None = None,
     imported_from: str | None = None,
+    partial: bool = False,
 ) -> dict[str, int]:
     """Add or update each MEP as a contact of kind ``mep``, citing the list it came from.
+
+    With ``partial`` (a list without some members' country or group) what the
+    list does not give is kept as it was, never blanked.
 
     What the list gives is overwritten; what details gave (email, office,
     honorific) is kept, and so is a national party the API's list does not
@@ -97,6 +101,10 @@ def upsert_meps(
         }
         if from_api and old:
             values["party"] = old["party"]  # the API's list has no national party
+        if partial and old:
+            values = {k: v for k, v in values.items()
+                      if v is not None or k not in ("country", "grp", "party")}
+            extra_new = {k: v for k, v in extra_new.items() if v is not None}
         if old:
             extra = {**old["extra"], **extra_new}
             extra.pop("no_longer_listed_on", None)
@@ -238,3 +246,37 @@ def update_details(
         if own:
             client.close()
     return result
+
+
+def incomplete(meps: Sequence[dict[str, Any]]) -> int:
+    """How many of these MEPs the list gives without a country or without a group.
+
+    A directory that names members by id and name only is not the list of
+    today's MEPs by country and group: the caller warns, or refuses unless
+    told the list is partial.
+    """
+    return sum(1 for m in meps
+               if not (m.get("country_code") or m.get("country_as_given"))
+               or not (m.get("group") or m.get("group_short")))
+
+
+def import_detail(store: Store, mep: dict[str, Any], detail: dict[str, Any], fetched_at: str,
+                  *, imported_from: str) -> str:
+    """A member's own API record (``meps/{id}``) saved as ``meps fetch --details`` would.
+
+    A member not in the store yet is added from the record first: current
+    when their mandate is (``mep["current"]``), else former. Returns "added"
+    or "updated".
+    """
+    from campaign.ep.fetch import DEFAULT_API_URL
+
+    with store.transaction():
+        known = store.row("SELECT id FROM contacts WHERE ep_id = ?", (mep["ep_id"],))
+        if known is None:
+            upsert_meps(store, [mep], f"{DEFAULT_API_URL}/meps/{mep['ep_id']}", fetched_at,
+                        imported_from=imported_from)
+        row = store.row("SELECT id, status FROM contacts WHERE ep_id = ?", (mep["ep_id"],))
+        if row is not None and mep.get("current") is False:
+            store.update("contacts", row["id"], {"status": "former"})
+        save_details(store, detail, DEFAULT_API_URL, fetched_at)  # joins this transaction
+    return "updated" if known else "added"

@@ -411,12 +411,84 @@ def current_to_meps(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return meps
 
 
+# The most seats the Parliament has had (2014-2019); a list of more members cannot be
+# today's: it is the API's all-time ``meps`` list, or a directory with former members.
+MAX_SEATS = 751
+NOT_CURRENT_HINT = ("save the API's meps/show-current (or the EP's full-list/xml) instead; "
+                    "it lists today's MEPs only")
+# Keys only a member's own record (``meps/{id}``) has, never a list's.
+_DETAIL_KEYS = ("hasMembership", "hasEmail", "hasHonorificPrefix", "citizenship",
+                "hasGender", "officialFamilyName")
+
+
+def not_current(meps: list[dict[str, Any]], what: str) -> None:
+    """Refuse a list that cannot be of today's MEPs, by its size."""
+    if len(meps) > MAX_SEATS:
+        raise FormatError(f"{what} has {len(meps):,} members, more than the {MAX_SEATS} seats "
+                          "the Parliament has ever had: it is not the list of current MEPs "
+                          "(the API's list of all MEPs ever, or a directory with former "
+                          "members); nothing was imported")
+
+
 def parse_saved_api(body: bytes) -> list[dict[str, Any]]:
-    """A ``show-current`` answer saved from a browser (``campaign meps import``)."""
+    """A ``show-current`` answer saved from a browser (``campaign meps import``).
+
+    The API's all-time list (``meps``) has the same shape but no member's
+    country or group: a file where no member has either, or with more
+    members than there are seats, is refused rather than imported as current.
+    """
+    data = _json(body)
+    items = [i for i in data["data"] if isinstance(i, dict)]
     meps = current_to_meps(parse_current_page(body))
     if not meps:
         raise FormatError("the JSON-LD has no members (zero MEPs)")
+    not_current(meps, "the JSON-LD")
+    if not any(i.get("api:country-of-representation") or i.get("api:political-group")
+               for i in items):
+        raise FormatError("no member of the JSON-LD has a country or a group: it is the API's "
+                          "list of all MEPs ever (meps), not of today's (meps/show-current); "
+                          "nothing was imported")
     return _once(meps)
+
+
+def is_detail(body: bytes) -> bool:
+    """True for a member's own record (``meps/{id}``) rather than a list of members."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    items = data.get("data") if isinstance(data, dict) else None
+    return (isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict)
+            and any(k in items[0] for k in _DETAIL_KEYS))
+
+
+def parse_saved_detail(body: bytes, *, today: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the member as a list gives them, their details) from a saved ``meps/{id}`` record.
+
+    The member is current when their mandate (``MEMBER_PARLIAMENT``) has no
+    end, or one not before ``today``; their country and group are the API's
+    own keys when the record has them.
+    """
+    detail = parse_detail(body, today=today)
+    person = _json(body)["data"][0]
+    item = {
+        "ep_id": detail["ep_id"],
+        "label": _field(person, "label", 1),
+        "given_name": detail.get("given_name"),
+        "family_name": detail.get("family_name"),
+        "country_code": None,
+        "group_short": _field(person, "api:political-group", 1),
+    }
+    code = _field(person, "api:country-of-representation", 1)
+    if code is not None and re.fullmatch(r"[A-Za-z]{2}", code):
+        item["country_code"] = code.upper()
+    if not item["label"]:
+        item["label"] = " ".join(p for p in (item["given_name"], item["family_name"]) if p)
+    mep = current_to_meps([item])[0]
+    mandates = [m for m in person.get("hasMembership") or []
+                if isinstance(m, dict) and str(m.get("role", "")).endswith("MEMBER_PARLIAMENT")]
+    mep["current"] = any(_current(m, today) for m in mandates) if mandates else None
+    return mep, detail
 
 
 _HONORIFICS = {"MR": "Mr", "MRS": "Mrs", "MS": "Ms", "MISS": "Miss", "DR": "Dr"}

@@ -89,3 +89,29 @@ def test_add_a_demand_about_people(cli, error_line) -> None:  # type: ignore[no-
                                          "greens-efa-2012-03-07"), 2)
     assert "free-x" not in _listed(cli)
     assert listed["made_in"] == "socialistworld-2014-01"
+
+
+def test_add_a_demand_with_a_kind(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("demands", "add", "An inquiry into the shootings.", "--source",
+            "socialistworld-2014-01", "--id", "inquiry-2014", "--kind", "accountability")
+    assert r.exit_code == 0, r.stderr
+    listed = _listed(cli, "--as-of", "2026-12-01")["inquiry-2014"]
+    assert listed["kind"] == "accountability" and listed["current"] is True
+    r = cli("demands", "add", "Talks.", "--source", "socialistworld-2014-01", "--id", "talks")
+    assert _listed(cli, "--as-of", "2026-12-01")["talks"]["kind"] == "process"
+    assert cli("demands", "add", "X.", "--source", "socialistworld-2014-01",
+               "--kind", "vengeance").exit_code == 2
+
+
+def test_an_accountability_demand_stands_until_reported_done(cli, error_line) -> None:  # type: ignore[no-untyped-def]
+    assert _listed(cli, "--as-of", "2026-12-01")["international-inquiry"]["current"] is True
+    assert cli("sources", "add", "--id", "inquiry-report", "--title", "Inquiry reports",
+               "--publisher", "A paper", "--date", "2025-05-01").exit_code == 0
+    r = cli("demands", "done", "international-inquiry", "--source", "inquiry-report")
+    assert r.exit_code == 0, r.stderr
+    listed = _listed(cli, "--as-of", "2026-12-01")["international-inquiry"]
+    assert listed["current"] is False
+    assert listed["current_text"] == "no: a source reported it done in May 2025"
+    assert _listed(cli, "--as-of", "2024-01-01")["international-inquiry"]["current"] is True
+    assert "lapses by itself" in error_line(cli("demands", "done", "suspend-eu-agreement",
+                                                "--source", "inquiry-report"))

@@ -582,3 +582,14 @@ def test_persons_are_read_once(store, monkeypatch) -> None:  # type: ignore[no-u
     monkeypatch.setattr(people, "persons", lambda *a, **k: calls.append(1) or real(*a, **k))
     resolution_context(store, as_of=dt.date(2026, 11, 23))
     assert len(calls) == 1
+
+
+def test_roles_as_known_on_the_motions_date(cli) -> None:  # type: ignore[no-untyped-def]
+    """Only the January 2014 source calls Tuletaeva and Dosmagambetov strike leaders; the
+    2012 sources know them as oil workers."""
+    then = cli("resolution", "--as-of", "2012-06-01", "--max-words", "5000").stdout
+    notes = then.split("notes:")[1].split("believes:")[0]
+    assert "strike leader" not in notes
+    assert "the oil workers Roza Tuletaeva and Maksat Dosmagambetov" in notes
+    now = cli(*DEFAULT).stdout
+    assert "the strike leaders Roza Tuletaeva, Maksat Dosmagambetov" in now

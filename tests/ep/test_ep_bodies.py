@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from pytest_httpserver import HTTPServer
 
 from campaign import ep
 from campaign.ep.bodies import (
+    COMMITTEE_KINDS,
     BodyError,
     is_current,
     listed_on,
@@ -186,11 +188,37 @@ def test_a_body_the_api_does_not_know(cli: Any, httpserver: HTTPServer,
         "memberDuring": {"id": "time-period/20240719", "type": "PeriodOfTime",
                          "startDate": "2024-07-19"}}]
     serve_api(httpserver, people=people)
-    line = error_line(fetch(cli, httpserver, "--details"))
-    assert "the EP API does not know body org/999999" in line
-    assert "HTTP 404" in line
+    r = fetch(cli, httpserver, "--details")
+    # Recorded as unknown once, with one warning; the command succeeds (issue 20: it
+    # failed, and every later `meps fetch --details` failed with the same line).
+    assert r.exit_code == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert "the EP API does not know body org/999999" in lines[0]
+    assert "HTTP 404" in lines[0] and "recorded as unknown" in lines[0]
     # The details and the other bodies were kept; only that body stays unnamed.
     assert ids(cli, "--committee", "AFET") == sorted(AFET_IDS)
+    asked = body_requests(httpserver).count("999999")
+    assert asked == 1
+    # Later runs keep going and do not ask again; --refresh asks again.
+    for _ in range(2):
+        again = fetch(cli, httpserver, "--details")
+        assert again.exit_code == 0, again.stderr
+        assert again.stderr == ""
+    assert body_requests(httpserver).count("999999") == 1
+    assert fetch(cli, httpserver, "--details", "--refresh").exit_code == 0
+    assert body_requests(httpserver).count("999999") == 2
+
+
+def test_a_body_the_api_cannot_give_still_fails(cli: Any, httpserver: HTTPServer,
+                                                error_line: Any) -> None:
+    """Only a 404 is recorded as unknown: a server error is reported, to be retried."""
+    # The handler registered first answers: AFET's before the fixtures'.
+    httpserver.expect_request(re.compile(r"^/api/v2/corporate-bodies/6562$")).respond_with_data(
+        "down", status=503)
+    serve_api(httpserver)
+    line = error_line(fetch(cli, httpserver, "--details", "--retries", "0"))
+    assert "could not give body org/6562" in line and "HTTP 503" in line
 
 
 def test_a_body_with_no_english_name(cli: Any, httpserver: HTTPServer) -> None:
@@ -383,3 +411,47 @@ def test_committee_letter_before_any_details(cli: Any, httpserver: HTTPServer,
     r = _letters(cli, "--committee", "DROI")
     error_line(r, 1)
     assert "meps fetch --details" in r.stderr
+
+
+def test_two_bodies_with_one_label_are_both_listed(cli: Any, httpserver: HTTPServer,
+                                                   db_path: Any) -> None:
+    """The EP gave one label to two bodies: --committee DROI never silently picks one."""
+    other = {"id": "org/7777", "type": "Organization", "identifier": "7777", "label": "DROI",
+             "prefLabel": {"en": "Subcommittee on Human Rights (made up for the tests)"},
+             "classification": "def/ep-entities/COMMITTEE_PARLIAMENTARY_SUB"}
+    people = details()
+    people["124986"]["hasMembership"] = [*people["124986"].get("hasMembership", []), {
+        "id": "membership/124986-f-9", "type": "Membership", "identifier": "124986-f-9",
+        "organization": "org/7777", "role": "def/ep-roles/MEMBER",
+        "membershipClassification": "def/ep-entities/COMMITTEE_PARLIAMENTARY_SUB",
+        "memberDuring": {"id": "time-period/20240719", "type": "PeriodOfTime",
+                         "startDate": "2024-07-19"}}]
+    serve_bodies(httpserver, extra={"7777": other})
+    serve_api(httpserver, people=people)
+    assert fetch(cli, httpserver, "--details").exit_code == 0
+    assert ids(cli, "--committee", "DROI") == sorted({*DROI_IDS, "124986"})
+    assert ids(cli, "--committee", "droi") == sorted({*DROI_IDS, "124986"})
+    # Either one can be chosen by its number
+    assert ids(cli, "--committee", "org/7777") == ["124986"]
+    assert ids(cli, "--committee", "org/6570") == sorted(DROI_IDS)
+    r = cli("meps", "list", "--committee", "DROI")
+    assert r.exit_code == 0 and r.stdout.count("DROI") >= 3
+    # Where one body must be meant, both are named and none is chosen
+    from campaign.ep.bodies import BodyError, find_body
+
+    st = Store(db_path)
+    try:
+        with pytest.raises(BodyError, match=r"label of 2 committees.*org/6570.*org/7777"):
+            find_body(st, "DROI", COMMITTEE_KINDS)
+    finally:
+        st.close()
+
+
+def test_committee_with_a_letter_to_a_prisoner_is_a_usage_error(cli: Any) -> None:
+    """--committee chooses MEPs: with --to prisoner it was silently ignored."""
+    for option in ("--committee", "--delegation"):
+        r = cli("letter", "--to", "prisoner", "--prisoner", "Roza Tuletaeva", option, "DROI",
+                "--sender", "A Branch Secretary")
+        assert r.exit_code == 2, r.stderr
+        assert len(r.stderr.splitlines()) == 1
+        assert f"{option} chooses MEPs; it cannot be used with --to prisoner" in r.stderr

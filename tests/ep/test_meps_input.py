@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from ep_server import CONTEXT, api_url, base_url, details, fixture_bytes, list_xml, serve_api
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from campaign import ep
 
@@ -234,3 +235,138 @@ def test_a_french_list_fetched_says_french(cli: Any, httpserver: HTTPServer) -> 
     found = json.loads(cli("meps", "list", "--group", "EPP", "--format", "json").stdout)
     assert [c["ep_id"] for c in found] == ["197490"]
     assert found[0]["extra"]["source_url"].endswith("/meps/fr/full-list/xml")
+
+
+# -- partial lists, all-time lists, a member's own record ---------------------------
+
+def _directory(n: int | None = None) -> bytes:
+    """A directory XML: fullName and id only (the fixture's members, or ``n`` made up)."""
+    import re
+
+    if n is None:
+        body = list_xml("en").decode()
+        body = re.sub(r"<(country|politicalGroup|nationalPoliticalGroup)>[^<]*</\1>", "", body)
+        return body.encode()
+    members = "".join(f"<mep><fullName>Member NUMBER{i}</fullName><id>{800000 + i}</id></mep>"
+                      for i in range(n))
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><meps>'
+            + members.encode() + b"</meps>")
+
+
+def test_a_directory_of_names_and_ids_is_refused_unless_partial(cli: Any, tmp_path: Path,
+                                                                db_path: Path) -> None:
+    full = tmp_path / "full.xml"
+    full.write_bytes(list_xml("en"))
+    assert cli("meps", "import", str(full)).exit_code == 0
+    before = json.loads(cli("meps", "list", "--format", "json").stdout)
+    directory = tmp_path / "directory.xml"
+    directory.write_bytes(_directory().replace(b"<mep><fullName>Lynn BOYLAN</fullName>"
+                                               b"<id>124984</id></mep>", b""))
+    r = cli("meps", "import", str(directory))
+    one_line(r, 1, "7 of 7 members have no country or no group", "--partial")
+    assert json.loads(cli("meps", "list", "--format", "json").stdout) == before
+
+    r = cli("meps", "import", str(directory), "--partial")
+    assert r.exit_code == 0, r.stderr
+    assert "warning: 7 of 7 members have no country or no group" in r.stderr
+    assert "0 marked former" in r.stdout
+    after = {c["ep_id"]: c for c in json.loads(cli("meps", "list", "--format", "json").stdout)}
+    # Lynn Boylan, left out of the directory, stays current; nobody lost a country or group
+    assert after.keys() == {c["ep_id"] for c in before}
+    for c in before:
+        assert (after[c["ep_id"]]["country"], after[c["ep_id"]]["group"]) == \
+            (c["country"], c["group"])
+
+
+def test_a_directory_with_more_members_than_seats_is_not_imported_as_current(
+        cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "directory.xml"
+    path.write_bytes(_directory(875))
+    for extra in ((), ("--partial",)):
+        r = cli("meps", "import", str(path), *extra)
+        one_line(r, 1, "875 members, more than the 751 seats", "not the list of current MEPs")
+    assert [c for c in json.loads(cli("meps", "list", "--all", "--format", "json").stdout)
+            if c.get("ep_id")] == []
+
+
+def test_the_apis_all_time_list_is_not_imported_as_current(cli: Any, tmp_path: Path) -> None:
+    """The API's `meps` (everyone ever) has the shape of show-current without country or
+    group: told apart by its content."""
+    records = [{k: v for k, v in r.items() if not k.startswith("api:")}
+               for r in current_records()]
+    r = cli("meps", "import", str(saved_api(tmp_path, records)))
+    one_line(r, 1, "list of all MEPs ever", "meps/show-current")
+    many = [{"id": f"person/{700000 + i}", "type": "Person", "identifier": str(700000 + i),
+             "label": f"Someone NUMBER{i}", "api:country-of-representation": "IE"}
+            for i in range(2000)]
+    one_line(cli("meps", "import", str(saved_api(tmp_path, many, "all.json"))), 1,
+             "2,000 members, more than the 751 seats")
+    assert [c for c in json.loads(cli("meps", "list", "--all", "--format", "json").stdout)
+            if c.get("ep_id")] == []
+
+
+def test_a_members_own_record_is_imported_as_details_would(cli: Any, tmp_path: Path,
+                                                           httpserver: HTTPServer) -> None:
+    # The same member fetched with --details, for comparison
+    serve_api(httpserver)
+    assert fetch(cli, httpserver, "--details", "--country", "BE").exit_code == 0
+    fetched = next(c for c in json.loads(cli("meps", "list", "--format", "json").stdout)
+                   if c["ep_id"] == "1294")
+    fetched_show = cli("meps", "show", "Di Rupo").stdout
+
+    path = tmp_path / "1294.json"
+    path.write_bytes(json.dumps({"data": [details()["1294"]], "@context": CONTEXT}).encode())
+    other = tmp_path / "other.db"
+    r = cli("--db", str(other), "meps", "import", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert "imported the record of Elio DI RUPO" in r.stdout
+    got = json.loads(cli("--db", str(other), "meps", "list", "--format", "json").stdout)
+    assert [c["ep_id"] for c in got] == ["1294"]
+    mine = got[0]
+    for key in ("email", "honorific", "name"):
+        assert mine[key] == fetched[key], key
+    assert mine["email"] and mine["honorific"] == "Mr"
+    assert mine["extra"]["office"] == fetched["extra"]["office"] == "13G115"
+    assert mine["extra"]["details_fetched_at"]
+    show = cli("--db", str(other), "meps", "show", "Di Rupo")
+    assert show.exit_code == 0, show.stderr
+    # The memberships are there; the bodies' names come with the next fetch --details
+    roles = [line for line in show.stdout.splitlines() if line.startswith("    ")]
+    assert len(roles) == len([line for line in fetched_show.splitlines()
+                              if line.startswith("    ")]) > 0
+
+
+def test_a_record_whose_mandate_ended_is_imported_as_former(cli: Any, tmp_path: Path) -> None:
+    person = copy.deepcopy(details()["1294"])
+    for m in person["hasMembership"]:
+        if str(m.get("role", "")).endswith("MEMBER_PARLIAMENT"):
+            m["memberDuring"] = {"startDate": "2019-07-02", "endDate": "2024-07-15"}
+    path = tmp_path / "1294.json"
+    path.write_bytes(json.dumps({"data": [person], "@context": CONTEXT}).encode())
+    assert cli("meps", "import", str(path)).exit_code == 0
+    assert json.loads(cli("meps", "list", "--format", "json").stdout) == []
+    everyone = [c for c in json.loads(cli("meps", "list", "--all", "--format", "json").stdout)
+                if c.get("ep_id")]
+    assert [(c["ep_id"], c["status"]) for c in everyone] == [("1294", "former")]
+
+
+def test_a_fetched_list_without_groups_marks_no_one_former(cli: Any,
+                                                           httpserver: HTTPServer) -> None:
+    serve_api(httpserver)
+    assert fetch(cli, httpserver).exit_code == 0
+    before = {c["ep_id"]: c["group"] for c in
+              json.loads(cli("meps", "list", "--format", "json").stdout)}
+    httpserver.clear()
+    records = [{k: v for k, v in r.items() if k != "api:political-group"}
+               for r in current_records() if r["identifier"] != "124984"]
+    httpserver.expect_request("/api/v2/meps/show-current").respond_with_handler(
+        lambda request: Response(
+            json.dumps({"data": records if request.args.get("offset") == "0" else [],
+                        "@context": CONTEXT}), content_type="application/ld+json"))
+    r = fetch(cli, httpserver)
+    assert r.exit_code == 0, r.stderr
+    assert "0 marked former" in r.stdout
+    assert f"{len(records)} of {len(records)} members have no country or no group" in r.stderr
+    after = {c["ep_id"]: c["group"] for c in
+             json.loads(cli("meps", "list", "--format", "json").stdout)}
+    assert after == before
