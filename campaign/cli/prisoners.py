@@ -16,7 +16,7 @@ from campaign.cli.common import (
     store,
     to_file,
 )
-from campaign.output import Format, emit, say
+from campaign.output import Format, emit, printable, say
 
 app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
 
@@ -305,9 +305,15 @@ def print_(
     given = DocFormat(fmt.value) if fmt else DocFormat.pdf if placard and not output else None
     chosen = choose_format(output, given, allowed)
     wanted = [s.value.replace("-", " ") for s in status] if status else list(DEFAULT_STATUSES)
-    render = render_placards if placard else render_picket
-    data = render(store(ctx), chosen, user_dir=templates, statuses=wanted,
-                  names=name or [], as_of=day, title=title)
+    warnings: list[str] = []
+    if placard:
+        data = render_placards(store(ctx), chosen, user_dir=templates, statuses=wanted,
+                               names=name or [], as_of=day, title=title, warnings=warnings)
+    else:
+        data = render_picket(store(ctx), chosen, user_dir=templates, statuses=wanted,
+                             names=name or [], as_of=day, title=title)
+    for warning in warnings:
+        typer.echo(printable(f"campaign: warning: {warning}"), err=True)
     deliver(data, output)
     if to_file(output):
         typer.echo(f"wrote {output}", err=True)
