@@ -39,6 +39,13 @@ CALLS = {
     "summoned": SOLIDARITY,
     "in exile": SOLIDARITY,
 }
+# How a heading names who a list holds ("Imprisoned, charged and killed"), in this order.
+STATUS_WORDS = {
+    "imprisoned": "imprisoned", "on trial": "imprisoned", "detained": "imprisoned",
+    "charged": "charged", "under investigation": "charged", "died": "killed",
+    "released": "released", "in exile": "exiled", "dismissed": "sacked", "fined": "fined",
+    "summoned": "summoned",
+}
 # The scripts the built-in Typst fonts (Libertinus Serif, New Computer Modern) carry;
 # a letter of any other script prints as an empty box.
 FONT_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
@@ -52,6 +59,17 @@ def is_held(status: str | None) -> bool:
 def call_for(status: str | None) -> str:
     """The call above a name on a placard, in capitals (see the module's rule)."""
     return CALLS.get(status or "", SOLIDARITY)
+
+
+def describe(statuses: Iterable[str | None]) -> str:
+    """'Imprisoned, charged and killed': who a list holds, by their reported statuses, for
+    a heading that claims no more than that ('Political prisoners' would, of the sacked)."""
+    present = set(statuses)
+    words = list(dict.fromkeys(w for s, w in STATUS_WORDS.items() if s in present))
+    if not words:
+        return "No one"
+    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return text[:1].upper() + text[1:]
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

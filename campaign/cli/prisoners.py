@@ -18,7 +18,8 @@ from campaign.cli.common import (
 )
 from campaign.output import Format, emit, printable, say
 
-app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
+app = typer.Typer(help="People imprisoned, charged or sacked, and what happened.",
+                  no_args_is_help=True)
 
 
 class Status(StrEnum):
@@ -90,7 +91,11 @@ def list_(
     day = as_of(as_of_)
     wanted = [s.value.replace("-", " ") for s in status or []]
     people = select(store(ctx), [], day, wanted)
-    emit(people, fmt, COLUMNS, title=f"Political prisoners — as of {day.isoformat()}",
+    from campaign.labels import describe
+
+    who = describe(p["status"] for p in people)
+    heading = f"People {who[:1].lower()}{who[1:]}" if people else "No one on record"
+    emit(people, fmt, COLUMNS, title=f"{heading} — as of {day.isoformat()}",
          caption="Each status is as reported in the cited source, on the date shown.")
 
 
@@ -272,7 +277,7 @@ def print_(
         list[Status] | None,
         typer.Option("--status", help="Only people with this status (repeatable; default: "
                                       "detained, charged, under investigation, on trial, "
-                                      "imprisoned)."),
+                                      "imprisoned, died)."),
     ] = None,
     name: Annotated[
         list[str] | None, typer.Option("--name", help="Only this person (repeatable).")

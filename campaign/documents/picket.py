@@ -52,13 +52,6 @@ ROLE_GROUP = {
 }
 # Within a group: those held first, then the charged, the investigated, the dead, the rest.
 STATUS_ORDER = ("imprisoned", "on trial", "detained", "charged", "under investigation", "died")
-# How the title names who is on the sheet ("Imprisoned, charged and killed after Zhanaozen").
-TITLE_WORDS = {
-    "imprisoned": "imprisoned", "on trial": "imprisoned", "detained": "imprisoned",
-    "charged": "charged", "under investigation": "charged", "died": "killed",
-    "released": "released", "in exile": "exiled", "dismissed": "sacked", "fined": "fined",
-    "summoned": "summoned",
-}
 
 
 def group_of(person: Mapping[str, Any]) -> str:
@@ -93,17 +86,11 @@ def grouped(people: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[dict[
             for key, heading in GROUPS if key in by_key]
 
 
-def describe(statuses: Sequence[str | None]) -> str:
-    """'Imprisoned, charged and killed': who a list holds, by their reported statuses."""
-    words = list(dict.fromkeys(TITLE_WORDS.get(s or "", "") for s in statuses))
-    words = [w for w in words if w] or ["named"]
-    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return text[:1].upper() + text[1:]
-
-
 def default_title(store: Store, statuses: Sequence[str | None]) -> str:
     """The sheet's title from who is on it and where it happened."""
     from campaign.anniversaries import key_event
+
+    from campaign.labels import describe
 
     key = key_event(store)
     where = key.get("locality") if key else None
