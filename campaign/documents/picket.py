@@ -211,6 +211,37 @@ def picket_context(store: Store, *, statuses: Sequence[str] = DEFAULT_STATUSES,
     }
 
 
+def sheet_parts(data: dict[str, Any], size: int | None = None) -> list[dict[str, Any]]:
+    """The sheet's data cut into parts of about ``size`` people for typesetting one by one.
+
+    Parts end at group boundaries: whole groups are packed into a part while they fit,
+    so a group is never split between parts unless it alone holds more than ``size``
+    people (then it goes on in the next part under its heading, "continued"). The first
+    part has the title and the header; the last, the sources, whole.
+    """
+    size = size or PART_PERSONS
+    chunks: list[dict[str, Any]] = []  # pieces of groups of at most `size` people
+    for g in data["groups"]:
+        people = g["persons"]
+        for start in range(0, len(people), size):
+            chunks.append({**g, "continued": start > 0, "persons": people[start:start + size]})
+    parts: list[list[dict[str, Any]]] = [[]]
+    for chunk in chunks:
+        count = sum(len(c["persons"]) for c in parts[-1])
+        if parts[-1] and count + len(chunk["persons"]) > size:
+            parts.append([])
+        parts[-1].append(chunk)
+    out = []
+    for n, groups in enumerate(parts):
+        first, last = n == 0, n == len(parts) - 1
+        out.append({**data, "part": {"first": first, "last": last, "number": n + 1,
+                                     "count": len(parts)}, "groups": groups,
+                    "persons": [p for g in groups for p in g["persons"]],
+                    "header": data["header"] if first else [],
+                    "sources": data["sources"] if last else []})
+    return out
+
+
 def render_picket(store: Store, fmt: DocFormat, *, user_dir: str | Path | None = None,
                   **options: Any) -> bytes:
     """The sheet in ``fmt``; PDF is typeset from the context by ``picket.typ``, Word laid
@@ -219,10 +250,12 @@ def render_picket(store: Store, fmt: DocFormat, *, user_dir: str | Path | None =
     from campaign.documents.templates import render
 
     if fmt is DocFormat.pdf:
-        from campaign.formats.pdf import context_to_pdf
+        from campaign.formats.pdf import context_to_pdf, parts_to_pdf
 
-        return context_to_pdf(TYPST_TEMPLATE, picket_context(store, escape=False, **options),
-                              user_dir)
+        data = picket_context(store, escape=False, **options)
+        if len(data["persons"]) <= PART_PERSONS:
+            return context_to_pdf(TYPST_TEMPLATE, data, user_dir)
+        return parts_to_pdf(TYPST_TEMPLATE, sheet_parts(data), user_dir, title=data["title"])
     if fmt is DocFormat.docx:
         from campaign.formats.docx import picket_to_docx
 

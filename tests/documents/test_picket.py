@@ -340,3 +340,58 @@ def test_placards_with_control_characters_in_a_name(cli, db_path: Path, tmp_path
     texts = [p.text for p in Document(str(tmp_path / "placard.docx")).paragraphs]
     assert texts[:3] == ["FREE", "ROZA", "?TULETAEVA"]  # \x0b splits words; \x9b is '?'
     assert not any(c in t for t in texts for c in "\x0b\x9b")
+
+
+# -- a big sheet typeset in parts, split at group boundaries --------------------------------
+
+def test_sheet_parts_keep_groups_whole_and_sources_last(store) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from campaign.documents.picket import picket_context, sheet_parts
+
+    data = picket_context(store, as_of=dt.date(2026, 11, 23), escape=False)
+    sizes = {g["key"]: len(g["persons"]) for g in data["groups"]}
+    assert max(sizes.values()) > 6 > min(sizes.values())
+    parts = sheet_parts(data, size=6)
+    assert len(parts) > 2
+    # every person once, in the sheet's order
+    assert [p["name"] for part in parts for p in part["persons"]] == \
+        [p["name"] for p in data["persons"]]
+    for part in parts:
+        for g in part["groups"]:
+            # a group is cut only when it alone holds more than a part
+            if len(g["persons"]) < sizes[g["key"]]:
+                assert sizes[g["key"]] > 6
+        keys = [g["key"] for g in part["groups"]]
+        assert len(keys) == len(set(keys))
+    pieces = [(g["key"], g["continued"]) for part in parts for g in part["groups"]]
+    for key, size in sizes.items():
+        mine = [c for k, c in pieces if k == key]
+        assert mine[0] is False and all(mine[1:]) and len(mine) == -(-size // 6)
+    assert parts[0]["header"] and not any(p["header"] for p in parts[1:])
+    assert parts[-1]["sources"] == data["sources"] and not any(p["sources"] for p in parts[:-1])
+    assert [p["part"]["first"] for p in parts] == [True] + [False] * (len(parts) - 1)
+
+
+def test_a_big_sheet_is_typeset_in_parts(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from campaign.documents import picket
+
+    monkeypatch.setattr(picket, "PART_PERSONS", 6)
+    out = tmp_path / "picket.pdf"
+    r = cli("prisoners", "print", *AS_OF, "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    reader = PdfReader(str(out))
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Imprisoned, charged and killed after Zhanaozen"
+    assert pages[0].startswith("Imprisoned, charged and killed after Zhanaozen")
+    assert "16–17 December 2011" in pages[0]
+    assert all("16–17 December 2011" not in t for t in pages[1:])
+    assert "Sources" in pages[-1] and all("Sources" not in t for t in pages[:-1])
+    assert "part 1 of" in pages[0]
+    text = " ".join(pages)
+    for p in _held_people():
+        assert p["name"] in text
+    assert "(CONTINUED)" in text  # the strike leaders' group runs over a part
