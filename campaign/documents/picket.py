@@ -89,7 +89,6 @@ def grouped(people: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[dict[
 def default_title(store: Store, statuses: Sequence[str | None]) -> str:
     """The sheet's title from who is on it and where it happened."""
     from campaign.anniversaries import key_event
-
     from campaign.labels import describe
 
     key = key_event(store)
