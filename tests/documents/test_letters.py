@@ -606,7 +606,8 @@ def test_russian_prisoner_letter(st: Store) -> None:
     L.add_postal_address(st, "Roza Tuletaeva", "Aktau", "socialistworld-2014-01")
     [ltr, english] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
                                lang="ru")
-    assert english.record_only and english.markdown.startswith("**For your records — do not send.**")
+    assert english.record_only
+    assert english.markdown.startswith("**For your records — do not send.**")
     assert "Здравствуйте, Роза!" in ltr.markdown
     assert "Кому: Роза Тулетаева  \nКуда: Aktau" in ltr.markdown
     assert "декабря" in ltr.markdown or re.search(r"\d+ [а-я]+ \d{4} г\.", ltr.markdown)
