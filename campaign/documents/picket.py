@@ -195,10 +195,11 @@ def picket_context(store: Store, *, statuses: Sequence[str] = DEFAULT_STATUSES,
     for s in sources:
         s["title"], s["publisher"] = text(s["title"]), text(s["publisher"])
         s["published_text"] = dates.human(s["published"])
-    heading = " ".join(title.split()) if title else \
-        default_title(store, [p["status"] for p in people] or list(statuses))
+    given = " ".join(title.split()) if title else None
+    heading = given or default_title(store, [p["status"] for p in people] or list(statuses))
     return {
-        "title": text(heading),
+        "title": text(given),  # the user's --title, or None
+        "heading": text(heading),  # what the sheet is headed: --title, or who is on it
         "campaign": text(store.meta("title")),
         "as_of": as_of.isoformat(),
         "as_of_text": dates.human(as_of.isoformat()),
@@ -254,14 +255,14 @@ def render_picket(store: Store, fmt: DocFormat, *, user_dir: str | Path | None =
         data = picket_context(store, escape=False, **options)
         if len(data["persons"]) <= PART_PERSONS:
             return context_to_pdf(TYPST_TEMPLATE, data, user_dir)
-        return parts_to_pdf(TYPST_TEMPLATE, sheet_parts(data), user_dir, title=data["title"])
+        return parts_to_pdf(TYPST_TEMPLATE, sheet_parts(data), user_dir, title=data["heading"])
     if fmt is DocFormat.docx:
         from campaign.formats.docx import picket_to_docx
 
         return picket_to_docx(picket_context(store, escape=False, **options))
     context = picket_context(store, **options)
     markdown = render(TEMPLATE, context, user_dir)
-    title = str(context["title"]).replace("\\", "")
+    title = str(context["heading"]).replace("\\", "")
     return convert(markdown, fmt, title=title)
 
 

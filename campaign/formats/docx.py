@@ -259,7 +259,7 @@ def picket_to_docx(data: dict[str, Any]) -> bytes:
 
     doc = Document()
     _fonts(doc)
-    title = word_text(data.get("title") or "Imprisoned, charged and killed")
+    title = word_text(data.get("title") or data.get("heading") or "Political prisoners")
     doc.core_properties.title = title
     doc.core_properties.language = "en"
     first = doc.sections[0]
