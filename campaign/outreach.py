@@ -77,11 +77,25 @@ def record(store: Store, entries: Sequence[dict[str, Any]]) -> None:
     and sender)."""
     created = now()
     store.conn.executemany(
-        "INSERT INTO outreach (contact_id, document, created, digest, state, path, sender)"
-        " VALUES (?, ?, ?, ?, 'drafted', ?, ?)",
-        [(e["contact_id"], e["document"], e.get("created") or created, e["digest"],
-          e.get("path"), e.get("sender")) for e in entries],
+        "INSERT INTO outreach (contact_id, document, created, digest, state, path, sender,"
+        " person_id) VALUES (?, ?, ?, ?, 'drafted', ?, ?, ?)",
+        [(e.get("contact_id"), e["document"], e.get("created") or created, e["digest"],
+          e.get("path"), e.get("sender"), e.get("person_id")) for e in entries],
     )
+
+
+def person_drafted(store: Store, person_id: str, digest_: str) -> bool:
+    """Whether the log holds this letter (same text) to a prisoner or a family already."""
+    return store.conn.execute(
+        "SELECT 1 FROM outreach WHERE person_id = ? AND digest = ?",
+        (person_id, digest_)).fetchone() is not None
+
+
+def person_entries(store: Store, person_id: str) -> int:
+    """How many letters to a person (or their family) the log holds: they are references
+    that keep the person from being removed."""
+    return int(store.conn.execute("SELECT count(*) FROM outreach WHERE person_id = ?",
+                                  (person_id,)).fetchone()[0])
 
 
 def entries(store: Store, state: str | None = None) -> list[dict[str, Any]]:
@@ -90,9 +104,12 @@ def entries(store: Store, state: str | None = None) -> list[dict[str, Any]]:
         raise UsageError(f"unknown state '{state}'", "use one of: " + ", ".join(STATES))
     where = "WHERE o.state = ?" if state else ""
     rows = store.rows(
-        "SELECT o.id, o.contact_id, c.name AS contact, c.kind, o.document, o.created, o.state,"
-        " o.updated, o.note, o.path, o.paths, o.digest, o.sender FROM outreach o"
-        f" LEFT JOIN contacts c ON c.id = o.contact_id {where} ORDER BY o.id",
+        "SELECT o.id, o.contact_id, COALESCE(c.name, p.name, o.person_id) AS contact,"
+        " COALESCE(c.kind, CASE WHEN o.person_id IS NOT NULL THEN 'person' END) AS kind,"
+        " o.document, o.created, o.state, o.updated, o.note, o.path, o.paths, o.digest,"
+        " o.sender, o.person_id FROM outreach o"
+        " LEFT JOIN contacts c ON c.id = o.contact_id"
+        f" LEFT JOIN persons p ON p.id = o.person_id {where} ORDER BY o.id",
         (state,) if state else (),
     )
     for r in rows:

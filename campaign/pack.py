@@ -733,7 +733,7 @@ def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None) -
 
 def _clear(store: Store) -> None:
     """Empty the campaign's facts for --replace; keep the outreach log and what it needs."""
-    kept = "SELECT contact_id FROM outreach"
+    kept = "SELECT contact_id FROM outreach WHERE contact_id IS NOT NULL"  # NULL: a person
     for sql in (
         f"DELETE FROM citations WHERE NOT (record_type = 'contact' AND record_id IN ({kept}))",
         "DELETE FROM case_events",

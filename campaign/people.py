@@ -123,6 +123,8 @@ def merge(store: Store, keep_id: str, other_id: str) -> None:
     store.conn.execute(
         "UPDATE case_events SET person_id = ? WHERE person_id = ?", (keep_id, other_id)
     )
+    store.conn.execute(  # letters to the duplicate were letters to this person
+        "UPDATE outreach SET person_id = ? WHERE person_id = ?", (keep_id, other_id))
     keep = store.row("SELECT * FROM persons WHERE id = ?", (keep_id,))
     other = store.row("SELECT * FROM persons WHERE id = ?", (other_id,))
     assert keep and other
@@ -220,5 +222,19 @@ def remove_person(store: Store, name: str) -> str:
     """Remove a person with their names, case events and citations; returns the id."""
     with store.transaction():
         pid = find_id(store, name)
+        _refuse_if_written_to(store, pid)
         _delete_person(store, pid)
     return pid
+
+
+def _refuse_if_written_to(store: Store, pid: str) -> None:
+    """Letters to a person (or their family) in the outreach log are references: the log
+    keeps who was written to, so the person stays (as a contact in the log does)."""
+    from campaign.outreach import person_entries
+
+    logged = person_entries(store, pid)
+    if logged:
+        raise ValidationError(
+            f"'{pid}' has {logged:,} letter{'' if logged == 1 else 's'} in the outreach log",
+            "the log keeps who was written to, so the person stays; correct their record "
+            "with `campaign prisoners update` or `unrecord` instead")

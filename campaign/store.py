@@ -147,8 +147,39 @@ def _repair(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE demands ADD COLUMN made_in TEXT")
 
 
+# Letters to prisoners and their families are logged too: an outreach row names a
+# person instead of a contact, so a letter knows whether one was sent before. SQLite
+# cannot drop NOT NULL from contact_id in place: the table is rebuilt with every column
+# it has at this point (a later migration adding one to outreach comes after this).
+# person_id has no foreign key: `import --replace` deletes and re-adds the persons
+# under the same ids; removing a person is refused while the log names them.
+_V_LABELS = """
+CREATE TABLE outreach_rebuilt (
+    id INTEGER PRIMARY KEY,
+    contact_id TEXT REFERENCES contacts(id) ON UPDATE CASCADE,
+    document TEXT NOT NULL, created TEXT NOT NULL, digest TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'drafted', note TEXT, path TEXT, updated TEXT,
+    sender TEXT, paths TEXT NOT NULL DEFAULT '[]', person_id TEXT
+);
+INSERT INTO outreach_rebuilt (id, contact_id, document, created, digest, state, note, path,
+                              updated, sender, paths)
+    SELECT id, contact_id, document, created, digest, state, note, path, updated, sender, paths
+    FROM outreach;
+DROP TABLE outreach;
+ALTER TABLE outreach_rebuilt RENAME TO outreach;
+CREATE INDEX outreach_contact_digest ON outreach(contact_id, digest);
+CREATE INDEX outreach_person ON outreach(person_id, document);
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS: list[str] = [_V1, _V_DEMAND_DATES, _V_EP_BODIES, _V_LETTER_ADDRESSES, _V_TIME]
+MIGRATIONS: list[str] = [
+    _V1,
+    _V_DEMAND_DATES,
+    _V_EP_BODIES,
+    _V_LETTER_ADDRESSES,
+    _V_TIME,
+    _V_LABELS,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JSON_COLUMNS = {"quotes", "aliases", "extra", "concerns"}

@@ -28,7 +28,7 @@ from campaign.errors import CampaignError, Terminated
 # on every start-up is most of what `campaign --help` costs.
 GROUPS: dict[str, tuple[str, str, str]] = {
     "sources": ("sources", "app", "The source documents every fact cites."),
-    "prisoners": ("prisoners", "app", "Political prisoners and what happened to them."),
+    "prisoners": ("prisoners", "app", "People imprisoned, charged or sacked, and what happened."),
     "demands": ("facts", "demands_app", "The campaign's demands."),
     "events": ("facts", "events_app", "Dated events: shootings, days of action, debates..."),
     "figures": ("facts", "figures_app", "Figures, each with its qualifier and its source."),

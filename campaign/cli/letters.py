@@ -78,7 +78,9 @@ def letter(
         "--prisoner", help="A prisoner: the addressee with --to prisoner or family; for MEPs, "
         "the cases to share out, one to a letter (repeatable).")] = None,
     lang: Annotated[str, typer.Option(
-        "--lang", help="The letter's language: en; ru for letters to prisoners.")] = "en",
+        "--lang", help="The letter's language: auto (Russian to someone held in Kazakhstan, "
+                       "Russia or Belarus, with an English rendering for you; else English), "
+                       "en, or ru.")] = "auto",
     fmt: Annotated[LetterFormat | None, typer.Option(
         "--format", "-f", help="md, txt, eml, docx or pdf (default: from -o FILE's ending; "
         "docx for -o DIR; md on stdout).")] = None,

@@ -16,9 +16,10 @@ from campaign.cli.common import (
     store,
     to_file,
 )
-from campaign.output import Format, emit, say
+from campaign.output import Format, emit, printable, say
 
-app = typer.Typer(help="Political prisoners and what happened to them.", no_args_is_help=True)
+app = typer.Typer(help="People imprisoned, charged or sacked, and what happened.",
+                  no_args_is_help=True)
 
 
 class Status(StrEnum):
@@ -90,7 +91,11 @@ def list_(
     day = as_of(as_of_)
     wanted = [s.value.replace("-", " ") for s in status or []]
     people = select(store(ctx), [], day, wanted)
-    emit(people, fmt, COLUMNS, title=f"Political prisoners — as of {day.isoformat()}",
+    from campaign.labels import describe
+
+    who = describe(p["status"] for p in people)
+    heading = f"People {who[:1].lower()}{who[1:]}" if people else "No one on record"
+    emit(people, fmt, COLUMNS, title=f"{heading} — as of {day.isoformat()}",
          caption="Each status is as reported in the cited source, on the date shown.")
 
 
@@ -272,7 +277,7 @@ def print_(
         list[Status] | None,
         typer.Option("--status", help="Only people with this status (repeatable; default: "
                                       "detained, charged, under investigation, on trial, "
-                                      "imprisoned)."),
+                                      "imprisoned, died)."),
     ] = None,
     name: Annotated[
         list[str] | None, typer.Option("--name", help="Only this person (repeatable).")
@@ -305,9 +310,15 @@ def print_(
     given = DocFormat(fmt.value) if fmt else DocFormat.pdf if placard and not output else None
     chosen = choose_format(output, given, allowed)
     wanted = [s.value.replace("-", " ") for s in status] if status else list(DEFAULT_STATUSES)
-    render = render_placards if placard else render_picket
-    data = render(store(ctx), chosen, user_dir=templates, statuses=wanted,
-                  names=name or [], as_of=day, title=title)
+    warnings: list[str] = []
+    if placard:
+        data = render_placards(store(ctx), chosen, user_dir=templates, statuses=wanted,
+                               names=name or [], as_of=day, title=title, warnings=warnings)
+    else:
+        data = render_picket(store(ctx), chosen, user_dir=templates, statuses=wanted,
+                             names=name or [], as_of=day, title=title)
+    for warning in warnings:
+        typer.echo(printable(f"campaign: warning: {warning}"), err=True)
     deliver(data, output)
     if to_file(output):
         typer.echo(f"wrote {output}", err=True)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from campaign import anniversaries, dates
+from campaign import anniversaries, dates, labels
 from campaign.documents.citations import Citations
 from campaign.errors import UsageError
 from campaign.formats.markdown import LINES, inert
@@ -262,6 +262,17 @@ def _person(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _held_recently(people: list[dict[str, Any]], shown: list[dict[str, Any]],
+                   as_of: dt.date) -> list[dict[str, Any]]:
+    """Whom a short post may call to free: held within the lapse window, with the year
+    of the report (labels.held_recently), so "Free X!" is never an undated claim."""
+    from campaign.selection import LAPSE_YEARS
+
+    recent = {id(p) for p in labels.held_recently(people, as_of, LAPSE_YEARS)}
+    return [dict(s, year=str(p["status_date"])[:4]) for p, s in zip(people, shown, strict=True)
+            if id(p) in recent][:SHORT_NAMES]
+
+
 def _groups(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """People in groups of one role, status and month of report, in the selection's order:
     "the strike leaders A, B and C, reported imprisoned in January 2014", not one line each."""
@@ -477,7 +488,8 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         "event": event,
         "toll": _death_toll(store, locality, visible),
         "people": shown,
-        "held": [p for p in shown if p["held"]][:SHORT_NAMES],
+        "held": _held_recently(people, shown, issued),
+        "justice": md(labels.justice_slogan(locality)),
         "groups": _groups(shown),
         "others": others,
         "demands": chosen,

@@ -206,6 +206,7 @@ def markdown_to_docx(markdown: str, *, title: str, lang: str = "en") -> bytes:
 # -- the picket sheet and its placards: laid out like their PDFs, not as a report --------
 
 PICKET_NAME_PT = 21
+PICKET_GROUP_PT = 13
 PICKET_STATUS_PT = 14
 PICKET_EVENT_PT = 11
 PICKET_SOURCE_PT = 7.5
@@ -311,7 +312,7 @@ def picket_to_docx(data: dict[str, Any]) -> bytes:
 
     doc = Document()
     _fonts(doc)
-    title = word_text(data.get("title") or "Political prisoners")
+    title = word_text(data.get("title") or data.get("heading") or "Political prisoners")
     doc.core_properties.title = title
     doc.core_properties.language = "en"
     first = doc.sections[0]
@@ -330,12 +331,21 @@ def picket_to_docx(data: dict[str, Any]) -> bytes:
     _paragraph(doc, title, size=30, bold=True, align="center", after=2, style="Heading 1")
     if data.get("campaign"):
         _paragraph(doc, data["campaign"], size=13, italic=True, align="center", after=8)
+    for line in data.get("header", []):  # what happened: the shootings, the disputed toll
+        _paragraph(doc, line, size=11, after=2)
+    _paragraph(doc, "Each status is as last reported, on the date given.", size=11,
+               bold=True, after=6)
     body = doc.add_section(WD_SECTION.CONTINUOUS)
     _columns(body, 2, 680)
-    for p in data["persons"]:
+    groups = data.get("groups") or [{"heading": None, "persons": data["persons"]}]
+    for p, heading in ((p, g["heading"] if n == 0 else None)
+                       for g in groups for n, p in enumerate(g["persons"])):
+        if heading:
+            _paragraph(doc, heading, size=PICKET_GROUP_PT, bold=True, before=10,
+                       keep_next=True, after=2, style="Heading 2")
         lines: list[tuple[str, dict[str, Any]]] = [
             (p["name"], {"size": PICKET_NAME_PT, "bold": True, "before": 6, "rule": True,
-                         "style": "Heading 2"})]
+                         "style": "Heading 3"})]
         if p["aliases"]:
             lines.append(("also written: " + ", ".join(p["aliases"]), {"size": 10}))
         if p.get("description"):
@@ -404,7 +414,8 @@ def placards_to_docx(data: dict[str, Any]) -> bytes:
         call_size = placard_size([placard["call"]] + placard["name_lines"])
         size = min(placard_size(placard["name_lines"]),
                    int(height_pt / (LINE_EM * (len(placard["name_lines"]) + 0.7))))
-        first = _paragraph(doc, placard["call"], size=min(call_size, size * 0.7), bold=True,
+        call_size = max(min(placard_size([placard["call"]]), 40.0), min(call_size, size * 0.7))
+        first = _paragraph(doc, placard["call"], size=call_size, bold=True,
                            align="center", keep_next=True, after=0)
         if n:
             first.paragraph_format.page_break_before = True

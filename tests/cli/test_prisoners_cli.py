@@ -109,3 +109,15 @@ def test_duplicate_name_is_refused(error_line, cli) -> None:  # type: ignore[no-
     r = cli("prisoners", "add", "ROZA TULETAEVA", "--source", "socialistworld-2014-01")
     assert r.exit_code == 1
     assert "already used by Roza Tuletaeva" in error_line(r)
+
+
+def test_list_heading_says_whom_it_lists(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("prisoners", "list", "--status", "dismissed", "--status", "summoned",
+            "--as-of", "2026-12-02", "-f", "md")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("## People sacked and summoned — as of 2026-12-02\n")
+    assert "Political prisoners" not in r.stdout
+    held = cli("prisoners", "list", "--status", "imprisoned", "-f", "md").stdout
+    assert held.startswith("## People imprisoned — as of ")
+    none = cli("prisoners", "list", "--status", "fined", "-f", "md").stdout
+    assert none.startswith("## No one on record — as of ")

@@ -34,12 +34,12 @@ def test_copy_refuses_to_overwrite(error_line, cli, tmp_path: Path) -> None:  # 
     r = cli("templates", "copy", "picket.md.j2", str(tmp_path))
     assert r.exit_code == 0, r.stderr
     copied = tmp_path / "picket.md.j2"
-    assert "Political prisoners" in copied.read_text(encoding="utf-8")
+    assert "Sheet prepared on" in copied.read_text(encoding="utf-8")
     copied.write_text("# edited\n", encoding="utf-8")
     assert "already exists" in error_line(cli("templates", "copy", "picket.md.j2", str(tmp_path)))
     assert copied.read_text(encoding="utf-8") == "# edited\n"
     assert cli("templates", "copy", "picket.md.j2", str(tmp_path), "--force").exit_code == 0
-    assert "Political prisoners" in copied.read_text(encoding="utf-8")
+    assert "Sheet prepared on" in copied.read_text(encoding="utf-8")
     # the copy is used: edit it and print
     copied.write_text("# {{ title or 'Our sheet' }}\n", encoding="utf-8")
     r = cli("prisoners", "print", "--templates", str(tmp_path))

@@ -580,8 +580,13 @@ def test_dead_released_and_family(st: Store) -> None:
 
     with pytest.raises(PersonDiedError, match="reported dead.*--to family"):
         L.prepare(st, "prisoner", sender=SENDER, prisoners=["Bazarbai Kenzhebaev"])
-    [family] = L.prepare(st, "family", sender=SENDER, prisoners=["Bazarbai Kenzhebaev"])
-    assert "deepest sympathy on the death of Bazarbai Kenzhebaev" in family.markdown
+    import datetime as dt
+
+    # a month after the death was reported: condolence, with the date
+    [family] = L.prepare(st, "family", sender=SENDER, prisoners=["Bazarbai Kenzhebaev"],
+                         as_of=dt.date(2012, 4, 10))
+    assert "deepest sympathy on the death of Bazarbai Kenzhebaev, reported on 7 March 2012" \
+        in family.markdown
     assert "Dear family of Bazarbai Kenzhebaev," in family.markdown
     assert "[1" not in family.markdown and "release" not in family.markdown
     with pytest.raises(PersonReleasedError, match="--released-ok"):
@@ -595,7 +600,10 @@ def test_russian_prisoner_letter(st: Store) -> None:
     from campaign.errors import LanguageError
 
     L.add_postal_address(st, "Roza Tuletaeva", "Aktau", "socialistworld-2014-01")
-    [ltr] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"], lang="ru")
+    [ltr, english] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
+                               lang="ru")
+    assert english.record_only
+    assert english.markdown.startswith("**For your records — do not send.**")
     assert "Здравствуйте, Роза!" in ltr.markdown
     assert "Кому: Роза Тулетаева  \nКуда: Aktau" in ltr.markdown
     assert "декабря" in ltr.markdown or re.search(r"\d+ [а-я]+ \d{4} г\.", ltr.markdown)
@@ -693,8 +701,8 @@ def test_word_letter_properties_and_no_links(st: Store) -> None:
 
 
 def test_a_prisoner_letter_made_again_gets_a_new_name(st: Store, tmp_path: Path) -> None:
-    """Letters to prisoners are not in the log: a file already there with other bytes
-    is kept, and the new letter written beside it, under a name the result gives."""
+    """A letter to a prisoner whose file is already there with other bytes: the file is
+    kept, and the new letter written beside it, under a name the result gives."""
     out = tmp_path / "p"
     [ltr] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"])
     first = L.commit(st, [ltr], L.plan_output(str(out), DocFormat.docx, 1))

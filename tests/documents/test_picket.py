@@ -28,8 +28,10 @@ def test_markdown_sheet(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("prisoners", "print", *AS_OF)
     assert r.exit_code == 0, r.stderr
     out = r.stdout
-    assert out.startswith("# Political prisoners")
-    assert "## Roza Tuletaeva" in out and "## Vladimir Kozlov" in out
+    assert out.startswith("# Imprisoned, charged and killed after Zhanaozen\n")
+    assert "### Roza Tuletaeva" in out and "### Vladimir Kozlov" in out
+    # the dead are on the sheet by default: a picket marks the killings
+    assert "## Those who died\n\n### Bazarbai Kenzhebaev" in out
     assert "**Status: imprisoned (as reported in January 2014)** [" in out
     assert "Natalia Sokolova" not in out  # released: not on the default sheet
     assert "Sheet prepared on 23 November 2026" in out
@@ -43,14 +45,14 @@ def test_markdown_sheet(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_status_filter_and_history(cli) -> None:  # type: ignore[no-untyped-def]
     out = cli("prisoners", "print", "--status", "released", *AS_OF).stdout
-    assert "## Natalia Sokolova" in out and "## Roza Tuletaeva" not in out
+    assert "### Natalia Sokolova" in out and "### Roza Tuletaeva" not in out
     assert "Sentenced — 8 August 2011; charge: 'inciting social discord'" in out
     assert "sentence: 6 years in prison; court: Aktau City Court" in out
     assert "released (as reported in January 2014)" in out
     # as of 2012, the same person's status is what was reported by then
     early = cli("prisoners", "print", "--status", "imprisoned", "--as-of", "2012-06-01").stdout
-    assert "## Natalia Sokolova" in early
-    assert "Released" not in early.split("## Natalia Sokolova")[1].split("##")[0]
+    assert "### Natalia Sokolova" in early
+    assert "Released" not in early.split("### Natalia Sokolova")[1].split("##")[0]
 
 
 def test_nobody_matches(cli) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +99,7 @@ def test_pdf_keeps_each_person_whole(cli, tmp_path: Path) -> None:  # type: igno
     out = tmp_path / "picket.pdf"
     assert cli("prisoners", "print", *AS_OF, "-o", str(out)).exit_code == 0
     pages = [" ".join(p.extract_text().split()) for p in PdfReader(str(out)).pages]
-    for m in re.finditer(r"## (.+)\n\n(?:.*\n\n)*?\*\*Status: (.+?)\*\*",
+    for m in re.finditer(r"### (.+)\n\n(?:.*\n\n)*?\*\*Status: (.+?)\*\*",
                          cli("prisoners", "print", *AS_OF).stdout):
         name, status = m.group(1), m.group(2)
         page = next(t for t in pages if name in t)
@@ -123,17 +125,18 @@ class _Collect(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.h2: list[str] = []
-        self._in = False
+        self.h3: list[str] = []
+        self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: object) -> None:
-        self._in = tag == "h2"
+        self._in = tag if tag in ("h2", "h3") else None
 
     def handle_endtag(self, tag: str) -> None:
-        self._in = False
+        self._in = None
 
     def handle_data(self, data: str) -> None:
         if self._in:
-            self.h2.append(data)
+            getattr(self, self._in).append(data)
 
 
 def test_html_and_docx(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -143,12 +146,14 @@ def test_html_and_docx(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     assert cli("prisoners", "print", *AS_OF, "-o", str(html)).exit_code == 0
     parser = _Collect()
     parser.feed(html.read_text(encoding="utf-8"))
-    assert "Roza Tuletaeva" in parser.h2 and parser.h2[-1] == "Sources"
+    assert "Roza Tuletaeva" in parser.h3 and parser.h2[-1] == "Sources"
+    assert parser.h2[0] == "Strike leaders and oil workers"
     docx = tmp_path / "picket.docx"
     assert cli("prisoners", "print", *AS_OF, "-o", str(docx)).exit_code == 0
     doc = Document(str(docx))
     heads = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
-    assert "Roza Tuletaeva" in heads and heads[-1] == "Sources"
+    assert heads[0] == "Strike leaders and oil workers" and heads[-1] == "Sources"
+    assert "Roza Tuletaeva" in [p.text for p in doc.paragraphs if p.style.name == "Heading 3"]
 
 
 def test_failures(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -166,7 +171,7 @@ def test_failures(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-u
 
 # -- Word laid out like the PDF, and placards ------------------------------------------
 
-HELD = ["detained", "charged", "under investigation", "on trial", "imprisoned"]
+HELD = ["detained", "charged", "under investigation", "on trial", "imprisoned", "died"]
 
 
 def _held_people(status: list[str] | None = None) -> list[dict]:  # type: ignore[type-arg]
@@ -190,10 +195,14 @@ def test_docx_sheet_has_the_pdfs_large_type_and_keeps_people_whole(cli, tmp_path
     out = tmp_path / "picket.docx"
     assert cli("prisoners", "print", *AS_OF, "-o", str(out)).exit_code == 0
     doc = Document(str(out))
-    people = _held_people()
+    from campaign.documents.picket import grouped
+
+    people = [p for _, _, ps in grouped(_held_people()) for p in ps]
     paras = doc.paragraphs
-    names = [p for p in paras if p.style.name == "Heading 2" and p.text != "Sources"]
+    names = [p for p in paras if p.style.name == "Heading 3"]
     assert [p.text for p in names] == [p["name"] for p in people]
+    groups = [p.text for p in paras if p.style.name == "Heading 2"]
+    assert groups[0] == "Strike leaders and oil workers" and "Those who died" in groups
     for p in names:
         assert all(r.font.size is not None and r.font.size.pt >= 20 for r in p.runs), p.text
         assert p.paragraph_format.keep_with_next, p.text
@@ -201,7 +210,7 @@ def test_docx_sheet_has_the_pdfs_large_type_and_keeps_people_whole(cli, tmp_path
     starts = [paras.index(p) for p in names] + [next(i for i, p in enumerate(paras)
                                                     if p.text == "Sources")]
     for a, b in zip(starts, starts[1:], strict=False):
-        block = [p for p in paras[a:b] if p.text]
+        block = [p for p in paras[a:b] if p.text and p.style.name != "Heading 2"]
         assert all(p.paragraph_format.keep_together for p in block)
         assert all(p.paragraph_format.keep_with_next for p in block[:-1])
         assert block[-1].paragraph_format.keep_with_next is False
@@ -230,9 +239,14 @@ def test_placards_pdf_one_page_a_person(cli, tmp_path: Path) -> None:  # type: i
     assert len(reader.pages) == len(people) > 15
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 sideways
+    from campaign.labels import call_for
+
     for page, person in zip(reader.pages, people, strict=True):
         text = " ".join(page.extract_text().split())
-        assert text.startswith("FREE ")
+        assert text.startswith(call_for(person["status"]) + " ")
+        # FREE only for someone reported held
+        assert text.startswith("FREE ") == (person["status"] in ("detained", "imprisoned",
+                                                                "on trial")), text
         for word in person["name"].upper().split():
             assert word in text
         assert "as reported in" in text or "as of" in text
@@ -326,3 +340,58 @@ def test_placards_with_control_characters_in_a_name(cli, db_path: Path, tmp_path
     texts = [p.text for p in Document(str(tmp_path / "placard.docx")).paragraphs]
     assert texts[:3] == ["FREE", "ROZA", "?TULETAEVA"]  # \x0b splits words; \x9b is '?'
     assert not any(c in t for t in texts for c in "\x0b\x9b")
+
+
+# -- a big sheet typeset in parts, split at group boundaries --------------------------------
+
+def test_sheet_parts_keep_groups_whole_and_sources_last(store) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from campaign.documents.picket import picket_context, sheet_parts
+
+    data = picket_context(store, as_of=dt.date(2026, 11, 23), escape=False)
+    sizes = {g["key"]: len(g["persons"]) for g in data["groups"]}
+    assert max(sizes.values()) > 6 > min(sizes.values())
+    parts = sheet_parts(data, size=6)
+    assert len(parts) > 2
+    # every person once, in the sheet's order
+    assert [p["name"] for part in parts for p in part["persons"]] == \
+        [p["name"] for p in data["persons"]]
+    for part in parts:
+        for g in part["groups"]:
+            # a group is cut only when it alone holds more than a part
+            if len(g["persons"]) < sizes[g["key"]]:
+                assert sizes[g["key"]] > 6
+        keys = [g["key"] for g in part["groups"]]
+        assert len(keys) == len(set(keys))
+    pieces = [(g["key"], g["continued"]) for part in parts for g in part["groups"]]
+    for key, size in sizes.items():
+        mine = [c for k, c in pieces if k == key]
+        assert mine[0] is False and all(mine[1:]) and len(mine) == -(-size // 6)
+    assert parts[0]["header"] and not any(p["header"] for p in parts[1:])
+    assert parts[-1]["sources"] == data["sources"] and not any(p["sources"] for p in parts[:-1])
+    assert [p["part"]["first"] for p in parts] == [True] + [False] * (len(parts) - 1)
+
+
+def test_a_big_sheet_is_typeset_in_parts(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from campaign.documents import picket
+
+    monkeypatch.setattr(picket, "PART_PERSONS", 6)
+    out = tmp_path / "picket.pdf"
+    r = cli("prisoners", "print", *AS_OF, "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    reader = PdfReader(str(out))
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Imprisoned, charged and killed after Zhanaozen"
+    assert pages[0].startswith("Imprisoned, charged and killed after Zhanaozen")
+    assert "16–17 December 2011" in pages[0]
+    assert all("16–17 December 2011" not in t for t in pages[1:])
+    assert "Sources" in pages[-1] and all("Sources" not in t for t in pages[:-1])
+    assert "part 1 of" in pages[0]
+    text = " ".join(pages)
+    for p in _held_people():
+        assert p["name"] in text
+    assert "(CONTINUED)" in text  # the strike leaders' group runs over a part

@@ -98,7 +98,8 @@ def _check_targets(store: Store, letters: Sequence[Letter], plan: Plan,
     held = drafts_at(store, [str(p) for p, _, _ in existing])
     for path, ltrs, data in existing:
         mine = {(ltr.contact_id, ltr.digest) for ltr in ltrs if ltr.contact_id}
-        there = held.get(str(path), set())
+        # a letter to a person (logged with no contact) is renamed, as before, not refused
+        there = {(c, d) for c, d in held.get(str(path), set()) if c is not None}
         if mine:
             if not (there and there <= mine):
                 raise DraftExistsError(
@@ -167,6 +168,15 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
         seen: set[tuple[str, str]] = set()
         for ltr, path in zip(letters, where, strict=True):
             if not ltr.contact_id:
+                if ltr.person_id and not ltr.record_only:  # a prisoner's or family's letter
+                    from campaign.outreach import person_drafted
+
+                    if not force and person_drafted(store, ltr.person_id, ltr.digest):
+                        already.append(ltr)
+                        continue
+                    entries.append({"contact_id": None, "person_id": ltr.person_id,
+                                    "document": f"letter-{ltr.kind}", "digest": ltr.digest,
+                                    "path": path, "sender": by_sender})
                 continue
             key = (ltr.contact_id, ltr.digest)
             if key in dup or key in seen:

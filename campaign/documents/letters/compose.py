@@ -188,6 +188,11 @@ class Letter:
     # What the user should know about the merge (historical contacts, missing
     # addresses, a released prisoner): on the first letter, shown once.
     warnings: list[str] = field(default_factory=list)
+    # A letter to a person (prisoner or family): their id, for the outreach log.
+    person_id: str | None = None
+    # An English rendering of a letter in another language, for the sender's records:
+    # written as a file beside it, never logged, never sent.
+    record_only: bool = False
 
 
 LANGUAGES = {"en": "English", "ru": "Russian"}
@@ -486,8 +491,18 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     if to not in KINDS:
         raise UsageError(f"cannot write letters to '{to}'", "use --to " + "|".join(KINDS))
     today = today or as_of or dates.today()
-    render = renderer(template_name(to, lang, user_dir), user_dir)  # language checked first
     warnings: list[str] = []
+    if lang == "auto":  # Russian for someone held in Kazakhstan, Russia or Belarus
+        from campaign.documents.letters.persons import choose_lang
+
+        lang, said_lang = choose_lang(store, to, select_prisoners(store, prisoners, as_of)
+                                      if to in ("prisoner", "family") and prisoners else [],
+                                      user_dir)
+        warnings += said_lang
+    render = renderer(template_name(to, lang, user_dir), user_dir)  # language checked first
+    # A person's letter in another language comes with an English rendering for the sender.
+    rendering = renderer(template_name(to, "en", user_dir), user_dir) \
+        if lang != "en" and to in ("prisoner", "family") else None
     if to in ("prisoner", "family"):
         if not prisoners:
             raise UsageError(f"--to {to} needs --prisoner NAME",
@@ -584,6 +599,10 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
                        hooks=relevance_hooks, focus=extra)
         if moment:  # one more part of the campaign's story, a different one per letter
             ctx["events"] = sorted([*ctx["events"], moment], key=lambda e: e["date"])
+        if to in ("prisoner", "family"):
+            from campaign.documents.letters.persons import adapt_person_context
+
+            adapt_person_context(store, ctx, who, to, today, lang)
         subject, body = _split_subject(render(ctx))
         if to in ("prisoner", "family") and len(body) > PRISONER_LETTER_MAX:
             warnings.append(f"the letter to {who['name']} is {len(body):,} characters; "
@@ -604,7 +623,16 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
                      "sender": sender.name, "sender_lines": sender_ctx["lines"],
                      "medium": medium},
             templates=str(user_dir) if user_dir else None,
-            warnings=warnings if n == 1 else []))
+            warnings=warnings if n == 1 else [],
+            person_id=who["id"] if to in ("prisoner", "family") else None))
+        if rendering is not None:
+            from campaign.documents.letters.persons import english_rendering
+
+            ctx_en = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
+                              medium=medium, today=today, address=[], case=case, lang="en",
+                              hooks=relevance_hooks, focus=extra)
+            letters.append(english_rendering(store, rendering, ctx_en, who, to, today, lang,
+                                             letters[-1]))
         if progress:
             progress(n)
     return letters
