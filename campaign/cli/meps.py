@@ -205,7 +205,8 @@ def import_(
     # The file's modification time is the best date we have for when it was saved.
     saved = dt.datetime.fromtimestamp(Path(file).stat().st_mtime, dt.UTC)
     fetched_at = saved.replace(microsecond=0).isoformat()
-    kind, found = ep.read_saved(file, fetched_at[:10])
+    # Whether a member's mandate is current is a question about today, not the save day.
+    kind, found = ep.read_saved(file, dt.date.today().isoformat())
     if kind == "detail":
         mep, detail = found
         done = ep.import_detail(store(ctx), mep, detail, fetched_at,
