@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 KINDS = ("coordinator", "branch")
 
 # Tables a branch writes (the outreach log, its own profile); the rest are the facts.
-BRANCH_TABLES = ("outreach", "profiles")
+BRANCH_TABLES = ("outreach", "profile")
 # Only the owner changes who is a member.
 OWNER_TABLES = ("members",)
 
@@ -149,7 +149,7 @@ def remove(store: Store, name: str) -> None:
         sql.Identifier(_schema(store)), who))
     raw.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(
         sql.Identifier(raw.info.dbname), who))
-    store.conn.execute("DELETE FROM profiles WHERE member = ?", (name,))
+    store.conn.execute("DELETE FROM profile WHERE member = ?", (name,))
     store.conn.execute("DELETE FROM members WHERE name = ?", (name,))
     raw.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(who))
 

@@ -333,8 +333,7 @@ def translate(sql: str, schema: Schema) -> Statement:
     cols = [c.strip() for c in cols_text.split(",") if c.strip()]
     tail = tail.strip()
     returns_id = False
-    if table_l in schema.numbered and "id" not in [c.lower() for c in cols] \
-            and values.count("?") == len(cols):
+    if table_l in schema.numbered and "id" not in [c.lower() for c in cols]:
         # SQLite's id for a new row: one more than the largest (writers are serialised).
         cols = ["id", *cols]
         values = f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), {values}"

@@ -26,7 +26,8 @@ def digest(text: str) -> str:
 
 
 def now() -> str:
-    return dt.datetime.now().replace(microsecond=0).isoformat()
+    """A time for the log: UTC, with its zone (a coalition's members live in several)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def already_drafted(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -77,10 +78,10 @@ def record(store: Store, entries: Sequence[dict[str, Any]]) -> None:
     and sender)."""
     created = now()
     store.conn.executemany(
-        "INSERT INTO outreach (contact_id, document, created, digest, state, path, sender)"
-        " VALUES (?, ?, ?, ?, 'drafted', ?, ?)",
+        "INSERT INTO outreach (contact_id, document, created, digest, state, path, sender,"
+        " member) VALUES (?, ?, ?, ?, 'drafted', ?, ?, ?)",
         [(e["contact_id"], e["document"], e.get("created") or created, e["digest"],
-          e.get("path"), e.get("sender")) for e in entries],
+          e.get("path"), e.get("sender"), store.member) for e in entries],
     )
 
 

@@ -154,20 +154,20 @@ CREATE INDEX {t}_seq ON {t}(seq);
 CREATE TABLE members (
     name TEXT PRIMARY KEY, kind TEXT NOT NULL, added TEXT NOT NULL
 );
-CREATE TABLE profiles (
-    member TEXT NOT NULL, key TEXT NOT NULL, value TEXT,
+CREATE TABLE profile_by_member (
+    member TEXT NOT NULL DEFAULT 'local', key TEXT NOT NULL, value TEXT,
     PRIMARY KEY (member, key)
 );
-INSERT INTO profiles (member, key, value) SELECT 'local', key, value FROM profile;
+INSERT INTO profile_by_member (member, key, value) SELECT 'local', key, value FROM profile;
 DROP TABLE profile;
-ALTER TABLE outreach ADD COLUMN member TEXT;
-UPDATE outreach SET member = 'local';
+ALTER TABLE profile_by_member RENAME TO profile;
+ALTER TABLE outreach ADD COLUMN member TEXT NOT NULL DEFAULT 'local';
 CREATE INDEX outreach_member ON outreach(member);
 -- only postgresql
-ALTER TABLE profiles ALTER COLUMN member SET DEFAULT current_user;
+ALTER TABLE profile ALTER COLUMN member SET DEFAULT current_user;
 ALTER TABLE outreach ALTER COLUMN member SET DEFAULT current_user;
-ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
-CREATE POLICY profiles_own ON profiles USING (member = current_user)
+ALTER TABLE profile ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profile_own ON profile USING (member = current_user)
     WITH CHECK (member = current_user);
 ALTER TABLE outreach ENABLE ROW LEVEL SECURITY;
 CREATE POLICY outreach_read ON outreach FOR SELECT USING (true);
@@ -799,14 +799,14 @@ class Store:
     def profile(self) -> dict[str, str]:
         """This member's sender details (each member has their own)."""
         return {r[0]: r[1] for r in self.conn.execute(
-            "SELECT key, value FROM profiles WHERE member = ? ORDER BY key", (self.member,))}
+            "SELECT key, value FROM profile WHERE member = ? ORDER BY key", (self.member,))}
 
     def set_profile(self, values: Mapping[str, str | None]) -> None:
         for key, value in values.items():
             if value is None:
                 continue
             self.conn.execute(
-                "INSERT OR REPLACE INTO profiles (member, key, value) VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO profile (member, key, value) VALUES (?, ?, ?)",
                 (self.member, key, value))
 
 

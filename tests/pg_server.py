@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 OWNER = "coalition_owner"
@@ -107,7 +108,14 @@ class Server:
         self._count += 1
         name = f"campaign_{self._count}"
         copy = f" TEMPLATE {template}" if template else ""
-        self.admin(f"CREATE DATABASE {name} OWNER {OWNER}{copy}")
+        for attempt in range(50):
+            try:
+                self.admin(f"CREATE DATABASE {name} OWNER {OWNER}{copy}")
+                return name
+            except Exception as exc:  # a closed store's backend may still be leaving
+                if "being accessed" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.1)
         return name
 
     def add_password(self, user: str, password: str) -> None:
