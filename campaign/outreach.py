@@ -85,16 +85,24 @@ def record(store: Store, entries: Sequence[dict[str, Any]]) -> None:
     )
 
 
-def entries(store: Store, state: str | None = None) -> list[dict[str, Any]]:
-    """The log, oldest first, with each contact's name."""
+def entries(store: Store, state: str | None = None, *, by: str | None = None,
+            to: str | None = None) -> list[dict[str, Any]]:
+    """The log, oldest first, with each contact's name and the member who logged it;
+    ``by`` keeps one member's entries, ``to`` one recipient's (contact id)."""
     if state is not None and state not in STATES:
         raise UsageError(f"unknown state '{state}'", "use one of: " + ", ".join(STATES))
-    where = "WHERE o.state = ?" if state else ""
+    clauses, params = [], []
+    for clause, value in (("o.state = ?", state), ("o.member = ?", by),
+                          ("o.contact_id = ?", to)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = store.rows(
         "SELECT o.id, o.contact_id, c.name AS contact, c.kind, o.document, o.created, o.state,"
-        " o.updated, o.note, o.path, o.paths, o.digest, o.sender FROM outreach o"
+        " o.updated, o.note, o.path, o.paths, o.digest, o.sender, o.member FROM outreach o"
         f" LEFT JOIN contacts c ON c.id = o.contact_id {where} ORDER BY o.id",
-        (state,) if state else (),
+        params,
     )
     for r in rows:
         r["paths"] = _paths(r["path"], r["paths"])
@@ -114,8 +122,26 @@ def mark(store: Store, entry_id: int, state: str, note: str | None = None) -> di
     values: dict[str, Any] = {"state": state, "updated": now()}
     if note is not None:
         values["note"] = note
-    store.update("outreach", str(entry_id), values)
+    if not store.update("outreach", str(entry_id), values):
+        from campaign.errors import StoreError
+
+        # Row-level security: every member reads the whole log, changes only their own.
+        raise StoreError(f"outreach entry {entry_id} was logged by {found.get('member')}, "
+                         f"and {store.member} may change only their own entries",
+                         "ask that member (or a coordinator); nothing was changed")
     return {**found, **values}
+
+
+def summary_by_member(store: Store) -> list[dict[str, Any]]:
+    """For a coordinator: how many letters each member logged, by state."""
+    out: dict[str, dict[str, Any]] = {}
+    for member, state, n in store.conn.execute(
+            "SELECT member, state, count(*) FROM outreach GROUP BY member, state"):
+        row = out.setdefault(member, {"member": member, **{s: 0 for s in STATES},
+                                      "total": 0})
+        row[state] = int(n)
+        row["total"] += int(n)
+    return [out[m] for m in sorted(out)]
 
 
 def summary(store: Store) -> list[dict[str, Any]]:

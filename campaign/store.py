@@ -604,11 +604,15 @@ class Store:
         )
         return int(cur.lastrowid or 0)
 
-    def update(self, table: str, key: str, values: Mapping[str, Any]) -> None:
+    def update(self, table: str, key: str, values: Mapping[str, Any]) -> int:
+        """Change the row with id ``key``; how many rows changed (0: none, or, on
+        PostgreSQL, a row this member may read but not change)."""
         data = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS else v)
                 for k, v in values.items()}
         sets = ", ".join(f"{k} = ?" for k in data)
-        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*data.values(), key])
+        cur = self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?",
+                                [*data.values(), key])
+        return int(cur.rowcount)
 
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 0

@@ -44,7 +44,6 @@ def store(ctx: typer.Context) -> Store:
     obj = root.obj if isinstance(root.obj, dict) else {}
     if "store" not in obj:
         from campaign import files
-
         from campaign.engine import is_url
 
         db = obj.get("db")
