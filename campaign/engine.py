@@ -98,6 +98,7 @@ class PgError(sqlite3.DatabaseError):
     def __init__(self, message: str, sqlstate: str | None = None) -> None:
         super().__init__(message)
         self.sqlstate = sqlstate or ""
+        self.reading = False
 
 
 class PgIntegrityError(PgError, sqlite3.IntegrityError):
@@ -141,6 +142,10 @@ def explain(exc: BaseException, url: str, member: str | None = None) -> StoreErr
     text = redact(str(exc), url)
     kind = getattr(exc, "kind", "")
     if kind == "permission":
+        if getattr(exc, "reading", False):
+            return StoreError(f"{member or 'this user'} may not read {where} ({text})",
+                              "ask the coalition's owner to add you "
+                              "(`campaign coalition add`)")
         if "row-level security" in text:
             return StoreError(f"{member or 'this member'} cannot change that outreach entry: "
                               "it belongs to another member",
@@ -194,7 +199,7 @@ def connect_error(exc: Exception, url: str) -> StoreError:
 # -- rows and cursors ---------------------------------------------------------
 
 
-class Row(tuple):  # type: ignore[type-arg]
+class Row(tuple):
     """A result row as ``sqlite3.Row`` is: by position, by column name, ``dict(row)``."""
 
     _names: tuple[str, ...] = ()
@@ -207,7 +212,7 @@ class Row(tuple):  # type: ignore[type-arg]
     def keys(self) -> list[str]:
         return list(self._names)
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             try:
                 return tuple.__getitem__(self, self._names.index(key))
@@ -260,7 +265,8 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?|%|:[A-Za-z_]\w*|--[^\n]*", re
 
 
 def _placeholders(sql: str) -> str:
-    """``?`` to ``%s`` and ``:name`` to ``%(name)s``, outside string literals."""
+    """``?`` to ``%s`` and ``:name`` to ``%(name)s`` outside string literals; every
+    literal ``%`` doubled."""
     def sub(m: re.Match[str]) -> str:
         t = m.group(0)
         if t == "?":
@@ -272,7 +278,7 @@ def _placeholders(sql: str) -> str:
             if prev == ":":
                 return t
             return f"%({t[1:]})s"
-        return t
+        return t.replace("%", "%%")  # psycopg reads % everywhere, literals too
     return _TOKEN.sub(sub, sql)
 
 
@@ -433,8 +439,9 @@ class PgConnection:
                 if "IMMEDIATE" in sql.upper() or "EXCLUSIVE" in sql.upper():
                     self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 return Cursor([])
-            cur = self.raw.execute(st.sql, _params(params) if params else None,
-                                   prepare=False)
+            # Always with parameters (if none, an empty list): psycopg then reads every
+            # query the same way, %% as %.
+            cur = self.raw.execute(st.sql, _params(params), prepare=False)
             rows: list[Row] = []
             if cur.description is not None:
                 names = tuple(d.name for d in cur.description)
@@ -444,7 +451,9 @@ class PgConnection:
                 return Cursor([], None, cur.rowcount, lastrowid)
             return Cursor(rows, cur.description, cur.rowcount, lastrowid)
         except psycopg.Error as exc:
-            raise self._error(exc) from None
+            error = self._error(exc)
+            error.reading = sql.lstrip()[:6].upper() in ("SELECT", "WITH")
+            raise error from None
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Cursor:
         """Many rows in one round trip per batch; inside a transaction, under a savepoint,

@@ -290,6 +290,9 @@ class Store:
     ``bundled`` is accepted, and ignored, for callers written before that.
     """
 
+    # sqlite3's interface is the one the code writes to, on both engines: on PostgreSQL
+    # ``conn`` is a campaign.engine.PgConnection, which takes the same calls.
+    conn: sqlite3.Connection
     engine = "sqlite"
     url: str | None = None
     # On SQLite the store has one user; on PostgreSQL a member is a database role.
@@ -380,6 +383,7 @@ class Store:
 
     def _open(self, *, read_only: bool) -> None:
         """Connect, and bring a writable store's schema up to date."""
+        assert self.path is not None  # a file: PostgreSQL opens in _open_pg
         if read_only:
             from urllib.parse import quote
 
