@@ -148,3 +148,76 @@ def summary(store: Store) -> list[dict[str, Any]]:
     """How many entries are in each state (every state listed, zeros included)."""
     counts = dict(store.conn.execute("SELECT state, count(*) FROM outreach GROUP BY state"))
     return [{"state": s, "count": int(counts.get(s, 0))} for s in STATES]
+
+
+# -- moving the log: it is the coalition's, never part of a pack ------------------
+
+# What an exported entry holds (its id is the store's and is not kept: an import
+# numbers the entries anew).
+LOG_FIELDS = ("contact_id", "document", "created", "digest", "state", "note", "path",
+              "paths", "updated", "sender", "member", "case")
+
+
+def export_log(store: Store) -> dict[str, Any]:
+    """The outreach log as data (``outreach export``), oldest first."""
+    out = []
+    for row in store.conn.execute("SELECT * FROM outreach ORDER BY id"):
+        d = dict(row)
+        d["paths"] = json.loads(d.get("paths") or "[]")
+        out.append({k: d[k] for k in LOG_FIELDS if k in d and d[k] not in (None, [])})
+    return {"outreach": out}
+
+
+def import_log(store: Store, data: Any, *, path: str | None = None) -> tuple[int, int]:
+    """Add the entries of an exported log that the store lacks; (added, already there).
+
+    An entry is the same entry when its contact, digest, member and time are. Its
+    contact must be in the store (import the pack first)."""
+    from campaign.errors import InputError
+
+    if not isinstance(data, dict) or not isinstance(data.get("outreach"), list):
+        raise InputError("not an outreach log (no list 'outreach')", path=path,
+                         hint="give a file written by `campaign outreach export`")
+    columns = _columns(store)
+    known = {r[0] for r in store.conn.execute("SELECT id FROM contacts")}
+    have = {(c, d, m, t) for c, d, m, t in store.conn.execute(
+        "SELECT contact_id, digest, member, created FROM outreach")}
+    rows = []
+    for i, e in enumerate(data["outreach"]):
+        if not isinstance(e, dict) or not all(isinstance(e.get(k), str) and e.get(k)
+                                              for k in ("contact_id", "document", "created",
+                                                        "digest")):
+            raise InputError("needs contact_id, document, created and digest", path=path,
+                             field=f"outreach.{i}")
+        if e["contact_id"] not in known:
+            raise InputError(f"no contact '{e['contact_id']}' in the store", path=path,
+                             field=f"outreach.{i}.contact_id",
+                             hint="import the campaign's pack (or the contact) first")
+        if e.get("state", "drafted") not in STATES:
+            raise InputError(f"unknown state '{e.get('state')}'", path=path,
+                             field=f"outreach.{i}.state", hint="use " + ", ".join(STATES))
+        member = e.get("member") or store.member
+        key = (e["contact_id"], e["digest"], member, e["created"])
+        if key in have:
+            continue
+        have.add(key)
+        values = {k: e.get(k) for k in LOG_FIELDS if k in columns}
+        values["member"] = member
+        values["state"] = e.get("state") or "drafted"
+        values["paths"] = json.dumps(e.get("paths") or [], ensure_ascii=False)
+        rows.append(values)
+    for values in rows:
+        cols = list(values)
+        store.conn.execute(
+            f"INSERT INTO outreach ({', '.join(_quoted(c) for c in cols)}) VALUES "
+            f"({', '.join('?' for _ in cols)})", [values[c] for c in cols])
+    return len(rows), len(data["outreach"]) - len(rows)
+
+
+def _columns(store: Store) -> set[str]:
+    cur = store.conn.execute("SELECT * FROM outreach LIMIT 0")
+    return {d[0] for d in cur.description or ()}
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"' if column == "case" else column

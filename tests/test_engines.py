@@ -197,3 +197,24 @@ def test_redact(url: str) -> None:
     assert engine.has_password(url)
     assert "s3cret" not in engine.redact(f"failed for {url}", url)
     assert "s3cret" not in engine.describe(url)
+
+
+def test_the_outreach_log_moves_both_ways(cli: Any, meps_db: Path, pg_url: str,
+                                          tmp_path: Path, error_line: Any) -> None:
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "-o",
+            str(tmp_path / "letters"))
+    assert r.exit_code == 0, r.output
+    first = tmp_path / "log.json"
+    assert cli("outreach", "export", "-o", str(first)).exit_code == 0
+    on(pg_url)
+    r = cli("outreach", "import", str(first))
+    assert r.exit_code == 0, r.output
+    assert "imported" in r.stdout
+    r = cli("outreach", "import", str(first))  # again: nothing new
+    assert r.stdout.startswith("imported 0 outreach entries")
+    second = tmp_path / "log2.json"
+    assert cli("outreach", "export", "-o", str(second)).exit_code == 0
+    assert second.read_text() == first.read_text()
+    on(tmp_path / "empty.db")
+    line = error_line(cli("outreach", "import", str(tmp_path / "letters")))
+    assert "outreach log" in line or "directory" in line

@@ -97,3 +97,50 @@ def summary(
     rows = summary_(store(ctx))
     emit(rows, fmt, [("state", "state"), ("count", "count")], title="Outreach summary")
 
+
+
+@app.command("export")
+def export_(
+    ctx: typer.Context,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Export the outreach log as JSON (it is the coalition's own, never part of a pack)."""
+    import json
+
+    from campaign.cli.common import to_file
+    from campaign.files import expand_user, write_atomic
+    from campaign.outreach import export_log
+
+    text = json.dumps(export_log(store(ctx)), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        write_atomic(expand_user(output), text.encode("utf-8"))
+    if to_file(output):
+        typer.echo(f"wrote {output}", err=True)
+    elif not output:
+        typer.echo(text, nl=False)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A file written by `outreach export`.")],
+) -> None:
+    """Add the entries of an exported outreach log that this store lacks."""
+    import json
+
+    from campaign.errors import InputError
+    from campaign.files import PACK_LIMIT, read_input
+    from campaign.outreach import import_log
+
+    text = read_input(file, limit_bytes=PACK_LIMIT, what="outreach log")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"not JSON ({exc})", path=file,
+                         hint="give a file written by `campaign outreach export`") from None
+    st = store(ctx)
+    with st.transaction():
+        added, known = import_log(st, data, path=file)
+    typer.echo(f"imported {added} outreach entr{'y' if added == 1 else 'ies'}"
+               + (f" ({known} already in the log)" if known else ""))
