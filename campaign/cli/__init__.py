@@ -36,7 +36,8 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "meps": ("meps", "app", "MEPs: fetch the EP's list (and details), import, list."),
     "outreach": ("outreach", "app", "The outreach log: drafts, sent letters and replies."),
     "profile": ("profile", "app", "Your details as a sender of letters."),
-    "coalition": ("coalition", "app", "The coalition sharing a PostgreSQL store: members."),
+    "coalition": ("coalition", "app",
+                  "The coalition sharing this PostgreSQL store: members and rights."),
     "templates": ("templates", "templates_app",
                   "The templates documents are rendered from: list, show, copy."),
 }
