@@ -218,3 +218,26 @@ def test_the_outreach_log_moves_both_ways(cli: Any, meps_db: Path, pg_url: str,
     on(tmp_path / "empty.db")
     line = error_line(cli("outreach", "import", str(tmp_path / "letters")))
     assert "outreach log" in line or "directory" in line
+
+
+def test_a_server_gone_mid_command_one_line_nothing_half_written(
+        pg_server: Any, pg_url: str) -> None:
+    from campaign.errors import StoreError
+
+    st = Store(pg_url)
+    db = pg_url.rsplit("/", 1)[1]
+    try:
+        with pytest.raises(StoreError) as caught, st.transaction():
+            st.set_meta("title", "Half")
+            pg_server.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            f"WHERE datname = '{db}' AND pid <> pg_backend_pid()")
+            st.set_meta("description", "written")
+    finally:
+        st.close()
+    assert "lost the connection" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    st = Store(pg_url)
+    try:
+        assert st.meta("title") != "Half"
+    finally:
+        st.close()

@@ -284,7 +284,9 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="CAMPAIGN_DB", help="Store file (default: user data dir)."),
+        typer.Option("--db", envvar="CAMPAIGN_DB",
+                     help="Store file, or postgresql://USER@HOST:PORT/DBNAME for a "
+                          "coalition's store (default: a file in the user data dir)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     version: Annotated[
