@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 KINDS = ("coordinator", "branch")
 
-# Tables a branch writes (the outreach log, its own profile); the rest are the facts.
-BRANCH_TABLES = ("outreach", "profile")
+# Tables a branch writes (the outreach log, its own profile, and, row-level security
+# permitting, the calendar UIDs its announcements keep in meta); the rest are the facts.
+BRANCH_TABLES = ("outreach", "profile", "meta")
 # Only the owner changes who is a member.
 OWNER_TABLES = ("members",)
 

@@ -146,7 +146,7 @@ def explain(exc: BaseException, url: str, member: str | None = None) -> StoreErr
             return StoreError(f"{member or 'this user'} may not read {where} ({text})",
                               "ask the coalition's owner to add you "
                               "(`campaign coalition add`)")
-        if "row-level security" in text:
+        if "row-level security" in text and 'table "outreach"' in text:
             return StoreError(f"{member or 'this member'} cannot change that outreach entry: "
                               "it belongs to another member",
                               "each branch changes only its own entries; nothing was changed")

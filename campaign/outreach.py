@@ -35,7 +35,9 @@ def already_drafted(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple
     wanted = set(pairs)
     if not wanted:
         return set()
-    found = store.conn.execute("SELECT contact_id, digest FROM outreach").fetchall()
+    # A member's own letters: in a coalition another member's same letter is theirs.
+    found = store.conn.execute("SELECT contact_id, digest FROM outreach WHERE member = ?",
+                               (store.member,)).fetchall()
     return {(c, d) for c, d in found if (c, d) in wanted}
 
 
@@ -51,8 +53,10 @@ def drafts_at(store: Store, paths: Sequence[str]) -> dict[str, set[tuple[str, st
     """For each of ``paths``, the letters (contact id, digest) the log says it holds."""
     wanted = set(paths)
     found: dict[str, set[tuple[str, str]]] = {}
+    # Paths are each member's own: two members' letters/ are two directories.
     for contact, dig, path, more in store.conn.execute(
-            "SELECT contact_id, digest, path, paths FROM outreach"):
+            "SELECT contact_id, digest, path, paths FROM outreach WHERE member = ?",
+            (store.member,)):
         for p in _paths(path, more):
             if p in wanted:
                 found.setdefault(p, set()).add((contact, dig))
@@ -63,7 +67,8 @@ def add_path(store: Store, contact_id: str, digest_: str, path: str) -> None:
     """Another file of a letter already logged: on its (latest) entry, not a new one."""
     row = store.conn.execute(
         "SELECT id, path, paths FROM outreach WHERE contact_id = ? AND digest = ?"
-        " ORDER BY id DESC LIMIT 1", (contact_id, digest_)).fetchone()
+        " AND member = ? ORDER BY id DESC LIMIT 1", (contact_id, digest_, store.member)
+    ).fetchone()
     if row is None:
         return
     paths = _paths(row[1], row[2])

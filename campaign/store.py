@@ -133,8 +133,8 @@ CREATE INDEX outreach_contact_digest ON outreach(contact_id, digest);
 # A coalition shares one store (PostgreSQL): explicit insertion order instead of SQLite's
 # rowid (``seq``, kept by a trigger on SQLite and an identity column on PostgreSQL); the
 # members and their kind; profiles per member; the member on each outreach entry; and on
-# PostgreSQL, row-level security (branches change only their own outreach entries, and
-# read only their own profile). Blocks between ``-- only ENGINE`` and ``-- end only``
+# PostgreSQL, row-level security (branches change only their own outreach entries, read
+# only their own profile, and of the meta rows write only the calendar UIDs of announcements). Blocks between ``-- only ENGINE`` and ``-- end only``
 # run on that engine alone (campaign.engine.engine_parts).
 _SEQ_TABLES = ("sources", "persons", "names", "demands", "events", "figures", "contacts",
                "citations")
@@ -177,6 +177,11 @@ CREATE POLICY outreach_change ON outreach FOR UPDATE USING (member = current_use
     WITH CHECK (true);
 CREATE POLICY outreach_remove ON outreach FOR DELETE USING (member = current_user OR EXISTS
     (SELECT 1 FROM members m WHERE m.name = current_user AND m.kind = 'coordinator'));
+ALTER TABLE meta ENABLE ROW LEVEL SECURITY;
+CREATE POLICY meta_read ON meta FOR SELECT USING (true);
+CREATE POLICY meta_coordinators ON meta USING (EXISTS
+    (SELECT 1 FROM members m WHERE m.name = current_user AND m.kind = 'coordinator'));
+CREATE POLICY meta_calendar ON meta USING (key LIKE 'ics:%') WITH CHECK (key LIKE 'ics:%');
 -- end only
 """
 

@@ -270,3 +270,43 @@ def test_two_branches_at_once_each_letter_logged_once(
     assert len({(r["member"], r["contact_id"]) for r in rows}) == 2 * len(meps)
     for mep in meps:
         assert chosen["branch_dublin"][mep] != chosen["branch_cork"][mep]
+
+
+def test_paths_are_each_members_own(cli: Any, pg_server: Any, owner_url: str,
+                                    members: dict[str, str], tmp_path: Path) -> None:
+    from campaign import outreach
+
+    as_member(pg_server, owner_url, "branch_dublin")
+    out = tmp_path / "letters"
+    assert cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+               "-o", str(out)).exit_code == 0
+    written = sorted(str(p) for p in out.iterdir())
+    st = Store(as_member(pg_server, owner_url, "branch_cork"))
+    try:
+        assert outreach.drafts_at(st, written) == {}  # cork's letters/ is not dublin's
+    finally:
+        st.close()
+    st = Store(as_member(pg_server, owner_url, "branch_dublin"))
+    try:
+        assert outreach.drafts_at(st, written)
+    finally:
+        st.close()
+
+
+def test_a_branch_announces_but_cannot_retitle_the_campaign(
+        cli: Any, pg_server: Any, owner_url: str, members: dict[str, str],
+        tmp_path: Path) -> None:
+    as_member(pg_server, owner_url, "branch_dublin")
+    out = tmp_path / "picket.ics"
+    r = cli("announce", "--kind", "picket", "--date", "2026-12-16", "--time", "12:00",
+            "--place", "Embassy of Kazakhstan", "--city", "London",
+            "--timezone", "Europe/London", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    st = Store(os.environ["CAMPAIGN_DB"])
+    try:
+        from campaign.errors import StoreError
+
+        with pytest.raises(StoreError, match="coordinator"), st.transaction():
+            st.set_meta("title", "Ours now")
+    finally:
+        st.close()
