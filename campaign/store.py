@@ -134,8 +134,9 @@ CREATE INDEX outreach_contact_digest ON outreach(contact_id, digest);
 # rowid (``seq``, kept by a trigger on SQLite and an identity column on PostgreSQL); the
 # members and their kind; profiles per member; the member on each outreach entry; and on
 # PostgreSQL, row-level security (branches change only their own outreach entries, read
-# only their own profile, and of the meta rows write only the calendar UIDs of announcements). Blocks between ``-- only ENGINE`` and ``-- end only``
-# run on that engine alone (campaign.engine.engine_parts).
+# only their own profile, and of the meta rows write only the calendar UIDs of
+# announcements). Blocks between ``-- only ENGINE`` and ``-- end only`` run on that
+# engine alone (campaign.engine.engine_parts).
 _SEQ_TABLES = ("sources", "persons", "names", "demands", "events", "figures", "contacts",
                "citations")
 _V_COALITION = "".join(
