@@ -31,9 +31,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from campaign.errors import StoreError
 
@@ -58,6 +56,8 @@ def is_url(value: object) -> bool:
 
 
 def has_password(url: str) -> bool:
+    from urllib.parse import parse_qsl, urlsplit
+
     parts = urlsplit(url)
     if parts.password:
         return True
@@ -66,6 +66,8 @@ def has_password(url: str) -> bool:
 
 def redact(text: str, url: str | None = None) -> str:
     """``text`` with any password of ``url`` (or of a URL in it) replaced by ``***``."""
+    from urllib.parse import parse_qsl, urlsplit
+
     secrets = []
     if url:
         parts = urlsplit(url)
@@ -80,6 +82,8 @@ def redact(text: str, url: str | None = None) -> str:
 
 def describe(url: str) -> str:
     """The database as a person names it: ``DBNAME on HOST`` (no user, no password)."""
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     db = parts.path.lstrip("/") or "(default database)"
     host = parts.hostname or "the local server"
@@ -168,6 +172,8 @@ def explain(exc: BaseException, url: str, member: str | None = None) -> StoreErr
 
 def connect_error(exc: Exception, url: str) -> StoreError:
     """One line for a connection that could not be made, by its cause."""
+    from urllib.parse import urlsplit
+
     where = describe(url)
     text = redact(str(exc).strip(), url)
     low = text.lower()
@@ -222,7 +228,8 @@ class Row(tuple):
 
 
 def _value(v: Any) -> Any:
-    if isinstance(v, Decimal):
+    """A sum or an average comes back from PostgreSQL as a Decimal; SQLite's as a number."""
+    if type(v).__name__ == "Decimal":
         return int(v) if v == v.to_integral_value() else float(v)
     return v
 
