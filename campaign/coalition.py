@@ -205,11 +205,17 @@ def choose_case(store: Store, contact_id: str, candidates: Sequence[str],
                 days: int = 30) -> str | None:
     """The case this member raises with ``contact_id``: the first of ``candidates`` (in
     the sender's own order) that no other member raised with them within ``days``;
-    when every case was raised, the one raised least often. Call it inside the
+    when every case was raised, the one raised least often; a member who wrote to
+    them before keeps their case. Call it inside the
     transaction that logs the letter (writers hold one lock there), so two members
     drafting at once do not pick the same case."""
     if not candidates:
         return None
+    # A re-run keeps the case this member already raised with them (the same letter).
+    for row in store.rows("SELECT * FROM outreach WHERE contact_id = ? AND member = ?"
+                          " ORDER BY id DESC", (contact_id, store.member)):
+        if row.get("case") in candidates:
+            return str(row["case"])
     others = {m: c for m, c in recent_writers(store, contact_id, days).items()
               if m != store.member}
     taken: dict[str, int] = {}
