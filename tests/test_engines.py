@@ -241,3 +241,35 @@ def test_a_server_gone_mid_command_one_line_nothing_half_written(
         assert st.meta("title") != "Half"
     finally:
         st.close()
+
+
+def test_an_older_sqlite_store_upgrades_keeping_order_profile_and_log(tmp_path: Path) -> None:
+    """_V_COALITION on a store of the schema before it: insertion order (was rowid) kept,
+    the profile becomes the local member's, the log's entries the local member's."""
+    import sqlite3
+
+    from campaign.store import _V_COALITION, MIGRATIONS, _statements
+
+    before = MIGRATIONS.index(_V_COALITION)
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for n in range(before):
+        for statement in _statements(MIGRATIONS[n]):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.execute("INSERT INTO profile (key, value) VALUES ('name', 'Jane Doe')")
+    conn.execute("INSERT INTO sources (id, title, publisher, published) VALUES "
+                 "('b', 'B', 'P', '2012'), ('a', 'A', 'P', '2012')")
+    conn.execute("INSERT INTO contacts (id, name, kind) VALUES ('c', 'C', 'press')")
+    conn.execute("INSERT INTO outreach (contact_id, document, created, digest) VALUES "
+                 "('c', 'letter', '2026-01-01T10:00:00', 'x')")
+    conn.close()
+    st = Store(path)
+    try:
+        assert st.profile() == {"name": "Jane Doe"}
+        assert [s["id"] for s in st.sources()] == ["b", "a"]
+        st.add_source({"id": "0", "title": "Z", "publisher": "P", "published": "2013"})
+        assert [s["id"] for s in st.sources()] == ["b", "a", "0"]
+        assert st.conn.execute("SELECT member FROM outreach").fetchone()[0] == "local"
+    finally:
+        st.close()
