@@ -26,7 +26,8 @@ def digest(text: str) -> str:
 
 
 def now() -> str:
-    return dt.datetime.now().replace(microsecond=0).isoformat()
+    """A time for the log: UTC, with its zone (a coalition's members live in several)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def already_drafted(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -34,7 +35,9 @@ def already_drafted(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple
     wanted = set(pairs)
     if not wanted:
         return set()
-    found = store.conn.execute("SELECT contact_id, digest FROM outreach").fetchall()
+    # A member's own letters: in a coalition another member's same letter is theirs.
+    found = store.conn.execute("SELECT contact_id, digest FROM outreach WHERE member = ?",
+                               (store.member,)).fetchall()
     return {(c, d) for c, d in found if (c, d) in wanted}
 
 
@@ -50,8 +53,10 @@ def drafts_at(store: Store, paths: Sequence[str]) -> dict[str, set[tuple[str, st
     """For each of ``paths``, the letters (contact id, digest) the log says it holds."""
     wanted = set(paths)
     found: dict[str, set[tuple[str, str]]] = {}
+    # Paths are each member's own: two members' letters/ are two directories.
     for contact, dig, path, more in store.conn.execute(
-            "SELECT contact_id, digest, path, paths FROM outreach"):
+            "SELECT contact_id, digest, path, paths FROM outreach WHERE member = ?",
+            (store.member,)):
         for p in _paths(path, more):
             if p in wanted:
                 found.setdefault(p, set()).add((contact, dig))
@@ -62,7 +67,8 @@ def add_path(store: Store, contact_id: str, digest_: str, path: str) -> None:
     """Another file of a letter already logged: on its (latest) entry, not a new one."""
     row = store.conn.execute(
         "SELECT id, path, paths FROM outreach WHERE contact_id = ? AND digest = ?"
-        " ORDER BY id DESC LIMIT 1", (contact_id, digest_)).fetchone()
+        " AND member = ? ORDER BY id DESC LIMIT 1", (contact_id, digest_, store.member)
+    ).fetchone()
     if row is None:
         return
     paths = _paths(row[1], row[2])
@@ -78,9 +84,9 @@ def record(store: Store, entries: Sequence[dict[str, Any]]) -> None:
     created = now()
     store.conn.executemany(
         "INSERT INTO outreach (contact_id, document, created, digest, state, path, sender,"
-        " person_id) VALUES (?, ?, ?, ?, 'drafted', ?, ?, ?)",
+        " person_id, member) VALUES (?, ?, ?, ?, 'drafted', ?, ?, ?, ?)",
         [(e.get("contact_id"), e["document"], e.get("created") or created, e["digest"],
-          e.get("path"), e.get("sender"), e.get("person_id")) for e in entries],
+          e.get("path"), e.get("sender"), e.get("person_id"), store.member) for e in entries],
     )
 
 
@@ -98,19 +104,27 @@ def person_entries(store: Store, person_id: str) -> int:
                                   (person_id,)).fetchone()[0])
 
 
-def entries(store: Store, state: str | None = None) -> list[dict[str, Any]]:
-    """The log, oldest first, with each contact's name."""
+def entries(store: Store, state: str | None = None, *, by: str | None = None,
+            to: str | None = None) -> list[dict[str, Any]]:
+    """The log, oldest first, with each contact's name and the member who logged it;
+    ``by`` keeps one member's entries, ``to`` one recipient's (contact id)."""
     if state is not None and state not in STATES:
         raise UsageError(f"unknown state '{state}'", "use one of: " + ", ".join(STATES))
-    where = "WHERE o.state = ?" if state else ""
+    clauses, params = [], []
+    for clause, value in (("o.state = ?", state), ("o.member = ?", by),
+                          ("o.contact_id = ?", to)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = store.rows(
         "SELECT o.id, o.contact_id, COALESCE(c.name, p.name, o.person_id) AS contact,"
         " COALESCE(c.kind, CASE WHEN o.person_id IS NOT NULL THEN 'person' END) AS kind,"
         " o.document, o.created, o.state, o.updated, o.note, o.path, o.paths, o.digest,"
-        " o.sender, o.person_id FROM outreach o"
+        " o.sender, o.person_id, o.member FROM outreach o"
         " LEFT JOIN contacts c ON c.id = o.contact_id"
         f" LEFT JOIN persons p ON p.id = o.person_id {where} ORDER BY o.id",
-        (state,) if state else (),
+        params,
     )
     for r in rows:
         r["paths"] = _paths(r["path"], r["paths"])
@@ -130,11 +144,102 @@ def mark(store: Store, entry_id: int, state: str, note: str | None = None) -> di
     values: dict[str, Any] = {"state": state, "updated": now()}
     if note is not None:
         values["note"] = note
-    store.update("outreach", str(entry_id), values)
+    if not store.update("outreach", str(entry_id), values):
+        from campaign.errors import StoreError
+
+        # Row-level security: every member reads the whole log, changes only their own.
+        raise StoreError(f"outreach entry {entry_id} was logged by {found.get('member')}, "
+                         f"and {store.member} may change only their own entries",
+                         "ask that member (or a coordinator); nothing was changed")
     return {**found, **values}
+
+
+def summary_by_member(store: Store) -> list[dict[str, Any]]:
+    """For a coordinator: how many letters each member logged, by state."""
+    out: dict[str, dict[str, Any]] = {}
+    for member, state, n in store.conn.execute(
+            "SELECT member, state, count(*) FROM outreach GROUP BY member, state"):
+        row = out.setdefault(member, {"member": member, **{s: 0 for s in STATES},
+                                      "total": 0})
+        row[state] = int(n)
+        row["total"] += int(n)
+    return [out[m] for m in sorted(out)]
 
 
 def summary(store: Store) -> list[dict[str, Any]]:
     """How many entries are in each state (every state listed, zeros included)."""
     counts = dict(store.conn.execute("SELECT state, count(*) FROM outreach GROUP BY state"))
     return [{"state": s, "count": int(counts.get(s, 0))} for s in STATES]
+
+
+# -- moving the log: it is the coalition's, never part of a pack ------------------
+
+# What an exported entry holds (its id is the store's and is not kept: an import
+# numbers the entries anew).
+LOG_FIELDS = ("contact_id", "document", "created", "digest", "state", "note", "path",
+              "paths", "updated", "sender", "member", "case")
+
+
+def export_log(store: Store) -> dict[str, Any]:
+    """The outreach log as data (``outreach export``), oldest first."""
+    out = []
+    for row in store.conn.execute("SELECT * FROM outreach ORDER BY id"):
+        d = dict(row)
+        d["paths"] = json.loads(d.get("paths") or "[]")
+        out.append({k: d[k] for k in LOG_FIELDS if k in d and d[k] not in (None, [])})
+    return {"outreach": out}
+
+
+def import_log(store: Store, data: Any, *, path: str | None = None) -> tuple[int, int]:
+    """Add the entries of an exported log that the store lacks; (added, already there).
+
+    An entry is the same entry when its contact, digest, member and time are. Its
+    contact must be in the store (import the pack first)."""
+    from campaign.errors import InputError
+
+    if not isinstance(data, dict) or not isinstance(data.get("outreach"), list):
+        raise InputError("not an outreach log (no list 'outreach')", path=path,
+                         hint="give a file written by `campaign outreach export`")
+    columns = _columns(store)
+    known = {r[0] for r in store.conn.execute("SELECT id FROM contacts")}
+    have = {(c, d, m, t) for c, d, m, t in store.conn.execute(
+        "SELECT contact_id, digest, member, created FROM outreach")}
+    rows = []
+    for i, e in enumerate(data["outreach"]):
+        if not isinstance(e, dict) or not all(isinstance(e.get(k), str) and e.get(k)
+                                              for k in ("contact_id", "document", "created",
+                                                        "digest")):
+            raise InputError("needs contact_id, document, created and digest", path=path,
+                             field=f"outreach.{i}")
+        if e["contact_id"] not in known:
+            raise InputError(f"no contact '{e['contact_id']}' in the store", path=path,
+                             field=f"outreach.{i}.contact_id",
+                             hint="import the campaign's pack (or the contact) first")
+        if e.get("state", "drafted") not in STATES:
+            raise InputError(f"unknown state '{e.get('state')}'", path=path,
+                             field=f"outreach.{i}.state", hint="use " + ", ".join(STATES))
+        member = e.get("member") or store.member
+        key = (e["contact_id"], e["digest"], member, e["created"])
+        if key in have:
+            continue
+        have.add(key)
+        values = {k: e.get(k) for k in LOG_FIELDS if k in columns}
+        values["member"] = member
+        values["state"] = e.get("state") or "drafted"
+        values["paths"] = json.dumps(e.get("paths") or [], ensure_ascii=False)
+        rows.append(values)
+    for values in rows:
+        cols = list(values)
+        store.conn.execute(
+            f"INSERT INTO outreach ({', '.join(_quoted(c) for c in cols)}) VALUES "
+            f"({', '.join('?' for _ in cols)})", [values[c] for c in cols])
+    return len(rows), len(data["outreach"]) - len(rows)
+
+
+def _columns(store: Store) -> set[str]:
+    cur = store.conn.execute("SELECT * FROM outreach LIMIT 0")
+    return {d[0] for d in cur.description or ()}
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"' if column == "case" else column

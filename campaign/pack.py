@@ -749,16 +749,20 @@ def _clear(store: Store) -> None:
     store.conn.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in PACK_META])
 
 
-def backup(store: Store) -> Path:
+def backup(store: Store) -> Path | None:
     """A copy of the store as it is now, beside it, owner-only; returns its path.
 
     Taken with SQLite's backup API, so a store in WAL mode is copied whole and
     consistent. Made before ``import --replace`` so a mistaken replace can be undone.
+    A PostgreSQL store has no file to copy (its server's backups keep it): None.
     """
     import datetime as dt
     import sqlite3
 
     from campaign.errors import StoreError
+
+    if store.path is None:
+        return None
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = store.path.with_name(f"{store.path.name}.before-replace-{stamp}")
@@ -818,7 +822,7 @@ def _head(store: Store) -> dict[str, Any]:
 
 
 def _persons_out(store: Store) -> Iterator[dict[str, Any]]:
-    order = {r[0]: r[1] for r in store.conn.execute("SELECT id, rowid FROM persons")}
+    order = {r[0]: r[1] for r in store.conn.execute("SELECT id, seq FROM persons")}
     everyone = sorted(persons(store), key=lambda p: order[p["id"]])
     person_cites = store.citations("person")
     for p in everyone:
@@ -843,8 +847,9 @@ def _contacts_out(store: Store) -> Iterator[dict[str, Any]]:
 
     cites = store.citations("contact")
     # A cursor, not a list: an export of 100,000 contacts holds one at a time.
-    for row in store.conn.execute("SELECT * FROM contacts ORDER BY rowid"):
+    for row in store.conn.execute("SELECT * FROM contacts ORDER BY seq"):
         c = dict(row)
+        c.pop("seq", None)
         for key in ("quotes", "aliases", "extra"):
             c[key] = json.loads(c[key])
         c["sources"] = cites.get(str(c["id"]), [])

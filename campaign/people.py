@@ -18,7 +18,7 @@ EVENT_FIELDS = ("kind", "date", "date_basis", "place", "charge", "sentence", "co
 def _candidates(store: Store) -> list[tuple[str, list[str]]]:
     by_person: dict[str, list[str]] = {}
     for pid, name in store.conn.execute(
-        "SELECT person_id, name FROM names ORDER BY is_alias, rowid"
+        "SELECT person_id, name FROM names ORDER BY is_alias, seq"
     ):
         by_person.setdefault(pid, []).append(name)
     return list(by_person.items())
@@ -143,7 +143,7 @@ def persons(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     event_cites = store.citations("case_event")
     aliases: dict[str, list[str]] = {}
     for pid, name in store.conn.execute(
-        "SELECT person_id, name FROM names WHERE is_alias = 1 ORDER BY rowid"
+        "SELECT person_id, name FROM names WHERE is_alias = 1 ORDER BY seq"
     ):
         aliases.setdefault(pid, []).append(name)
     events: dict[str, list[dict[str, Any]]] = {}

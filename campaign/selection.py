@@ -676,7 +676,7 @@ def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     pool = [p for p in everyone if p["id"] not in taken and p["status"] in wanted_statuses]
     # Ties keep the pack's order (strike leaders as the sources list them), not the alphabet.
     order = {pid: n for n, (pid,) in enumerate(
-        store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
+        store.conn.execute("SELECT id FROM persons ORDER BY seq"))}
     pool.sort(key=lambda p: order.get(p["id"], 0))
     pool.sort(key=lambda p: _newest_first(p.get("status_date")))
     pool.sort(key=_rank)

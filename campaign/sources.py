@@ -29,7 +29,7 @@ def add_source(store: Store, *, title: str, publisher: str, published: str,
 
 def cited_by(store: Store, source_id: str) -> list[str]:
     return [f"{t} {i}" for t, i in store.conn.execute(
-        "SELECT record_type, record_id FROM citations WHERE source_id = ? ORDER BY rowid",
+        "SELECT record_type, record_id FROM citations WHERE source_id = ? ORDER BY seq",
         (source_id,))]
 
 

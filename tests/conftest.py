@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -64,11 +65,94 @@ def _bundled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# -- PostgreSQL: a private server for the run, and tests on both engines -------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A private PostgreSQL cluster (tests/pg_server.py), started once, stopped at the end.
+
+    Skipped when PostgreSQL or psycopg is missing, except under CI, where it fails.
+    """
+    from pg_server import Server, binaries
+
+    bindir = binaries()
+    missing = None
+    if bindir is None:
+        missing = "PostgreSQL is not installed (apt-get install postgresql)"
+    else:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            missing = 'psycopg is not installed (pip install -e ".[test]")'
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}, and CI is set", pytrace=False)
+        pytest.skip(missing)
+    assert bindir is not None
+    server = Server(bindir)
+    server.start()
+    old = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(server.pgpass)
+    try:
+        yield server
+    finally:
+        if old is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = old
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _pg_bundled(pg_server: Any) -> str:
+    """A PostgreSQL database holding the bundled campaign: the template of each test's."""
+    from campaign.pack import load_bundled
+
+    name = pg_server.new_database()
+    st = Store(pg_server.url(name))
+    load_bundled(st)
+    st.close()
+    return str(name)
+
+
+@pytest.fixture(scope="session")
+def _pg_meps(pg_server: Any, _pg_bundled: str) -> str:
+    name = pg_server.new_database(_pg_bundled)
+    st = Store(pg_server.url(name))
+    add_meps(st)
+    st.close()
+    return str(name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``engines`` run once on SQLite and once on PostgreSQL."""
+    if metafunc.definition.get_closest_marker("engines") and \
+            "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def db_path(_bundled_template: Path) -> Path:
-    """CAMPAIGN_DB's path, holding a copy of a freshly loaded bundled store."""
+def engine(request: pytest.FixtureRequest) -> str:
+    """The store's engine for this test: SQLite unless the test is marked ``engines``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def _pg_copy(request: pytest.FixtureRequest, template: str) -> str:
+    server = request.getfixturevalue("pg_server")
+    url = server.url(server.new_database(template))
+    os.environ["CAMPAIGN_DB"] = url  # _isolated's monkeypatch restores it
+    return str(url)
+
+
+@pytest.fixture
+def db_path(request: pytest.FixtureRequest, engine: str) -> Any:
+    """CAMPAIGN_DB's path, holding a copy of a freshly loaded bundled store (on
+    PostgreSQL: the URL of a fresh copy of the bundled database)."""
+    if engine == "postgresql":
+        return _pg_copy(request, request.getfixturevalue("_pg_bundled"))
     path = Path(os.environ["CAMPAIGN_DB"])
-    shutil.copy2(_bundled_template, path)
+    shutil.copy2(request.getfixturevalue("_bundled_template"), path)
     return path
 
 
@@ -105,6 +189,21 @@ class Cli:
 @pytest.fixture
 def cli(db_path: Path) -> Cli:
     return Cli()
+
+
+def snapshot(db: Any) -> Any:
+    """What a command that writes nothing must leave as it was: a store file's bytes, or
+    every row of every table of a PostgreSQL store."""
+    if isinstance(db, Path):
+        return db.read_bytes()
+    st = Store(db)
+    try:
+        tables = [r[0] for r in st.conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+        return {t: sorted(map(repr, st.conn.execute(f"SELECT * FROM {t}").fetchall()))
+                for t in sorted(tables)}
+    finally:
+        st.close()
 
 
 def one_error_line(result, code: int = 1) -> str:  # type: ignore[no-untyped-def]
@@ -165,7 +264,9 @@ def _meps_template(_bundled_template: Path, tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture
-def meps_db(_meps_template: Path, db_path: Path) -> Path:
+def meps_db(request: pytest.FixtureRequest, engine: str, db_path: Any) -> Any:
     """CAMPAIGN_DB holding the bundled campaign plus the MEPs above."""
-    shutil.copy2(_meps_template, db_path)
+    if engine == "postgresql":
+        return _pg_copy(request, request.getfixturevalue("_pg_meps"))
+    shutil.copy2(request.getfixturevalue("_meps_template"), db_path)
     return db_path

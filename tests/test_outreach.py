@@ -8,6 +8,8 @@ from campaign import outreach
 from campaign.errors import NotFoundError, UsageError
 from campaign.store import Store
 
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 
 def test_log_mark_and_summary(store: Store) -> None:
     with store.transaction():

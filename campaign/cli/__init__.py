@@ -37,6 +37,8 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "outreach": ("outreach", "app", "The outreach log: drafts, sent letters and replies."),
     "profile": ("profile", "app", "Your details as a sender of letters."),
     "packs": ("packs", "packs_app", "The bundled campaign pack: merge its corrections."),
+    "coalition": ("coalition", "app",
+                  "The coalition sharing this PostgreSQL store: members and rights."),
     "templates": ("templates", "templates_app",
                   "The templates documents are rendered from: list, show, copy."),
 }
@@ -223,14 +225,17 @@ class CampaignGroup(TyperGroup):
             typer.echo("campaign: error: out of memory; the input is too large", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:
-            if type(exc).__module__ == "sqlite3" and not os.environ.get("CAMPAIGN_DEBUG"):
+            if type(exc).__module__ in ("sqlite3", "campaign.engine") and \
+                    not os.environ.get("CAMPAIGN_DEBUG"):
                 # A store read outside a transaction (a corrupt page, a busy store).
                 from campaign.store import default_path, explain
 
                 root = ctx.find_root()
                 db = root.obj.get("db") if isinstance(root.obj, dict) else None
-                typer.echo(f"campaign: error: {_one_line(str(explain(exc, db or default_path())))}",
-                           err=True)
+                opened = root.obj.get("store") if isinstance(root.obj, dict) else None
+                why = opened.explain(exc) if opened is not None else \
+                    explain(exc, db or default_path())
+                typer.echo(f"campaign: error: {_one_line(str(why))}", err=True)
                 raise typer.Exit(1) from None
             _internal_error(exc)
 
@@ -280,7 +285,9 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="CAMPAIGN_DB", help="Store file (default: user data dir)."),
+        typer.Option("--db", envvar="CAMPAIGN_DB",
+                     help="Store file, or postgresql://USER@HOST:PORT/DBNAME for a "
+                          "coalition's store (default: a file in the user data dir)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     version: Annotated[

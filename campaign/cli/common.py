@@ -38,16 +38,18 @@ def store(ctx: typer.Context) -> Store:
     anything gets the bundled Kazakhstan campaign, once (the store records
     that it did, so `import --replace` with a small pack is not undone).
     """
-    from campaign.store import Store, default_path
+    from campaign.store import Store, default_location, default_path
 
     root = ctx.find_root()
     obj = root.obj if isinstance(root.obj, dict) else {}
     if "store" not in obj:
         from campaign import files
+        from campaign.engine import is_url
 
         db = obj.get("db")
-        path = files.expand_user(db) if db else None
-        _regular_or_absent(path or default_path())
+        path = files.expand_user(db) if db and not is_url(db) else db
+        if not is_url(path or default_location()):
+            _regular_or_absent(path or default_path())
         st = Store(path)
         try:
             if st.meta("bundled_pack") is None and st.is_empty():
@@ -60,10 +62,12 @@ def store(ctx: typer.Context) -> Store:
             st.close()
             raise
         obj["store"] = st
-        files.protect(st.path)  # no -o may ever land on the store or its journals
         root.obj = obj
         root.call_on_close(st.close)
-        root.call_on_close(lambda: files.unprotect(st.path))
+        if st.path is not None:  # a file: no -o may ever land on it or its journals
+            saved = st.path
+            files.protect(saved)
+            root.call_on_close(lambda: files.unprotect(saved))
     return obj["store"]
 
 

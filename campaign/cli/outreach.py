@@ -25,7 +25,7 @@ class MarkState(StrEnum):
     replied = "replied"
 
 
-COLUMNS = [("id", "id"), ("contact", "contact"), ("document", "document"),
+COLUMNS = [("id", "id"), ("member", "member"), ("contact", "contact"), ("document", "document"),
            ("created", "created"), ("state", "state"), ("updated", "updated"),
            ("note", "note"), ("paths", "files")]
 
@@ -34,12 +34,20 @@ COLUMNS = [("id", "id"), ("contact", "contact"), ("document", "document"),
 def list_(
     ctx: typer.Context,
     state: Annotated[State | None, typer.Option("--state", help="Only this state.")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Only the letters this member (of a coalition) logged.")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Only the letters to this recipient (a contact's id or name).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """List the outreach log, oldest first."""
+    """List the outreach log, oldest first, with the member who logged each letter."""
     from campaign.outreach import entries
 
-    rows = entries(store(ctx), state.value if state else None)
+    rows = entries(store(ctx), state.value if state else None, by=by)
+    if to is not None:
+        wanted = to.strip().casefold()
+        rows = [r for r in rows if r["contact_id"] == to.strip()
+                or wanted in (r.get("contact") or "").casefold()]
     emit(rows, fmt, COLUMNS, title="Outreach")
 
 
@@ -64,11 +72,75 @@ def mark(
     typer.echo(f"outreach {entry_id} marked {entry['state']}")
 
 
+class SummaryBy(StrEnum):
+    state = "state"
+    member = "member"
+
+
 @app.command()
-def summary(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """How many drafts are drafted, sent and replied."""
+def summary(
+    ctx: typer.Context,
+    by: Annotated[SummaryBy, typer.Option(
+        "--by", help="state (the default), or member: each member's letters by state.")]
+    = SummaryBy.state,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """How many drafts are drafted, sent and replied (per member with --by member)."""
+    from campaign.outreach import STATES, summary_by_member
     from campaign.outreach import summary as summary_
 
+    if by is SummaryBy.member:
+        rows = summary_by_member(store(ctx))
+        emit(rows, fmt, [("member", "member"), *[(s, s) for s in STATES], ("total", "total")],
+             title="Outreach by member")
+        return
     rows = summary_(store(ctx))
     emit(rows, fmt, [("state", "state"), ("count", "count")], title="Outreach summary")
 
+
+
+@app.command("export")
+def export_(
+    ctx: typer.Context,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Export the outreach log as JSON (it is the coalition's own, never part of a pack)."""
+    import json
+
+    from campaign.cli.common import to_file
+    from campaign.files import expand_user, write_atomic
+    from campaign.outreach import export_log
+
+    text = json.dumps(export_log(store(ctx)), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        write_atomic(expand_user(output), text.encode("utf-8"))
+    if to_file(output):
+        typer.echo(f"wrote {output}", err=True)
+    elif not output:
+        typer.echo(text, nl=False)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A file written by `outreach export`.")],
+) -> None:
+    """Add the entries of an exported outreach log that this store lacks."""
+    import json
+
+    from campaign.errors import InputError
+    from campaign.files import PACK_LIMIT, read_input
+    from campaign.outreach import import_log
+
+    text = read_input(file, limit_bytes=PACK_LIMIT, what="outreach log")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"not JSON ({exc})", path=file,
+                         hint="give a file written by `campaign outreach export`") from None
+    st = store(ctx)
+    with st.transaction():
+        added, known = import_log(st, data, path=file)
+    typer.echo(f"imported {added} outreach entr{'y' if added == 1 else 'ies'}"
+               + (f" ({known} already in the log)" if known else ""))

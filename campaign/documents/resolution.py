@@ -464,7 +464,7 @@ def resolution_context(
     notes["groups"] = _groups(held, as_of, cites)
     notes["named"] = len(held)
     order = {pid: n for n, (pid,) in enumerate(
-        store.conn.execute("SELECT id FROM persons ORDER BY rowid"))}
+        store.conn.execute("SELECT id FROM persons ORDER BY seq"))}
     everyone = sorted((dict(p, role=role_of(p)) for p in everyone_now),
                       key=lambda p: order.get(p["id"], 0))
     notes.update(_past_people(store, everyone, as_of, {p["id"] for p in people},

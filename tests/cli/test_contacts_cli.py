@@ -7,6 +7,10 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 
 def test_bundled_contacts_are_historical(cli) -> None:  # type: ignore[no-untyped-def]
     contacts = json.loads(cli("contacts", "list", "--kind", "mep", "--format", "json").stdout)

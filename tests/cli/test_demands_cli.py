@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
+
 
 def _listed(cli, *args: str) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     r = cli("demands", "list", "--format", "json", *args)

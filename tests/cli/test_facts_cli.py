@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from campaign import dates
+
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 
 
 def test_sources_list_json_gives_id_and_document(cli) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from campaign.store import Store
+
+pytestmark = pytest.mark.engines  # on SQLite and on PostgreSQL
 
 
 def test_list_json_has_the_documented_fields(cli) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,317 @@
+"""A coalition on one PostgreSQL store: members, rights enforced by PostgreSQL, one log.
+
+Every test connects as each role in turn (the owner, a coordinator, branches)
+against the private server of tests/pg_server.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from campaign import coalition
+from campaign.store import Store
+
+SENDER = ["--sender", "Jane Doe", "--sender-org", "Unite Dublin Central",
+          "--sender-address", "1 Main Street, Dublin 1"]
+
+
+@pytest.fixture
+def owner_url(cli: Any, pg_server: Any, _pg_meps: str) -> str:
+    """A fresh coalition database (bundled campaign and MEPs); CAMPAIGN_DB as its owner
+    (after ``cli``, whose store file it replaces)."""
+    url = str(pg_server.url(pg_server.new_database(_pg_meps)))
+    os.environ["CAMPAIGN_DB"] = url  # _isolated's monkeypatch restores it
+    st = Store(url)
+    try:
+        cols = {r[0] for r in st.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'outreach'")}
+        if "case" not in cols:  # the letters' column (issue 18), when it is not merged yet
+            st.conn.execute('ALTER TABLE outreach ADD COLUMN "case" TEXT')
+    finally:
+        st.close()
+    return url
+
+
+def as_member(pg_server: Any, url: str, name: str) -> str:
+    db = url.rsplit("/", 1)[1]
+    member = str(pg_server.url(db, name))
+    os.environ["CAMPAIGN_DB"] = member
+    return member
+
+
+def add_member(cli: Any, pg_server: Any, name: str, kind: str,
+               monkeypatch: pytest.MonkeyPatch) -> str:
+    password = f"pw-{name}-Secret9"
+    monkeypatch.setenv("CAMPAIGN_NEW_PASSWORD", password)
+    r = cli("coalition", "add", name, "--as", kind)
+    assert r.exit_code == 0, r.output
+    pg_server.add_password(name, password)
+    return password
+
+
+@pytest.fixture
+def members(cli: Any, pg_server: Any, owner_url: str,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A coordinator and two branches, added by the owner; name -> password. Roles belong
+    to the whole server: they go at the end, for the next test's database."""
+    added = {name: add_member(cli, pg_server, name, kind, monkeypatch)
+             for name, kind in (("coord_a", "coordinator"), ("branch_dublin", "branch"),
+                                ("branch_cork", "branch"))}
+    yield added
+    for name in added:
+        try:
+            pg_server.admin(f"DROP OWNED BY {name}", db=owner_url.rsplit("/", 1)[1])
+        except Exception:  # noqa: S110 - removed by the test itself
+            continue
+        pg_server.admin(f"DROP ROLE IF EXISTS {name}")
+
+
+def test_owner_adds_and_lists_members(cli: Any, pg_server: Any, owner_url: str,
+                                      members: dict[str, str]) -> None:
+    r = cli("coalition", "list", "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert [(m["name"], m["kind"]) for m in rows] == [
+        ("branch_cork", "branch"), ("branch_dublin", "branch"), ("coord_a", "coordinator")]
+    for password in members.values():
+        assert password not in r.output
+
+
+def test_a_branch_cannot_change_facts_a_coordinator_can(
+        cli: Any, pg_server: Any, owner_url: str, members: dict[str, str],
+        error_line: Any) -> None:
+    from conftest import snapshot
+
+    as_member(pg_server, owner_url, "branch_dublin")
+    before = snapshot(os.environ["CAMPAIGN_DB"])
+    for args in (
+        ["sources", "add", "--title", "Released", "--publisher", "Campaign Kazakhstan",
+         "--date", "2016-08-01", "--id", "news-1"],
+        ["prisoners", "update", "Roza Tuletaeva", "--status", "released",
+         "--date", "2016-08-01", "--source", "socialistworld-2014-01"],
+    ):
+        line = error_line(cli(*args))
+        assert "needs a coordinator" in line, line
+    assert snapshot(os.environ["CAMPAIGN_DB"]) == before
+    # ... but it reads them.
+    r = cli("prisoners", "list", "--format", "json")
+    assert r.exit_code == 0 and "Roza Tuletaeva" in r.stdout
+
+    as_member(pg_server, owner_url, "coord_a")
+    r = cli("sources", "add", "--title", "Released", "--publisher", "Campaign Kazakhstan",
+            "--date", "2016-08-01", "--id", "news-1")
+    assert r.exit_code == 0, r.output
+    r = cli("prisoners", "update", "Roza Tuletaeva", "--status", "released",
+            "--date", "2016-08-01", "--source", "news-1")
+    assert r.exit_code == 0, r.output
+
+
+def test_a_branch_cannot_import_a_pack(cli: Any, pg_server: Any, owner_url: str,
+                                       members: dict[str, str], tmp_path: Path,
+                                       error_line: Any) -> None:
+    pack = tmp_path / "pack.yaml"
+    r = cli("export", "-o", str(pack))
+    assert r.exit_code == 0, r.output
+    as_member(pg_server, owner_url, "branch_cork")
+    line = error_line(cli("import", str(pack)))
+    assert "needs a coordinator" in line
+
+
+def test_branches_log_their_own_letters_and_read_everyones(
+        cli: Any, pg_server: Any, owner_url: str, members: dict[str, str], tmp_path: Path,
+        error_line: Any) -> None:
+    as_member(pg_server, owner_url, "branch_dublin")
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+            "-o", str(tmp_path / "dublin"))
+    assert r.exit_code == 0, r.output
+    as_member(pg_server, owner_url, "branch_cork")
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+            "--sender", "Sean Murphy", "-o", str(tmp_path / "cork"))
+    assert r.exit_code == 0, r.output
+    log = json.loads(cli("outreach", "list", "--format", "json").stdout)
+    by = {e["member"] for e in log}
+    assert by == {"branch_dublin", "branch_cork"}
+    assert all(e["created"].endswith("+00:00") for e in log)  # UTC, with its zone
+    mine = next(e for e in log if e["member"] == "branch_cork")
+    theirs = next(e for e in log if e["member"] == "branch_dublin")
+    r = cli("outreach", "mark", str(mine["id"]), "sent")
+    assert r.exit_code == 0, r.output
+    line = error_line(cli("outreach", "mark", str(theirs["id"]), "sent"))
+    assert "branch_dublin" in line and "own entries" in line
+    log = {e["id"]: e for e in json.loads(cli("outreach", "list", "--format", "json").stdout)}
+    assert log[theirs["id"]]["state"] == "drafted"
+    assert log[mine["id"]]["state"] == "sent"
+    # A coordinator may mark any member's letter.
+    as_member(pg_server, owner_url, "coord_a")
+    assert cli("outreach", "mark", str(theirs["id"]), "replied").exit_code == 0
+
+
+def test_profiles_are_personal(cli: Any, pg_server: Any, owner_url: str,
+                               members: dict[str, str]) -> None:
+    as_member(pg_server, owner_url, "branch_dublin")
+    r = cli("profile", "set", "--name", "Jane Doe", "--address", "1 Main Street, Dublin 1")
+    assert r.exit_code == 0, r.output
+    as_member(pg_server, owner_url, "branch_cork")
+    r = cli("profile", "show", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "Main Street" not in r.stdout
+    # PostgreSQL hides the rows, not our code: a direct query sees only one's own.
+    st = Store(os.environ["CAMPAIGN_DB"])
+    try:
+        assert st.rows("SELECT * FROM profile") == []
+    finally:
+        st.close()
+    as_member(pg_server, owner_url, "branch_dublin")
+    assert "Main Street" in cli("profile", "show", "--format", "json").stdout
+
+
+def test_only_the_owner_adds_members(cli: Any, pg_server: Any, owner_url: str,
+                                     members: dict[str, str], error_line: Any,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    as_member(pg_server, owner_url, "coord_a")
+    monkeypatch.setenv("CAMPAIGN_NEW_PASSWORD", "whatever-1")
+    line = error_line(cli("coalition", "add", "sneaky", "--as", "coordinator"))
+    assert "owner" in line
+
+
+def test_remove_a_member_keeps_their_letters(cli: Any, pg_server: Any, owner_url: str,
+                                             members: dict[str, str], tmp_path: Path,
+                                             error_line: Any) -> None:
+    as_member(pg_server, owner_url, "branch_dublin")
+    assert cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+               "-o", str(tmp_path / "d")).exit_code == 0
+    os.environ["CAMPAIGN_DB"] = owner_url
+    r = cli("coalition", "remove", "branch_dublin")
+    assert r.exit_code == 0, r.output
+    log = json.loads(cli("outreach", "list", "--format", "json").stdout)
+    assert log and {e["member"] for e in log} == {"branch_dublin"}
+    as_member(pg_server, owner_url, "branch_dublin")
+    line = error_line(cli("prisoners", "list"))
+    assert "branch_dublin" in line or "password" in line or "member" in line
+
+
+def test_coalition_on_sqlite_says_what_it_needs(cli: Any, error_line: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAMPAIGN_NEW_PASSWORD", "x-secret-1")
+    line = error_line(cli("coalition", "add", "someone", "--as", "branch"))
+    assert "PostgreSQL" in line
+
+
+def test_cases_are_shared_out(pg_server: Any, owner_url: str, members: dict[str, str]) -> None:
+    """A member writing to an MEP another member wrote to takes a case not yet raised."""
+    cases = ["roza-tuletaeva", "vadim-kuramshin", "vladimir-kozlov"]
+    st = Store(as_member(pg_server, owner_url, "branch_dublin"))
+    with st.transaction():
+        first = coalition.choose_case(st, "mep-96668", cases)
+        _log(st, "mep-96668", first)
+    st.close()
+    st = Store(as_member(pg_server, owner_url, "branch_cork"))
+    with st.transaction():
+        second = coalition.choose_case(st, "mep-96668", cases)
+        note = coalition.coalition_note(st, "Seán Kelly", "mep-96668")
+    st.close()
+    assert first == "roza-tuletaeva" and second == "vadim-kuramshin"
+    st = Store(as_member(pg_server, owner_url, "branch_dublin"))
+    try:  # a re-run keeps its case, though another member has written since
+        assert coalition.choose_case(st, "mep-96668", cases) == "roza-tuletaeva"
+    finally:
+        st.close()
+    assert note == ("Seán Kelly: written to by 1 member in the last 30 days "
+                    "(cases: roza-tuletaeva)")
+
+
+def _log(st: Store, contact: str, case: str | None) -> None:
+    from campaign import outreach
+
+    outreach.record(st, [{"contact_id": contact, "document": "letter-mep",
+                          "digest": outreach.digest(f"{st.member} {case}"), "path": None}])
+    st.conn.execute('UPDATE outreach SET "case" = ? WHERE id = (SELECT max(id) FROM outreach)',
+                    (case,))
+
+
+def test_two_branches_at_once_each_letter_logged_once(
+        pg_server: Any, owner_url: str, members: dict[str, str]) -> None:
+    """Two members drafting to the same MEPs at the same moment: both succeed, each letter
+    once, and no MEP is asked about the same case by both."""
+    meps = [f"mep-{n}" for n in ("124984", "124986", "28115", "96668", "197490", "1294")]
+    cases = ["roza-tuletaeva", "vadim-kuramshin", "vladimir-kozlov"]
+    chosen: dict[str, dict[str, str | None]] = {}
+    errors: list[BaseException] = []
+    db = owner_url.rsplit("/", 1)[1]
+
+    def draft(member: str) -> None:
+        try:
+            st = Store(pg_server.url(db, member))
+            picks: dict[str, str | None] = {}
+            with st.transaction():
+                for mep in meps:
+                    picks[mep] = coalition.choose_case(st, mep, cases)
+                    _log(st, mep, picks[mep])
+            st.close()
+            chosen[member] = picks
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=draft, args=(m,))
+               for m in ("branch_dublin", "branch_cork")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    st = Store(owner_url)
+    try:
+        rows = st.rows("SELECT member, contact_id FROM outreach")
+    finally:
+        st.close()
+    assert len(rows) == 2 * len(meps)
+    assert len({(r["member"], r["contact_id"]) for r in rows}) == 2 * len(meps)
+    for mep in meps:
+        assert chosen["branch_dublin"][mep] != chosen["branch_cork"][mep]
+
+
+def test_paths_are_each_members_own(cli: Any, pg_server: Any, owner_url: str,
+                                    members: dict[str, str], tmp_path: Path) -> None:
+    from campaign import outreach
+
+    as_member(pg_server, owner_url, "branch_dublin")
+    out = tmp_path / "letters"
+    assert cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+               "-o", str(out)).exit_code == 0
+    written = sorted(str(p) for p in out.iterdir())
+    st = Store(as_member(pg_server, owner_url, "branch_cork"))
+    try:
+        assert outreach.drafts_at(st, written) == {}  # cork's letters/ is not dublin's
+    finally:
+        st.close()
+    st = Store(as_member(pg_server, owner_url, "branch_dublin"))
+    try:
+        assert outreach.drafts_at(st, written)
+    finally:
+        st.close()
+
+
+def test_a_branch_announces_but_cannot_retitle_the_campaign(
+        cli: Any, pg_server: Any, owner_url: str, members: dict[str, str],
+        tmp_path: Path) -> None:
+    as_member(pg_server, owner_url, "branch_dublin")
+    out = tmp_path / "picket.ics"
+    r = cli("announce", "--kind", "picket", "--date", "2026-12-16", "--time", "12:00",
+            "--place", "Embassy of Kazakhstan", "--city", "London",
+            "--timezone", "Europe/London", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    st = Store(os.environ["CAMPAIGN_DB"])
+    try:
+        from campaign.errors import StoreError
+
+        with pytest.raises(StoreError, match="coordinator"), st.transaction():
+            st.set_meta("title", "Ours now")
+    finally:
+        st.close()
