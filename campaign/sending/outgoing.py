@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ class Outgoing:
     from_name: str | None = None
     held: str | None = None
     message_id: str | None = None
-    older: list[int] = field(default_factory=list)
+    fingerprint: str | None = None  # its shingles, hashed (campaign.sending.similar)
 
     @property
     def sent_digest(self) -> str:

@@ -45,7 +45,7 @@ class Pace:
     """How fast, and how patiently: injectable so that tests need not wait."""
 
     per_minute: float = DEFAULT_RATE
-    backoff: Sequence[float] = BACKOFF
+    backoff: Sequence[float] = field(default_factory=lambda: BACKOFF)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 
@@ -144,6 +144,8 @@ class Sender:
 
     def _hand_over(self, msg: EmailMessage, to_email: str) -> str:
         rcpts = [to_email, *([self.from_email] if self.bcc_self else [])]
+        if self.conn is not None:
+            self.conn.phase = "idle"
         self.wait_turn()
         self._last = self.pace.clock()
         return self._connection().send(msg, self.from_email, rcpts)
@@ -179,6 +181,13 @@ class Sender:
                         to_email=item.email, message_id=message_id)
             try:
                 reply = self._hand_over(msg, item.email)
+            except KeyboardInterrupt:
+                # Ctrl-C: a letter the server had not begun to take goes back to drafted;
+                # one interrupted while it was taking it stays ``sending`` (unknown).
+                if self.conn is None or self.conn.phase != "data":
+                    _settle(self.store, item.entry_id, {"state": "drafted", "message_id": None,
+                                                        "reason": "interrupted before sending"})
+                raise
             except Unknown as exc:
                 _settle(self.store, item.entry_id, {"reason": exc.words})
                 outcome.unknown.append((item, exc.words))

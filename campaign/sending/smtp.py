@@ -81,6 +81,9 @@ class Connection:
         self._timeout = timeout
         self._context = context
         self.smtp: smtplib.SMTP | None = None
+        # Where the last ``send`` got to: "data" once the message itself was on its way,
+        # after which a lost connection leaves its fate unknown.
+        self.phase = "idle"
 
     def open(self) -> Capabilities:
         """Connect, protect, log in; CampaignError (one line) when that cannot be done."""
@@ -154,7 +157,7 @@ class Connection:
         if self.smtp is None:
             raise Temporary("not connected")
         smtp = self.smtp
-        phase = "envelope"
+        phase = self.phase = "envelope"
         try:
             code, text = smtp.mail(sender)
             if code != 250:
@@ -165,7 +168,7 @@ class Connection:
                 if code not in (250, 251) and n == 0:
                     smtp.rset()
                     raise (Temporary if 400 <= code < 500 else Rejected)(_words(code, text))
-            phase = "data"
+            phase = self.phase = "data"
             code, text = smtp.data(message.as_bytes())
             if code != 250:
                 raise (Temporary if 400 <= code < 500 else Rejected)(_words(code, text))
