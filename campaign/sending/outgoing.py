@@ -93,11 +93,6 @@ def _under(path: str, root: Path) -> bool:
         return False
 
 
-def held_contacts(store: Store) -> dict[str, str]:
-    """Contacts marked not to be written to: id -> since when."""
-    return {r[0]: r[1] for r in store.conn.execute("SELECT contact_id, since FROM no_contact")}
-
-
 def combined_paths(store: Store, paths: Sequence[str]) -> set[str]:
     """Of ``paths``, those the log says hold more than one letter."""
     from campaign.outreach import drafts_at
@@ -177,12 +172,13 @@ def cases_since(store: Store, entry: dict[str, Any], text: str,
 def prepare(store: Store, rows: Sequence[dict[str, Any]], *, subject: str | None = None,
             today: dt.date | None = None) -> list[Outgoing]:
     """Each entry's letter read from its file and checked; held ones say why."""
+    from campaign.contacts import not_to_contact
     from campaign.emails import check_email
     from campaign.people import persons as persons_of
 
     everyone = persons_of(store, today or dates.today())
     combined = combined_paths(store, [p for r in rows for p in _paths(r)])
-    no_contact = held_contacts(store)
+    no_contact = not_to_contact(store)
     out = []
     for r in rows:
         item = Outgoing(entry_id=r["id"], contact_id=r["contact_id"], contact=r["contact"],
