@@ -120,6 +120,13 @@ class Connection:
         except CampaignError:
             self.abort()
             raise
+        except UnicodeEncodeError:
+            # smtplib sends user and password as ASCII only (its AUTH encodes them so).
+            self.abort()
+            raise CampaignError(f"the user or password for {acc.where()} has characters "
+                                "other than ASCII, which cannot be sent to log in",
+                                "use an app password (letters and digits), see the README"
+                                ) from None
         except smtplib.SMTPAuthenticationError as exc:
             self.abort()
             said = _words(exc.smtp_code, exc.smtp_error)
