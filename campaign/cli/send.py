@@ -376,13 +376,16 @@ def _with_bar(sender: object, ready: list[Outgoing], states: tuple[str, ...]) ->
 def _summary(outcome: Outcome, total: int) -> None:
     from campaign.errors import CampaignError
     from campaign.output import printable
+    from campaign.sending.run import NOT_TRIED
 
     for item, why in outcome.failed:
         typer.echo(printable(f"campaign: failed: outreach {item.entry_id} to {item.contact} "
                              f"<{item.email}>: {why}"), err=True)
+    untried = [item for item, why in outcome.left if why == NOT_TRIED]
     for item, why in outcome.left:
-        typer.echo(printable(f"campaign: left drafted: outreach {item.entry_id} to "
-                             f"{item.contact}: {why}"), err=True)
+        if why != NOT_TRIED:
+            typer.echo(printable(f"campaign: left drafted: outreach {item.entry_id} to "
+                                 f"{item.contact}: {why}"), err=True)
     for item, why in outcome.unknown:
         typer.echo(printable(f"campaign: unknown: outreach {item.entry_id} to {item.contact}: "
                              f"{why}; see `campaign send --reconcile`"), err=True)
@@ -390,7 +393,8 @@ def _summary(outcome: Outcome, total: int) -> None:
         typer.echo(printable(f"campaign: outreach {item.entry_id} to {item.contact} was being "
                              "sent by another run; left to it"), err=True)
     parts = [f"sent {len(outcome.sent)} of {total}", f"failed {len(outcome.failed)}",
-             f"left drafted {len(outcome.left)}"]
+             f"left drafted {len(outcome.left)}"
+             + (f" ({len(untried)} not tried)" if untried else "")]
     if outcome.unknown:
         parts.append(f"unknown {len(outcome.unknown)}")
     typer.echo(", ".join(parts) + " (`campaign outreach list`)")

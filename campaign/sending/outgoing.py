@@ -101,9 +101,14 @@ def combined_paths(store: Store, paths: Sequence[str]) -> set[str]:
 
 
 def read_draft(path: Path) -> tuple[str | None, str, str | None]:
-    """(subject, plain-text body, sender's display name) of a draft file.
+    """(subject, plain-text body with \n line ends, sender's display name) of a draft.
 
     OSError or ValueError when it cannot be read as a letter."""
+    subject, body, name = _read_draft(path)
+    return subject, body.replace("\r\n", "\n").replace("\r", "\n"), name
+
+
+def _read_draft(path: Path) -> tuple[str | None, str, str | None]:
     suffix = path.suffix.lower()
     if suffix == ".eml":
         from email import policy

@@ -34,6 +34,7 @@ from campaign.store import Store
 
 DEFAULT_RATE = 10.0  # messages a minute
 BACKOFF = (15.0, 60.0, 240.0)  # seconds before each new try after a temporary failure
+NOT_TRIED = "not tried: the run stopped"
 
 
 def utc_now() -> str:
@@ -242,7 +243,7 @@ class Sender:
                 if progress:
                     progress(len(outcome.sent), self.next_at())
                 if outcome.stopped:
-                    outcome.left += [(i, "not tried: the run stopped") for i in items[n + 1:]]
+                    outcome.left += [(i, NOT_TRIED) for i in items[n + 1:]]
                     break
         finally:
             self.close()

@@ -114,7 +114,7 @@ class Connection:
                 if not self.smtp.has_extn("auth"):
                     raise CampaignError(f"{acc.where()} does not offer to log in (no AUTH)",
                                         "check --smtp-host and --smtp-security")
-                self.smtp.login(acc.user, self._password or "")
+                self._login(caps.auth)
                 caps.logged_in = True
             return caps
         except CampaignError:
@@ -155,6 +155,22 @@ class Connection:
             raise NetworkError(f"cannot reach the mail server {acc.where()} ({why or 'timed out'})",
                                "check --smtp-host and --smtp-port, and your connection; "
                                "nothing was sent") from None
+
+    def _login(self, offered: list[str]) -> None:
+        """One login with the best method offered (smtplib's ``login`` tries each in turn
+        after a refusal, and some servers hang up on the second try)."""
+        assert self.smtp is not None and self.account.user
+        methods = {m.upper() for m in offered}
+        for mech in ("CRAM-MD5", "PLAIN", "LOGIN"):
+            if mech in methods:
+                break
+        else:
+            raise CampaignError(f"{self.account.where()} offers no login method this client "
+                                f"knows ({', '.join(offered) or 'none'})",
+                                "use your provider's submission server (port 587 or 465)")
+        self.smtp.user, self.smtp.password = self.account.user, self._password or ""
+        method = getattr(self.smtp, "auth_" + mech.lower().replace("-", "_"))
+        self.smtp.auth(mech, method, initial_response_ok=True)
 
     def send(self, message: EmailMessage, sender: str, recipients: list[str]) -> str:
         """Hand one message over; the server's reply line to DATA when it takes it.

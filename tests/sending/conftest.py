@@ -117,7 +117,7 @@ class Authenticator:
 
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode()
               and auth_data.password == PASSWORD.encode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
 
 @dataclass
