@@ -110,7 +110,8 @@ def test_nearly_identical_letters_are_held_unless_allowed(cli, fourteen_drafts: 
     assert states(cli)["drafted"] == len(held)
     # A letter drafted again for someone already written to is refused as a near copy.
     everyone = [a for g, f, _ in FOURTEEN for a in ("--contact", f"{g} {f}")]
-    r = cli("letter", "--to", "mep", *everyone, "--format", "eml", "-o", str(fourteen_drafts.parent / "again"), "--force")
+    r = cli("letter", "--to", "mep", *everyone, "--format", "eml", "-o",
+            str(fourteen_drafts.parent / "again"), "--force")
     assert r.exit_code == 0, r.stderr
     r = cli("send", "--yes", *FAST, "--to", "mep", "--contact", "Seán Kelly", *settings(smtp))
     assert re.search(r"0\.[89]\d alike to the letter already sent to them|1\.00 alike to the "
