@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from campaign.cli.common import FormatOpt, quiet, store
+from campaign.cli.common import quiet, store
 from campaign.cli.letters import To
 from campaign.output import Format
 
@@ -30,6 +30,9 @@ class Security(StrEnum):  # the same values as campaign.sending.account.Security
     ssl = "ssl"
     none = "none"
 
+
+COLUMNS = [("n", "#"), ("entry", "outreach"), ("recipient", "recipient"), ("email", "email"),
+           ("subject", "subject"), ("file", "file")]
 
 SmtpHostOpt = Annotated[str | None, typer.Option(
     "--smtp-host", help="Your mail server for this run (default: the saved profile).")]
@@ -108,7 +111,9 @@ def send(
     smtp_insecure: Annotated[bool, typer.Option(
         "--smtp-insecure", help="Accept a server certificate that does not verify (only for "
         "a server you know; a warning is shown).")] = False,
-    fmt: FormatOpt = Format.table,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="For --dry-run and --reconcile: table, json, csv or md.")
+    ] = Format.table,
 ) -> None:
     """Send drafted letters by email through your own mail account, slowly and once.
 
@@ -131,6 +136,10 @@ def send(
         account = account_from(st.profile(), host=smtp_host, port=smtp_port, user=smtp_user,
                                security=Sec(smtp_security.value) if smtp_security else None,
                                insecure=smtp_insecure)
+        if account.security.value == "none" and account.user and \
+                account.host not in ("localhost", "127.0.0.1", "::1"):
+            typer.echo(f"campaign: warning: --smtp-security none: your password goes to "
+                       f"{account.host} unencrypted; use starttls or ssl", err=True)
         if smtp_insecure:
             typer.echo(f"campaign: warning: --smtp-insecure: the certificate of "
                        f"{account.where()} is not checked; anyone on the way could read "
@@ -145,6 +154,9 @@ def send(
             test_to = check_email(test_to)
         except ValueError as exc:
             raise UsageError(f"--test-to: {exc}") from None
+    if to in (To.prisoner, To.family):
+        raise UsageError(f"letters to a {to.value} go by post, not by email",
+                         "print them: `campaign letter --to " + to.value + " --format pdf`")
     if (country or group or contact) and to is None:
         raise UsageError("--country, --group and --contact choose letters of one kind",
                          "give --to mep (or embassy, authority) with them")
@@ -172,7 +184,7 @@ def send(
         ready = ready[:max_]
     if test_to:
         ready = ready[:1]
-    _preview(ready, report, test_to, dry_run)
+    _preview(ready, report, test_to, dry_run, fmt)
     if dry_run:
         return
     assert account is not None
@@ -272,7 +284,7 @@ def _names(st: Store, items: list[Outgoing]) -> dict[str, str]:
 
 
 def _preview(ready: list[Outgoing], line: str | None, test_to: str | None,
-             dry_run: bool) -> None:
+             dry_run: bool, fmt: Format = Format.table) -> None:
     from campaign.output import emit
 
     rows = [{"n": n, "entry": i.entry_id, "recipient": i.contact,
@@ -280,9 +292,10 @@ def _preview(ready: list[Outgoing], line: str | None, test_to: str | None,
              + (i.subject or ""), "file": i.path} for n, i in enumerate(ready, start=1)]
     title = (f"Dry run: {len(rows)} letter(s) would be sent" if dry_run else
              f"{len(rows)} letter(s) to send")
-    emit(rows, Format.table, [("n", "#"), ("entry", "outreach"), ("recipient", "recipient"),
-                              ("email", "email"), ("subject", "subject"), ("file", "file")],
-         title=title, caption="Nothing was sent." if dry_run else None)
+    if dry_run and fmt is not Format.table:
+        emit(rows, fmt, COLUMNS)  # for scripts: the rows alone
+        return
+    emit(rows, Format.table, COLUMNS, title=title, caption="Nothing was sent." if dry_run else None)
     if line:
         typer.echo(line)
 

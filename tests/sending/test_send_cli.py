@@ -379,3 +379,36 @@ def test_bad_input_is_one_line_and_nothing_is_marked(cli, fourteen_drafts: Path,
                               str(free_port()), "--smtp-security", "none"))
         assert "no sender email" in line
     assert states(cli)["drafted"] == 14 and states(cli)["sent"] == 0
+
+
+def test_from_dir_and_the_newest_of_several_drafts(cli, fourteen_drafts: Path, tmp_path: Path,
+                                                   error_line) -> None:  # type: ignore[no-untyped-def]
+    r = cli("letter", "--to", "mep", "--contact", "Seán Kelly", "--contact", "Zoë Müller",
+            "--format", "eml", "-o", str(tmp_path / "again"), "--force", "--note",
+            str(_note(tmp_path)))
+    assert r.exit_code == 0, r.stderr
+    r = cli("send", "--dry-run", "--allow-similar")
+    assert r.exit_code == 0, r.stderr
+    assert "Dry run: 14 letter(s) would be sent" in r.stdout
+    assert "1 older draft(s) to Seán KELLY (outreach 1) not sent: the newest, outreach 15" \
+        in r.stderr
+    r = cli("send", "--dry-run", "--from-dir", str(tmp_path / "again"), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [x["recipient"] for x in rows] == ["Seán KELLY", "Zoë MÜLLER"]
+    assert all("/again/" in x["file"] and x["entry"] > 14 for x in rows)
+    (tmp_path / "empty").mkdir()
+    r = cli("send", "--dry-run", "--from-dir", str(tmp_path / "empty"))
+    assert r.exit_code == 0 and "nothing to send" in r.stdout
+    line = error_line(cli("send", "--dry-run", "--from-dir", str(tmp_path / "nowhere")), 2)
+    assert "is not a directory" in line
+    line = error_line(cli("send", "--dry-run", "--to", "prisoner"), 2)
+    assert "go by post" in line
+    line = error_line(cli("send", "--dry-run", "--country", "Ireland"), 2)
+    assert "--to mep" in line
+
+
+def _note(tmp_path: Path) -> Path:
+    p = tmp_path / "note.txt"
+    p.write_text("Our branch met the Zhanaozen families last week.\n", encoding="utf-8")
+    return p
