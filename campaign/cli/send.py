@@ -190,7 +190,7 @@ def send(
     assert account is not None
     if not yes and not test_to:
         what = f"{len(ready)} letter(s)"
-        if not sys.stdin.isatty():
+        if not _interactive():
             raise UsageError(f"not sending {what} without a confirmation, and there is no "
                              "terminal to ask on", "review them with --dry-run, then give --yes")
         if not typer.confirm(f"Send {what} through {account.where()}?", default=False):
@@ -198,6 +198,11 @@ def send(
             return
     _send(ctx, st, account, ready, per_minute, bcc_self=bcc_self, test_to=test_to,
           states=("drafted", "sending") if resend_unknown else ("drafted",))
+
+
+def _interactive() -> bool:
+    """Whether there is someone at a terminal to ask."""
+    return sys.stdin.isatty()
 
 
 def _letters(st: Store, to: To | None, country: list[str], group: list[str],

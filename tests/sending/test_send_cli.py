@@ -100,6 +100,18 @@ def test_no_terminal_no_yes_refuses(cli, fourteen_drafts: Path, smtp: Server,
     assert smtp.handler.received == [] and states(cli)["drafted"] == 14
 
 
+def test_on_a_terminal_it_asks_first(cli, fourteen_drafts: Path, smtp: Server,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("campaign.cli.send._interactive", lambda: True)
+    r = cli("send", "--allow-similar", "--max", "2", *FAST, *settings(smtp), input="n\n")
+    assert r.exit_code == 0, r.stderr
+    assert "2 letter(s) to send" in r.stdout and "Send 2 letter(s) through 127.0.0.1:" in r.stdout
+    assert "nothing was sent" in r.stdout and smtp.handler.received == []
+    r = cli("send", "--allow-similar", "--max", "2", *FAST, *settings(smtp), input="y\n")
+    assert r.exit_code == 0 and "sent 2 of 2" in r.stdout, r.stderr
+    assert len(smtp.handler.received) == 2
+
+
 def test_nearly_identical_letters_are_held_unless_allowed(cli, fourteen_drafts: Path,
                                                           smtp: Server) -> None:
     r = cli("send", "--yes", *FAST, *settings(smtp))
