@@ -199,3 +199,70 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
     for data, src in prepared:
         store.add_contact(data, [src], replace=True)
     return len(prepared)
+
+
+# -- do not contact -----------------------------------------------------------
+# A contact who asked not to be written to (or whom the campaign decided to leave
+# alone) is kept, with its sources, but `letter` and `send` leave it out. The mark is
+# the user's decision, not a sourced fact, so it lives in its own table (no_contact)
+# and is no part of a pack or an export of contacts.
+
+
+def find_contact(store: Store, name: str) -> dict[str, Any]:
+    """The one contact ``name`` means (an id, a name, an alias or a display name)."""
+    from campaign.documents.letters.recipients import display_name
+    from campaign.errors import NotFoundError, UsageError
+
+    pool = store.contacts()
+    by_id = {c["id"]: c for c in pool}
+    if name in by_id:
+        return by_id[name]
+    cands = [(c["id"], [c["name"], *c["aliases"], display_name(c)]) for c in pool]
+    ids = names.match(name, cands)
+    if not ids:
+        everyone = [n for _, ns in cands for n in ns[:2]]
+        raise NotFoundError("contact", name, names.suggest(name, everyone),
+                            hint="see `campaign contacts list`")
+    if len(ids) > 1:
+        raise UsageError(f"'{name}' could mean {len(ids)} contacts: "
+                         + ", ".join(by_id[i]["name"] for i in ids[:5]),
+                         "give more of the name, or the id (`contacts list -f json`)")
+    return by_id[ids[0]]
+
+
+def set_no_contact(store: Store, contact_id: str, no_contact: bool,
+                   reason: str | None = None) -> None:
+    """Mark a contact not to be written to (``no_contact``), or clear the mark."""
+    import datetime as dt
+
+    if no_contact:
+        store.conn.execute("DELETE FROM no_contact WHERE contact_id = ?", (contact_id,))
+        store.conn.execute(
+            "INSERT INTO no_contact (contact_id, since, reason) VALUES (?, ?, ?)",
+            (contact_id, dt.datetime.now(dt.UTC).date().isoformat(), reason))
+    else:
+        store.conn.execute("DELETE FROM no_contact WHERE contact_id = ?", (contact_id,))
+
+
+def not_to_contact(store: Store) -> dict[str, str]:
+    """Contact id -> since when it is marked not to be contacted."""
+    return {r[0]: r[1] for r in store.conn.execute("SELECT contact_id, since FROM no_contact")}
+
+
+def drop_no_contact(store: Store, chosen: list[dict[str, Any]],
+                    kind_word: str = "") -> tuple[list[dict[str, Any]], list[str]]:
+    """``chosen`` without the contacts marked not to be contacted, and a line saying who
+    was left out; none left is an error, so that no merge silently writes nothing."""
+    from campaign.errors import CampaignError
+
+    marked = not_to_contact(store)
+    kept = [c for c in chosen if c["id"] not in marked]
+    dropped = [c for c in chosen if c["id"] in marked]
+    if dropped and not kept:
+        who = ", ".join(c["name"] for c in dropped[:5])
+        raise CampaignError(f"every {kind_word + ' ' if kind_word else ''}contact chosen is "
+                            f"marked not to be contacted ({who})",
+                            "clear the mark with `campaign contacts set NAME --contact-ok`")
+    said = [f"left out {len(dropped)} contact(s) marked not to be contacted: "
+            + ", ".join(c["name"] for c in dropped)] if dropped else []
+    return kept, said

@@ -18,7 +18,12 @@ from typing import Any
 from campaign.errors import NotFoundError, UsageError
 from campaign.store import Store
 
-STATES = ("drafted", "sent", "replied")
+STATES: tuple[str, ...] = ("drafted", "sent", "replied")
+# Sending by email (campaign.sending): ``sending`` while the server is asked (left so
+# by a crash: its fate unknown), ``failed`` when it refused the letter, or a bounce came.
+STATES = (*STATES, "sending", "failed")
+# The states a user may mark an entry with (``sending`` is the sender's alone).
+MARKABLE = ("sent", "replied", "failed")
 
 
 def digest(text: str) -> str:
@@ -121,7 +126,8 @@ def entries(store: Store, state: str | None = None, *, by: str | None = None,
         "SELECT o.id, o.contact_id, COALESCE(c.name, p.name, o.person_id) AS contact,"
         " COALESCE(c.kind, CASE WHEN o.person_id IS NOT NULL THEN 'person' END) AS kind,"
         " o.document, o.created, o.state, o.updated, o.note, o.path, o.paths, o.digest,"
-        " o.sender, o.person_id, o.member FROM outreach o"
+        " o.sender, o.person_id, o.member,"
+        " o.sent_at, o.message_id, o.server_reply, o.reason, o.sent_digest FROM outreach o"
         " LEFT JOIN contacts c ON c.id = o.contact_id"
         f" LEFT JOIN persons p ON p.id = o.person_id {where} ORDER BY o.id",
         params,
@@ -131,10 +137,15 @@ def entries(store: Store, state: str | None = None, *, by: str | None = None,
     return rows
 
 
-def mark(store: Store, entry_id: int, state: str, note: str | None = None) -> dict[str, Any]:
-    """Move a draft to ``sent`` or ``replied`` (with an optional note)."""
-    if state not in STATES[1:]:
-        raise UsageError(f"cannot mark an entry '{state}'", "use sent or replied")
+def mark(store: Store, entry_id: int, state: str, note: str | None = None,
+         reason: str | None = None) -> dict[str, Any]:
+    """Move a draft to ``sent`` or ``replied`` (with an optional note), or to ``failed``
+    (a bounce that came later) with the ``reason``."""
+    if state not in MARKABLE:
+        raise UsageError(f"cannot mark an entry '{state}'", "use sent, replied or failed")
+    if state == "failed" and not (reason or "").strip():
+        raise UsageError("marking a letter failed needs --reason",
+                         "say what happened, e.g. --reason \"bounced: mailbox full\"")
     found = store.row("SELECT * FROM outreach WHERE id = ?", (entry_id,))
     if not found:
         ids = [str(r[0]) for r in store.conn.execute("SELECT id FROM outreach ORDER BY id")]
@@ -144,6 +155,8 @@ def mark(store: Store, entry_id: int, state: str, note: str | None = None) -> di
     values: dict[str, Any] = {"state": state, "updated": now()}
     if note is not None:
         values["note"] = note
+    if reason is not None:
+        values["reason"] = reason.strip()
     if not store.update("outreach", str(entry_id), values):
         from campaign.errors import StoreError
 

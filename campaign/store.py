@@ -227,6 +227,26 @@ CREATE POLICY meta_calendar ON meta USING (key LIKE 'ics:%') WITH CHECK (key LIK
 -- end only
 """
 
+# Sending letters by email (campaign.sending): on the outreach log, when a letter was
+# sent (UTC), our Message-ID, the server's reply line, why it failed or was left, the
+# digest of the text actually sent (an edited draft is sent as edited), and the word
+# shingles of that text (hashed, so a later run can refuse a near copy to the same
+# recipient without keeping the letter's words); and the contacts not to write to, a
+# table of its own so that packs and exports of contacts are unchanged.
+_V_SENDING = """
+ALTER TABLE outreach ADD COLUMN sent_at TEXT;
+ALTER TABLE outreach ADD COLUMN message_id TEXT;
+ALTER TABLE outreach ADD COLUMN server_reply TEXT;
+ALTER TABLE outreach ADD COLUMN reason TEXT;
+ALTER TABLE outreach ADD COLUMN sent_digest TEXT;
+ALTER TABLE outreach ADD COLUMN sent_shingles TEXT;
+CREATE INDEX outreach_state ON outreach(state);
+CREATE TABLE no_contact (
+    contact_id TEXT PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    since TEXT NOT NULL, reason TEXT
+);
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
 MIGRATIONS: list[str] = [
     _V1,
@@ -236,6 +256,7 @@ MIGRATIONS: list[str] = [
     _V_TIME,
     _V_LABELS,
     _V_COALITION,
+    _V_SENDING,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

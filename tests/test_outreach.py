@@ -31,7 +31,9 @@ def test_log_mark_and_summary(store: Store) -> None:
     assert outreach.entries(store, "replied")[0]["note"] == "phoned back"
     assert outreach.summary(store) == [{"state": "drafted", "count": 0},
                                        {"state": "sent", "count": 1},
-                                       {"state": "replied", "count": 1}]
+                                       {"state": "replied", "count": 1},
+                                       {"state": "sending", "count": 0},
+                                       {"state": "failed", "count": 0}]
 
 
 def test_refusals(store: Store) -> None:

@@ -308,6 +308,8 @@ def _register() -> None:
     commands.command("export")(packs.export)
     commands.command("import")(packs.import_)
     commands.command("check")(packs.check)
+    from campaign.cli import send
+    send.register(commands)
 
 
 _register()

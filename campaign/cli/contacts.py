@@ -92,6 +92,33 @@ def import_(
     typer.echo(f"imported {n} contacts from {file}")
 
 
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The contact's name or id.")],
+    no_contact: Annotated[bool | None, typer.Option(
+        "--no-contact/--contact-ok", help="Do not write to this contact (`letter` and `send` "
+        "leave it out), or clear that mark.")] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why (with --no-contact), e.g. 'asked us to stop'.")] = None,
+) -> None:
+    """Mark a contact not to be written to, or clear the mark."""
+    from campaign.contacts import find_contact, set_no_contact
+    from campaign.errors import UsageError
+
+    if no_contact is None:
+        raise UsageError("nothing to set", "give --no-contact or --contact-ok")
+    st = store(ctx)
+    with st.transaction():
+        found = find_contact(st, name)
+        set_no_contact(st, found["id"], no_contact, reason)
+    from campaign.output import printable
+
+    typer.echo(printable(f"{found['name']}: " + ("not to be contacted; `letter` and `send` "
+                                                 "leave them out" if no_contact else
+                                                 "may be contacted")))
+
+
 @app.command()
 def remove(
     ctx: typer.Context,

@@ -18,16 +18,22 @@ class State(StrEnum):
     drafted = "drafted"
     sent = "sent"
     replied = "replied"
+    sending = "sending"
+    failed = "failed"
 
 
 class MarkState(StrEnum):
     sent = "sent"
     replied = "replied"
+    failed = "failed"
 
 
 COLUMNS = [("id", "id"), ("member", "member"), ("contact", "contact"), ("document", "document"),
            ("created", "created"), ("state", "state"), ("updated", "updated"),
            ("note", "note"), ("paths", "files")]
+# What sending by email recorded (campaign.sending): when (UTC), our Message-ID, and why
+# a letter failed or was left drafted.
+COLUMNS += [("sent_at", "sent (UTC)"), ("message_id", "Message-ID"), ("reason", "reason")]
 
 
 @app.command("list")
@@ -57,8 +63,10 @@ def mark(
     entry_id: Annotated[int, typer.Argument(metavar="ID", help="Entry id (see `outreach list`).")],
     state: Annotated[MarkState, typer.Argument(help="sent or replied.")],
     note: Annotated[str | None, typer.Option("--note", help="e.g. who replied and how.")] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why it failed (with failed), e.g. the bounce's words.")] = None,
 ) -> None:
-    """Record that a draft was sent, or that the contact replied."""
+    """Record that a draft was sent, that the contact replied, or that it failed."""
     from campaign.errors import UsageError
     from campaign.outreach import mark as mark_
     from campaign.records import MAX_NUMBER
@@ -68,7 +76,7 @@ def mark(
                          "see `campaign outreach list` for the ids")
     st = store(ctx)
     with st.transaction():
-        entry = mark_(st, entry_id, state.value, note)
+        entry = mark_(st, entry_id, state.value, note, reason)
     typer.echo(f"outreach {entry_id} marked {entry['state']}")
 
 
@@ -85,7 +93,8 @@ def summary(
     = SummaryBy.state,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """How many drafts are drafted, sent and replied (per member with --by member)."""
+    """How many letters are in each state: drafted, sent, replied, sending, failed
+    (per member with --by member)."""
     from campaign.outreach import STATES, summary_by_member
     from campaign.outreach import summary as summary_
 

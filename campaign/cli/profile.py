@@ -7,11 +7,30 @@ from typing import Annotated
 import typer
 
 from campaign.cli.common import FormatOpt, store
+from campaign.cli.send import Security, SmtpHostOpt, SmtpPortOpt, SmtpSecurityOpt, SmtpUserOpt
 from campaign.output import Format, emit
 
 app = typer.Typer(help="Your details as a sender of letters.", no_args_is_help=True)
 
 FIELDS = ("name", "address", "org", "email", "country")
+SMTP_FIELDS = ("smtp_host", "smtp_port", "smtp_user", "smtp_security")
+
+
+def _smtp_values(host: str | None, port: int | None, user: str | None,
+                 security: Security | None) -> dict[str, str]:
+    """The mail account's settings, checked; never a password (see campaign.sending)."""
+    from campaign.sending.account import check_host, check_port
+
+    values: dict[str, str] = {}
+    if host is not None:
+        values["smtp_host"] = check_host(host)
+    if port is not None:
+        values["smtp_port"] = str(check_port(port))
+    if user is not None:
+        values["smtp_user"] = user.strip()
+    if security is not None:
+        values["smtp_security"] = security.value
+    return values
 
 
 @app.command("set")
@@ -23,15 +42,20 @@ def set_(
     email: Annotated[str | None, typer.Option("--email", help="Your email address.")] = None,
     country: Annotated[str | None, typer.Option(
         "--country", help="Your union body's country: whom a motion writes to.")] = None,
+    smtp_host: SmtpHostOpt = None,
+    smtp_port: SmtpPortOpt = None,
+    smtp_user: SmtpUserOpt = None,
+    smtp_security: SmtpSecurityOpt = None,
 ) -> None:
     """Save (or change) your sender details; options not given are kept."""
     from campaign.errors import UsageError
 
     given = {"name": name, "address": address, "org": org, "email": email, "country": country}
     values = {k: v.strip() for k, v in given.items() if v is not None}
+    values.update(_smtp_values(smtp_host, smtp_port, smtp_user, smtp_security))
     if not values:
         raise UsageError("nothing to set",
-                         "give --name, --address, --org, --email or --country")
+                         "give --name, --address, --org, --email, --country or --smtp-host")
     if values.get("country") is not None:
         from campaign.documents.resolution import representatives
 
@@ -60,6 +84,7 @@ def show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Show your saved sender details."""
     profile = store(ctx).profile()
     shown = [k for k in FIELDS if k != "country" or profile.get(k)]
+    shown += [k for k in SMTP_FIELDS if profile.get(k)]
     rows = [{"field": k, "value": profile.get(k) or ""} for k in shown]
     if fmt is Format.json:
         emit({k: profile.get(k) for k in shown}, fmt, [])

@@ -60,7 +60,8 @@ def test_letters_to_a_country_into_a_directory(cli, tmp_path: Path, note: Path) 
             "-o", str(out), "--format", "md", "--force")
     assert r.exit_code == 0 and len(outreach(cli)) == 6
     summary = json.loads(cli("outreach", "summary", "--format", "json").stdout)
-    assert {s["state"]: s["count"] for s in summary} == {"drafted": 6, "sent": 0, "replied": 0}
+    assert {s["state"]: s["count"] for s in summary} == {"drafted": 6, "sent": 0, "replied": 0,
+                                                         "sending": 0, "failed": 0}
 
 
 def test_eml_drafts(cli, tmp_path: Path) -> None:
@@ -177,7 +178,8 @@ def test_outreach_mark(error_line, cli, tmp_path: Path) -> None:
     assert r.exit_code == 0
     [entry] = outreach(cli)
     assert entry["state"] == "replied" and entry["note"] == "kind reply, will ask"
-    assert outreach_states(cli) == {"drafted": 0, "sent": 0, "replied": 1}
+    assert outreach_states(cli) == {"drafted": 0, "sent": 0, "replied": 1, "sending": 0,
+                                   "failed": 0}
     error_line(cli("outreach", "mark", "999", "sent"))
 
 

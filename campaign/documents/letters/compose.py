@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign import countries, dates
+from campaign.contacts import drop_no_contact
 from campaign.documents.citations import Citations
 from campaign.documents.letters.facts import (
     Facts,
@@ -537,6 +538,8 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
                 lambda who: why_member(store, who["id"], wanted, as_of, with_date=True))]
         recipients = select_contacts(store, to, countries_=countries_, groups=groups,
                                      contacts=contacts, members=members)
+        recipients, left_out = drop_no_contact(store, recipients, KIND_WORD[to])
+        warnings += left_out
         for who in recipients:
             said = historical_note(who)
             if said:
