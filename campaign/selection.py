@@ -648,6 +648,7 @@ def _rank(person: Mapping[str, Any]) -> int:
 def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
                   max_people: int = 8, statuses: Sequence[str] | None = None,
                   everyone: Sequence[dict[str, Any]] | None = None,
+                  ids: Sequence[str] = (),
                   ) -> tuple[list[dict[str, Any]], int]:
     """The few people a document names, and how many others are left unnamed.
 
@@ -659,7 +660,8 @@ def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     ``as_of``; ``role`` is always set; ``status_sources`` are the sources of the
     report the status rests on (cite those for the status), ``status_summary``
     its past-tense clause. ``everyone``: ``people.persons(store, as_of)`` if the
-    caller has read it already.
+    caller has read it already. ``ids``: people (by id) to name after those
+    ``wanted`` (by name), e.g. those a document's request for news names.
     """
     from campaign.people import find_id, persons
 
@@ -669,7 +671,7 @@ def select_people(store: Store, *, as_of: dt.date, wanted: Sequence[str] = (),
     if everyone is None:
         everyone = persons(store, as_of)
     by_id = {p["id"]: p for p in everyone}
-    named_ids = [find_id(store, n) for n in wanted]
+    named_ids = [find_id(store, n) for n in wanted] + [i for i in ids if i in by_id]
     named = [by_id[pid] for pid in dict.fromkeys(named_ids)]
     wanted_statuses = DEFAULT_STATUSES if statuses is None else tuple(statuses)
     taken = {p["id"] for p in named}

@@ -421,13 +421,13 @@ def resolution_context(
     news = chosen["news"]
     # Everyone the resolves name (the news asked for) is in the notes, with their last report.
     # The dead come first (a motion marks the killings), then those the news asks about.
-    asked = [p["name"] for p in news["people"]] if news else []
+    asked = [p["id"] for p in news["people"]] if news else []
     dead = [] if prisoner_names else \
-        [p["name"] for p in everyone_now if p["status"] == "died"][:max_people]
-    wanted_people = list(dict.fromkeys([*prisoner_names, *dead, *asked]))
-    people, others = select_people(store, as_of=as_of, wanted=wanted_people,
-                                   max_people=max(max_people, len(wanted_people)),
-                                   everyone=everyone_now)
+        [p["id"] for p in everyone_now if p["status"] == "died"][:max_people]
+    wanted_ids = list(dict.fromkeys([*dead, *asked]))
+    most = max(max_people, len(prisoner_names) + len(wanted_ids))
+    people, others = select_people(store, as_of=as_of, wanted=prisoner_names,
+                                   max_people=most, everyone=everyone_now, ids=wanted_ids)
     reps = representatives(country if country is not None else store.profile().get("country"),
                            body)
     events = {e["id"]: e for e in store.events(planned=False)
