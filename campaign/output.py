@@ -20,7 +20,7 @@ import shutil
 import sys
 import textwrap
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, TextIO
@@ -325,6 +325,29 @@ def _can_encode(out: TextIO, text: str) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def emit_rows(rows: Iterable[Mapping[str, Any]], fmt: Format, columns: Columns,
+              out: TextIO | None = None) -> None:
+    """CSV or JSON written a row at a time as the rows come, so a long list is never held
+    whole: the same text ``emit`` writes for the list (JSON: the whole records; CSV: the
+    columns)."""
+    out = out or sys.stdout
+    if fmt is Format.json:
+        first = True
+        for r in rows:
+            item = json.dumps(r, ensure_ascii=False, indent=2, default=str)
+            out.write(("[\n" if first else ",\n") + textwrap.indent(item, "  "))
+            first = False
+        out.write("[]\n" if first else "\n]\n")
+        return
+    if fmt is not Format.csv:
+        raise ValueError(f"rows are streamed as csv or json, not {fmt.value}")
+    tty = _isatty(out)
+    out.write(to_csv([], columns))
+    for r in rows:
+        line = to_csv([r], columns).split("\r\n", 1)[1]  # without the header
+        out.write(_for_terminal(line) if tty else line)
 
 
 def emit(

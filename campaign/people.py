@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from campaign import dates, names
@@ -138,6 +138,15 @@ def merge(store: Store, keep_id: str, other_id: str) -> None:
 
 def persons(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """Every person with aliases, events and status as of a date (default: today)."""
+    return list(iter_persons(store, as_of))
+
+
+def iter_persons(store: Store, as_of: dt.date | None = None) -> Iterator[dict[str, Any]]:
+    """``persons`` one at a time, in the same order (by name), without holding them all:
+    the events come on one cursor in the persons' order, so `prisoners list` of a
+    10,000-person campaign streams its rows."""
+    import json
+
     as_of = as_of or dates.today()
     person_cites = store.citations("person")
     event_cites = store.citations("case_event")
@@ -146,32 +155,44 @@ def persons(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
         "SELECT person_id, name FROM names WHERE is_alias = 1 ORDER BY seq"
     ):
         aliases.setdefault(pid, []).append(name)
-    events: dict[str, list[dict[str, Any]]] = {}
-    for e in store.rows("SELECT * FROM case_events ORDER BY date, id"):
-        e["sources"] = event_cites.get(str(e["id"]), [])
-        events.setdefault(e.pop("person_id"), []).append(e)
-    out = []
-    for p in store.rows("SELECT * FROM persons ORDER BY name"):
-        evs = events.get(p["id"], [])
-        status, basis = status_at(evs, as_of)
-        srcs = list(dict.fromkeys(
-            [*person_cites.get(p["id"], []), *(s for e in evs for s in e["sources"])]
-        ))
-        out.append({
-            "id": p["id"],
-            "name": p["name"],
-            "aliases": aliases.get(p["id"], []),
-            "description": p["description"],
-            "role": p.get("role"),
-            "status": status,
-            "status_date": basis["date"] if basis else None,
-            "status_text": wording(status, basis["date"] if basis else None, as_of),
-            "as_of": as_of.isoformat(),
-            "sources": srcs,
-            "events": [{k: v for k, v in e.items()} for e in evs],
-            "quotes": p["quotes"],
-        })
-    return out
+    cursor = store.conn.execute(
+        "SELECT e.* FROM case_events e JOIN persons p ON p.id = e.person_id"
+        " ORDER BY p.name, p.id, e.date, e.id")
+    pending = next(cursor, None)
+    for row in store.conn.execute("SELECT * FROM persons ORDER BY name, id"):
+        p = dict(row)
+        evs: list[dict[str, Any]] = []
+        while pending is not None and pending["person_id"] == p["id"]:
+            e = dict(pending)
+            e["quotes"] = json.loads(e["quotes"]) if isinstance(e.get("quotes"), str) \
+                else e.get("quotes") or []
+            e["sources"] = event_cites.get(str(e["id"]), [])
+            e.pop("person_id")
+            evs.append(e)
+            pending = next(cursor, None)
+        quotes = p["quotes"]
+        yield _shaped(p, evs, aliases.get(p["id"], []), person_cites.get(p["id"], []), as_of,
+                      json.loads(quotes) if isinstance(quotes, str) else quotes)
+
+
+def _shaped(p: Mapping[str, Any], evs: list[dict[str, Any]], aliases: list[str],
+            cites: list[str], as_of: dt.date, quotes: list[str]) -> dict[str, Any]:
+    status, basis = status_at(evs, as_of)
+    srcs = list(dict.fromkeys([*cites, *(s for e in evs for s in e["sources"])]))
+    return {
+        "id": p["id"],
+        "name": p["name"],
+        "aliases": aliases,
+        "description": p["description"],
+        "role": p.get("role"),
+        "status": status,
+        "status_date": basis["date"] if basis else None,
+        "status_text": wording(status, basis["date"] if basis else None, as_of),
+        "as_of": as_of.isoformat(),
+        "sources": srcs,
+        "events": evs,
+        "quotes": quotes,
+    }
 
 
 def person(store: Store, name: str, as_of: dt.date | None = None) -> dict[str, Any]:

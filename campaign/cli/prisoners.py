@@ -90,6 +90,13 @@ def list_(
 
     day = as_of(as_of_)
     wanted = [s.value.replace("-", " ") for s in status or []]
+    if fmt in (Format.csv, Format.json):  # streamed: a row as each person is read
+        from campaign.output import emit_rows
+        from campaign.people import iter_persons
+
+        emit_rows((p for p in iter_persons(store(ctx), day) if not wanted
+                   or p["status"] in wanted), fmt, COLUMNS)
+        return
     people = select(store(ctx), [], day, wanted)
     from campaign.labels import describe
 

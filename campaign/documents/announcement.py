@@ -488,8 +488,9 @@ def build_context(store: Store, *, kind: str, date: str, time: str | None = None
         "event": event,
         "toll": _death_toll(store, locality, visible),
         "people": shown,
-        "held": _held_recently(people, shown, issued),
-        "justice": md(labels.justice_slogan(locality)),
+        "held": (held := _held_recently(people, shown, issued)),
+        # only when no one is held within the window (not when names are cut to fit)
+        "justice": None if held else md(labels.justice_slogan(locality)),
         "groups": _groups(shown),
         "others": others,
         "demands": chosen,

@@ -125,3 +125,36 @@ def test_list_heading_says_whom_it_lists(cli) -> None:  # type: ignore[no-untype
     assert held.startswith("## People imprisoned — as of ")
     none = cli("prisoners", "list", "--status", "fined", "-f", "md").stdout
     assert none.startswith("## No one on record — as of ")
+
+
+def test_list_streams_the_same_rows_as_the_whole_list(cli) -> None:  # type: ignore[no-untyped-def]
+    """csv and json are written a person at a time (people.iter_persons, output.emit_rows):
+    the same text as the whole list through emit, the status filter included."""
+    import datetime as dt
+    import io
+
+    from campaign.cli.prisoners import COLUMNS
+    from campaign.output import Format, emit
+    from campaign.people import iter_persons, persons
+    from campaign.store import Store
+
+    day = dt.date(2026, 12, 2)
+    st = Store()
+    try:
+        everyone = persons(st, day)
+        assert [p["id"] for p in iter_persons(st, day)] == [p["id"] for p in everyone]
+        held = [p for p in everyone if p["status"] in ("imprisoned", "died")]
+    finally:
+        st.close()
+    for fmt, rows in ((Format.json, everyone), (Format.csv, everyone), (Format.csv, held)):
+        whole = io.StringIO()
+        emit(rows, fmt, COLUMNS, out=whole)
+        args = ["prisoners", "list", "--as-of", "2026-12-02", "-f", fmt.value]
+        if rows is held:
+            args += ["--status", "imprisoned", "--status", "died"]
+        r = cli(*args)
+        assert r.exit_code == 0, r.stderr
+        # (the test runner's stdout reads CSV's CRLF as newlines, for both paths alike)
+        assert r.stdout == whole.getvalue().replace("\r\n", "\n")
+    empty = cli("prisoners", "list", "--status", "fined", "-f", "json")
+    assert empty.stdout == "[]\n"
