@@ -192,27 +192,30 @@ def select(store: Store, wanted: Sequence[str], as_of: dt.date | None = None,
 # -- removal and correction --------------------------------------------------
 
 
+def case_event(store: Store, event_id: str | int) -> dict[str, Any]:
+    """The case event with this id (ASCII digits), with its person's name; NotFoundError
+    if there is none. What ``unrecord`` would remove, to show before it does."""
+    from campaign.ids import parse_id
+
+    hint = "see the ids in `campaign prisoners history NAME`"
+    eid = parse_id(event_id, "case event", hint, "an event id")
+    found = store.row("SELECT e.*, p.name AS person_name FROM case_events e "
+                      "JOIN persons p ON p.id = e.person_id WHERE e.id = ?", (eid,))
+    if not found:
+        raise NotFoundError("case event", str(event_id), hint=hint)
+    return found
+
+
 def unrecord(store: Store, event_id: str | int) -> dict[str, Any]:
     """Remove one case event (and its citations); returns what was removed.
 
     Every record must be removable by a command: an event entered with a wrong
     date or status would otherwise stay in every document for good.
     """
-    try:
-        eid = int(str(event_id).strip().lstrip("#"))
-    except ValueError:
-        raise UsageError(f"'{event_id}' is not an event id",
-                         "event ids are numbers: see `campaign prisoners history NAME`") from None
-    if not -(2**63) <= eid < 2**63:
-        raise NotFoundError("case event", str(event_id),
-                            hint="see `campaign prisoners history NAME`")
-    found = store.row("SELECT * FROM case_events WHERE id = ?", (eid,))
-    if not found:
-        raise NotFoundError("case event", str(event_id),
-                            hint="see the ids in `campaign prisoners history NAME`")
+    found = case_event(store, event_id)
     with store.transaction():
-        store.uncite("case_event", eid)
-        store.conn.execute("DELETE FROM case_events WHERE id = ?", (eid,))
+        store.uncite("case_event", found["id"])
+        store.conn.execute("DELETE FROM case_events WHERE id = ?", (found["id"],))
     return found
 
 

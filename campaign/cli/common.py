@@ -25,6 +25,9 @@ TemplatesOpt = Annotated[
     typer.Option("--templates", envvar="CAMPAIGN_TEMPLATES",
                  help="Directory of your own templates, searched before the built-in ones."),
 ]
+# The longest --lapse-years: a century is longer than any campaign, and a larger value
+# would count back past the calendar's first year (an --as-of 2026 less 2026 years).
+LAPSE_MAX = 100
 SourceOpt = Annotated[
     list[str],
     typer.Option("--source", "-s", help="Source id the fact comes from (repeatable)."),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
+from campaign.cli.common import LAPSE_MAX, AsOfOpt, FormatOpt, SourceOpt, as_of, store
 from campaign.output import Format, emit, say
 
 demands_app = typer.Typer(help="The campaign's demands.", no_args_is_help=True)
@@ -21,7 +21,7 @@ DEMAND_LIST_COLUMNS = [("id", "id"), ("made_text", "made"), ("current_text", "cu
                        ("text", "demand"), ("addressed_to", "addressed to"),
                        ("sources", "sources")]
 LapseOpt = Annotated[int, typer.Option(
-    "--lapse-years", min=0,
+    "--lapse-years", min=0, max=LAPSE_MAX,
     help="A demand about a process (a trial, talks, a law) lapses when its newest source "
          "is this many years older than the date.")]
 EVENT_COLUMNS = [("date", "date"), ("kind", "kind"), ("title", "title"), ("place", "place"),

@@ -220,7 +220,7 @@ def test_unrecord_a_bad_event_mends_the_store(cli, db_path) -> None:
                                          "date": "0000", "quotes": []})
         st_.cite("case_event", eid, [SRC])
     st_.close()
-    r = cli("prisoners", "unrecord", str(eid))
+    r = cli("prisoners", "unrecord", str(eid), "--yes")
     assert r.exit_code == 0, r.stderr
     assert all(e["id"] != eid for e in _history(cli))
     st_ = Store(db_path)

@@ -401,7 +401,7 @@ def add_postal_address(store: Store, person: str, address: str, source: str, *,
     if source not in store.source_ids():
         raise NotFoundError("source", source, hint="add it with `campaign sources add` first")
     if as_of:
-        dates.check_partial(as_of)
+        as_of = dates.parse_partial(as_of, "--as-of")
     pid = find_id(store, person)
     with store.transaction():
         store.conn.execute(
