@@ -49,7 +49,7 @@ def store(ctx: typer.Context) -> Store:
         from campaign import files
 
         db = obj.get("db")
-        path = files.expand_user(db) if db else None
+        path = files.expand_home(db, "--db") if db else None
         _regular_or_absent(path or default_path())
         st = Store(path)
         try:

@@ -126,8 +126,15 @@ def cache_dir() -> Path | None:
     """
     env = os.environ.get("CAMPAIGN_CACHE")
     if env is not None:
-        return None if env.strip().casefold() in ("", "off", "0", "no") else \
-            Path(os.path.expanduser(env))
+        if env.strip().casefold() in ("", "off", "0", "no"):
+            return None
+        expanded = os.path.expanduser(env)
+        if expanded.startswith("~"):  # ~nouser: never a directory of that name, made here
+            _warn_once(f"not using the compiled-template cache CAMPAIGN_CACHE={env}: no user "
+                       f"called '{expanded.split(os.sep, 1)[0][1:]}'; templates are compiled "
+                       "afresh (write the path in full)")
+            return None
+        return Path(expanded)
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("campaign", appauthor=False)) / "templates"
@@ -158,8 +165,10 @@ def _compiled_cache() -> Any:
             a cache file is code that runs outside the sandbox."""
             filename = self._get_cache_filename(bucket)
             try:
+                # O_NONBLOCK: a FIFO of that name would otherwise block the open until
+                # something writes to it; fstat then refuses it as not a regular file.
                 fd = os.open(filename, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                             | getattr(os, "O_CLOEXEC", 0))
+                             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
             except OSError:
                 return
             try:
@@ -170,8 +179,8 @@ def _compiled_cache() -> Any:
                                    "templates are compiled afresh")
                         return
                     bucket.load_bytecode(fh)
-            except (OSError, ValueError, EOFError, TypeError):
-                bucket.reset()
+            except Exception:  # noqa: BLE001 - truncated, garbage (UnpicklingError...):
+                bucket.reset()   # a cache is a shortcut; the template is compiled again
 
         def dump_bytecode(self, bucket: Any) -> None:
             try:

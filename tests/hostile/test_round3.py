@@ -157,3 +157,138 @@ def test_unrecord_yes_or_a_y_removes_the_event(cli: Any, how: list[str]) -> None
     r = cli("prisoners", "unrecord", str(event["id"]), *how, input=None if how else "y\n")
     assert r.exit_code == 0, r.stderr
     assert event["id"] not in {e["id"] for e in _history(cli)}
+
+
+# -- the compiled-template cache: a bad file is compiled afresh ------------------------------
+
+def _cache_files(cache: Path) -> list[Path]:
+    """Where the cache keeps every built-in template (made by rendering them once)."""
+    from campaign.documents import templates as tpl
+
+    env = tpl._environment(None)
+    keeper = tpl._compiled_cache()(cache, tpl._fingerprint(env))
+    paths = []
+    for name in sorted(p.name for p in tpl.builtin_dir().iterdir() if p.is_file()):
+        source, filename, _ = env.loader.get_source(env, name)
+        paths.append(Path(keeper._get_cache_filename(keeper.get_bucket(env, name, filename,
+                                                                      source))))
+    return paths
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cache"
+    path.mkdir(mode=0o700)
+    monkeypatch.setenv("CAMPAIGN_CACHE", str(path))
+    return path
+
+
+def _sheet(cli: Any) -> str:
+    r = cli("prisoners", "print", "-f", "md")
+    assert r.exit_code == 0, r.stderr
+    assert "internal error" not in r.stderr
+    return str(r.stdout)
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", b"j2\x00\x01\x02" + b"\x80" * 50],
+                         ids=["empty", "garbage", "bad-pickle"])
+def test_a_truncated_or_garbage_cache_file_is_compiled_again(cli: Any, db_path: Path,
+                                                             cache: Path, content: bytes,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setenv("CAMPAIGN_CACHE", "off")
+    expected = _sheet(cli)
+    monkeypatch.setenv("CAMPAIGN_CACHE", str(cache))
+    good = _cache_files(cache)
+    assert _sheet(cli) == expected  # fills the cache
+    real = [p for p in good if p.exists()]
+    assert real
+    for path in real:
+        # the cache's own header (jinja2's magic), then what is not a pickle
+        path.write_bytes(tpl_magic() + content if content.startswith(b"j2") else content)
+    assert _sheet(cli) == expected
+
+
+def tpl_magic() -> bytes:
+    from jinja2.bccache import bc_magic
+
+    return bytes(bc_magic)
+
+
+def test_a_cache_file_cut_short_is_compiled_again(cli: Any, db_path: Path, cache: Path
+                                                  ) -> None:
+    first = _sheet(cli)
+    real = [p for p in _cache_files(cache) if p.exists()]
+    assert real
+    for path in real:
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    assert _sheet(cli) == first
+
+
+def test_a_fifo_named_like_a_cache_file_is_not_opened(db_path: Path, cache: Path,
+                                                      tmp_path: Path) -> None:
+    """Run in a child with a deadline: before the fix, the open blocked for good."""
+    import os
+    import subprocess
+    import sys
+
+    for path in _cache_files(cache):
+        path.unlink(missing_ok=True)
+        os.mkfifo(path)
+    env = {**os.environ, "CAMPAIGN_DB": str(db_path), "CAMPAIGN_CACHE": str(cache)}
+    done = subprocess.run([sys.executable, "-m", "campaign", "prisoners", "print", "-f", "md"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr and "# " in done.stdout
+
+
+# -- a ~ that names no user: no directory of that name ----------------------------------------
+
+def test_db_under_a_tilde_of_no_user(cli: Any, db_path: Path, tmp_path: Path, error_line: Any,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    line = error_line(cli("--db", "~nobody-here-0/x.db", "prisoners", "list"), 2)
+    assert "no user called 'nobody-here-0'" in line
+    assert not (tmp_path / "~nobody-here-0").exists()
+
+
+def test_cache_under_a_tilde_of_no_user(cli: Any, db_path: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from campaign.documents import templates as tpl
+
+    monkeypatch.setattr(tpl, "_warned", set())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CAMPAIGN_CACHE", "~nobody-here-0/c")
+    r = cli("resolution", "-f", "md")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("# ")
+    assert "~nobody-here-0" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "~nobody-here-0").exists()
+
+
+# -- names too long for the file system --------------------------------------------------
+
+LONG = "a" * 5000
+
+
+@pytest.mark.parametrize("args", [
+    ["resolution", "-f", "md", "-o", "x" * 300 + ".md"],
+    ["resolution", "--templates", LONG],
+    ["templates", "show", LONG],
+    ["templates", "copy", LONG, "out"],
+    ["templates", "copy", "resolution.md.j2", LONG],
+    ["letter", "--to", "prisoner", "--prisoner", ROZA, "--lang", LONG, "--sender", "Jane Doe",
+     "--sender-address", "1 Main Street, Dublin"],
+], ids=["o-300", "templates", "show", "copy-name", "copy-dir", "lang"])
+def test_a_name_too_long_is_one_line(cli: Any, db_path: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli("prisoners", "list").exit_code == 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = cli(*args)
+    assert r.exit_code in (1, 2), r.stdout
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("campaign: error: "), r.stderr
+    assert "internal error" not in r.stderr and len(lines[0]) < 400
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
