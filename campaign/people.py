@@ -123,6 +123,12 @@ def merge(store: Store, keep_id: str, other_id: str) -> None:
     store.conn.execute(
         "UPDATE case_events SET person_id = ? WHERE person_id = ?", (keep_id, other_id)
     )
+    # Their postal addresses, and the demands that name them, are now the kept person's
+    # (deleting the duplicate would otherwise take its addresses and leave the demands
+    # naming nobody).
+    store.conn.execute(
+        "UPDATE person_addresses SET person_id = ? WHERE person_id = ?", (keep_id, other_id))
+    rename_in_concerns(store, other_id, keep_id)
     keep = store.row("SELECT * FROM persons WHERE id = ?", (keep_id,))
     other = store.row("SELECT * FROM persons WHERE id = ?", (other_id,))
     assert keep and other
@@ -146,6 +152,7 @@ def persons(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
         aliases.setdefault(pid, []).append(name)
     events: dict[str, list[dict[str, Any]]] = {}
     for e in store.rows("SELECT * FROM case_events ORDER BY date, id"):
+        e.pop("pack", None)  # the store's bookkeeping (see pack._put_persons), not a fact
         e["sources"] = event_cites.get(str(e["id"]), [])
         events.setdefault(e.pop("person_id"), []).append(e)
     out = []
@@ -220,8 +227,46 @@ def unrecord(store: Store, event_id: str | int) -> dict[str, Any]:
 
 
 def remove_person(store: Store, name: str) -> str:
-    """Remove a person with their names, case events and citations; returns the id."""
+    """Remove a person with their names, case events, addresses and citations; returns the id.
+
+    Refused while a demand names them in what it concerns: the demand would then concern
+    nobody, and a document would call for the release of someone left out before."""
     with store.transaction():
         pid = find_id(store, name)
+        using = demands_concerning(store, pid)
+        if using:
+            shown = ", ".join(f"'{d}'" for d in using[:5]) + (
+                f" and {len(using) - 5} more" if len(using) > 5 else "")
+            raise ValidationError(
+                f"{name} is named by the demand(s) {shown}, so was not removed",
+                "remove them first (`campaign demands remove ID`), or fold the person into "
+                "another with `campaign prisoners merge`")
         _delete_person(store, pid)
     return pid
+
+
+def demands_concerning(store: Store, person_id: str) -> list[str]:
+    """The ids of the demands whose ``concerns`` name this person."""
+    import json
+
+    found = []
+    for did, raw in store.conn.execute("SELECT id, concerns FROM demands ORDER BY rowid"):
+        concerns = json.loads(raw or "null") or {}
+        if person_id in (concerns.get("persons") or []):
+            found.append(str(did))
+    return found
+
+
+def rename_in_concerns(store: Store, old_id: str, new_id: str) -> None:
+    """Demands that named ``old_id`` name ``new_id`` instead (once), in the same
+    transaction as the merge that makes them one person."""
+    import json
+
+    for did, raw in list(store.conn.execute("SELECT id, concerns FROM demands")):
+        concerns = json.loads(raw or "null") or {}
+        people = concerns.get("persons") or []
+        if old_id in people:
+            concerns["persons"] = list(dict.fromkeys(new_id if p == old_id else p
+                                                     for p in people))
+            store.conn.execute("UPDATE demands SET concerns = ? WHERE id = ?",
+                               (json.dumps(concerns, ensure_ascii=False), did))
