@@ -16,7 +16,7 @@ from typing import Any
 
 from campaign import data_path, names
 from campaign.errors import InputError
-from campaign.people import EVENT_FIELDS, persons
+from campaign.people import EVENT_FIELDS
 from campaign.store import Store
 
 BUNDLED = "kazakhstan"
@@ -840,9 +840,31 @@ def _head(store: Store) -> dict[str, Any]:
     })
 
 
+def _raw_persons(store: Store) -> list[dict[str, Any]]:
+    """Every person with aliases, events (by id) and quotes, as stored: no date is read as
+    a date here, so that export and check work on a store holding a malformed one."""
+    import json
+
+    event_cites = store.citations("case_event")
+    aliases: dict[str, list[str]] = {}
+    for pid, name in store.conn.execute(
+            "SELECT person_id, name FROM names WHERE is_alias = 1 ORDER BY rowid"):
+        aliases.setdefault(pid, []).append(name)
+    events: dict[str, list[dict[str, Any]]] = {}
+    for e in store.rows("SELECT * FROM case_events ORDER BY id"):
+        e.pop("pack", None)
+        e["sources"] = event_cites.get(str(e["id"]), [])
+        events.setdefault(e.pop("person_id"), []).append(e)
+    out = []
+    for row in store.conn.execute("SELECT * FROM persons ORDER BY rowid"):
+        p = dict(row)
+        p["quotes"] = json.loads(p["quotes"]) if isinstance(p["quotes"], str) else p["quotes"]
+        out.append({**p, "aliases": aliases.get(p["id"], []), "events": events.get(p["id"], [])})
+    return out
+
+
 def _persons_out(store: Store) -> Iterator[dict[str, Any]]:
-    order = {r[0]: r[1] for r in store.conn.execute("SELECT id, rowid FROM persons")}
-    everyone = sorted(persons(store), key=lambda p: order[p["id"]])
+    everyone = _raw_persons(store)
     person_cites = store.citations("person")
     addresses: dict[str, list[dict[str, Any]]] = {}
     for a in store.rows("SELECT * FROM person_addresses ORDER BY id"):
@@ -982,7 +1004,7 @@ def quote_problems(store: Store) -> list[tuple[str, str]]:
 
 
 def _quoted_rows(store: Store) -> list[tuple[str, list[dict[str, Any]]]]:
-    everyone = persons(store)
+    everyone = _raw_persons(store)
     events = [dict(e, id=f"{p['id']}#{e['id']}") for p in everyone for e in p["events"]]
     person_cites = store.citations("person")
     people = [dict(p, sources=person_cites.get(p["id"], [])) for p in everyone]
@@ -1010,6 +1032,8 @@ def _concerned_persons(store: Store) -> list[tuple[str, str]]:
 
 def check(store: Store) -> list[dict[str, str]]:
     """Integrity report: uncited records, dangling references, near-duplicate names."""
+    from campaign.integrity import malformed_dates
+
     findings: list[dict[str, str]] = []
 
     def add(level: str, record: str, message: str) -> None:
@@ -1035,7 +1059,10 @@ def check(store: Store) -> list[dict[str, str]]:
     for s in store.sources():
         if s["id"] not in cited:
             add("warning", f"source {s['id']}", "is not cited by any record")
-    everyone = persons(store)
+    for bad in malformed_dates(store):
+        add("error", bad["record"], f"its {bad['field']} '{bad['value']}' is not a date; "
+                                    f"correct it with {bad['fix']}")
+    everyone = _raw_persons(store)
     import difflib
 
     for i, a in enumerate(everyone):

@@ -236,7 +236,25 @@ class CampaignGroup(TyperGroup):
                 typer.echo(f"campaign: error: {_one_line(str(explain(exc, db or default_path())))}",
                            err=True)
                 raise typer.Exit(1) from None
+            if isinstance(exc, ValueError) and (line := _malformed_date(ctx)):
+                typer.echo(f"campaign: error: {_one_line(line)}", err=True)
+                raise typer.Exit(1) from None
             _internal_error(exc)
+
+
+def _malformed_date(ctx: Any) -> str | None:
+    """After a ValueError: if the command's store holds a date that is not one, the line
+    naming the record (campaign.integrity), rather than an internal error."""
+    root = ctx.find_root()
+    st = root.obj.get("store") if isinstance(root.obj, dict) else None
+    if st is None:
+        return None
+    from campaign.integrity import describe_first
+
+    try:
+        return describe_first(st)
+    except Exception:  # noqa: BLE001 - the store itself unreadable: the internal error stands
+        return None
 
 
 def _too_long(exc: OSError) -> str:

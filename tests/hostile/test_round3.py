@@ -292,3 +292,58 @@ def test_a_name_too_long_is_one_line(cli: Any, db_path: Path, tmp_path: Path,
     assert len(lines) == 1 and lines[0].startswith("campaign: error: "), r.stderr
     assert "internal error" not in r.stderr and len(lines[0]) < 400
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# -- a malformed date written into the store ------------------------------------------------
+
+@pytest.fixture
+def spoiled(cli: Any, db_path: Path) -> Path:
+    """The bundled store with a case event dated 2012-13-45 (written around the CLI)."""
+    import sqlite3
+
+    assert cli("prisoners", "list").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE case_events SET date = '2012-13-45' WHERE id = "
+                     "(SELECT min(id) FROM case_events WHERE person_id = 'roza-tuletaeva')")
+    conn.close()
+    return db_path
+
+
+def test_export_works_on_a_store_with_a_malformed_date(cli: Any, spoiled: Path) -> None:
+    r = cli("export")
+    assert r.exit_code == 0, r.stderr
+    assert "2012-13-45" in r.stdout and "Roza Tuletaeva" in r.stdout
+
+
+def test_check_names_the_malformed_date(cli: Any, spoiled: Path) -> None:
+    r = cli("check", "-f", "json")
+    assert r.exit_code == 1
+    found = [f for f in json.loads(r.stdout) if "2012-13-45" in f["message"]]
+    assert len(found) == 1 and "roza-tuletaeva" in found[0]["record"]
+    assert "unrecord" in found[0]["message"]
+
+
+@pytest.mark.parametrize("command", [
+    ["prisoners", "list"], ["prisoners", "show", ROZA], ["timeline"], ["resolution"],
+    ["demands", "list"], ["prisoners", "print", "-f", "md"],
+    ["announce", "--kind", "picket", "--date", "2026-12-16", "--place", "x", "--city", "y"],
+], ids=lambda c: "-".join(c[:2]))
+def test_other_commands_name_the_record(cli: Any, spoiled: Path, error_line: Any,
+                                        command: list[str]) -> None:
+    before = dump(spoiled)
+    line = error_line(cli(*command))
+    assert "malformed date" in line and "roza-tuletaeva" in line and "2012-13-45" in line
+    assert "export" in line
+    assert dump(spoiled) == before
+
+
+def test_unrecord_mends_a_malformed_date(cli: Any, spoiled: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(spoiled)
+    eid = conn.execute("SELECT id FROM case_events WHERE date = '2012-13-45'").fetchone()[0]
+    conn.close()
+    r = cli("prisoners", "unrecord", str(eid), "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert cli("prisoners", "list").exit_code == 0
