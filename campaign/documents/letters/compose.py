@@ -427,7 +427,11 @@ def _split_subject(text: str) -> tuple[str, str]:
     """A template's first line 'Subject: …' is the email subject and the document title."""
     first, _, rest = text.lstrip("\n").partition("\n")
     if first.startswith("Subject:"):
-        return first.removeprefix("Subject:").strip(), rest.lstrip("\n")
+        from campaign.formats.markdown import unescape
+
+        # The subject leaves Markdown (an email header, a document title): record text
+        # in it was escaped by the template's finaliser, and is plain again here.
+        return unescape(first.removeprefix("Subject:").strip()), rest.lstrip("\n")
     return "Letter", text
 
 
