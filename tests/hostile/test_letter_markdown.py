@@ -136,3 +136,36 @@ def test_the_finaliser_keeps_citations_and_markdown_of_its_own() -> None:
     assert finalize("[x](y)") == "\\[x\\](y)"
     assert finalize(Markdown("**b**")) == "**b**"
     assert finalize(3) == 3
+
+
+# -- one letter, one log entry, whatever the format (issue 20) -------------------------------
+
+@pytest.mark.parametrize("formats", [["md", "eml"], ["eml", "docx"], ["pdf", "eml", "md"]])
+def test_the_same_letters_in_another_format_are_not_logged_again(cli: Any, meps_db: Path,
+                                                                 tmp_path: Path,
+                                                                 formats: list[str]) -> None:
+    import json
+
+    sender = ["--sender", "Jane Doe", "--sender-address", "1 Main Street, Dublin 1",
+              "--sender-email", "jane@example.org"]
+    for n, fmt in enumerate(formats):
+        r = cli("letter", "--to", "mep", "--country", "Ireland", *sender, "-f", fmt,
+                "-o", str(tmp_path / f"out{n}") + "/")
+        assert r.exit_code == 0, r.stderr
+    log = json.loads(cli("outreach", "list", "-f", "json").stdout)
+    assert len(log) == 3, [(e["contact"], e["digest"][:8]) for e in log]
+    assert len({e["digest"] for e in log}) == 3
+
+
+def test_a_new_note_is_a_new_letter_in_any_format(cli: Any, meps_db: Path,
+                                                  tmp_path: Path) -> None:
+    import json
+
+    note = tmp_path / "note.txt"
+    note.write_text("Our branch met the families.\n", encoding="utf-8")
+    sender = ["--sender", "Jane Doe", "--sender-address", "1 Main Street, Dublin 1"]
+    assert cli("letter", "--to", "mep", "--contact", "McGuinness", *sender, "-f", "eml",
+               "-o", str(tmp_path / "a") + "/").exit_code == 0
+    assert cli("letter", "--to", "mep", "--contact", "McGuinness", *sender, "-f", "md",
+               "--note", str(note), "-o", str(tmp_path / "b") + "/").exit_code == 0
+    assert len(json.loads(cli("outreach", "list", "-f", "json").stdout)) == 2

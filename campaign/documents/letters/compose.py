@@ -423,6 +423,22 @@ def _yours(figure: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
     return {**figure, "according_to": "your own " + plain if plain else "you"}
 
 
+def _identity_text(body: str, ctx: dict[str, Any]) -> str:
+    """What makes a letter the same letter, whatever its format: its text from the
+    salutation on. A letter on paper has a head an email has not (the sender's and the
+    recipient's addresses, the date, a "Re:" line), so the head is left out, and with it
+    the date: a letter drafted again on another day, or as an email, is the same letter
+    (one entry in the outreach log). Without a salutation line, the body less its date."""
+    from campaign.formats.markdown import escape
+
+    rows = body.split("\n")
+    salute = str(ctx.get("salutation") or "")
+    for form in (escape(salute), salute) if salute else ():
+        if form in rows:
+            return "\n".join(rows[rows.index(form):])
+    return body.replace(ctx["date_text"], "", 1)
+
+
 def _split_subject(text: str) -> tuple[str, str]:
     """A template's first line 'Subject: …' is the email subject and the document title."""
     first, _, rest = text.lstrip("\n").partition("\n")
@@ -601,7 +617,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             contact_id=who["id"] if to not in ("prisoner", "family") else None,
             email=who.get("email") if to not in ("prisoner", "family") else None,
             subject=subject, markdown=body,
-            digest=digest(body.replace(ctx["date_text"], "", 1)),
+            digest=digest(_identity_text(body, ctx)),
             context={"recipient": ctx["recipient"], "salutation": ctx["salutation"],
                      "closing": ctx["closing"], "sources": list(ctx["sources"]),
                      "lang": lang, "date": ctx["date"], "date_text": ctx["date_text"],
