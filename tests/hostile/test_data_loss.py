@@ -232,3 +232,66 @@ def test_migrated_store_has_the_pack_column(db_path: Path) -> None:
     finally:
         st.close()
     assert "pack" in cols
+
+
+# -- 3. killed during a merge: files and log never disagree ----------------------------------
+
+KILLED = """
+import os, sys
+import campaign.files as files
+real = files.write_directory
+def killed(*args, **kwargs):
+    real(*args, **kwargs)   # the files are renamed into place ...
+    os._exit(137)           # ... and the process dies at once, as with kill -9
+files.write_directory = killed
+from campaign.cli import main
+sys.argv = ["campaign", *sys.argv[1:]]
+main()
+"""
+
+SENDER = ["--sender", "Jane Doe", "--sender-address", "1 Main Street, Dublin 1"]
+
+
+def _log(cli: Any) -> list[dict[str, Any]]:
+    r = cli("outreach", "list", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    return list(json.loads(r.stdout))
+
+
+def test_kill_9_after_the_files_leaves_them_logged_and_a_rerun_completes(
+        cli: Any, meps_db: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "letters"
+    args = ["letter", "--to", "mep", "--country", "Ireland", *SENDER, "-f", "md",
+            "-o", str(out) + "/"]
+    env = {**os.environ, "CAMPAIGN_DB": str(meps_db)}
+    done = subprocess.run([sys.executable, "-c", KILLED, *args], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 137, done.stderr
+    files = sorted(out.glob("*.md"))
+    log = _log(cli)
+    assert len(files) == 3 and len(log) == 3  # never files the log does not know
+    assert {e["state"] for e in log} == {"drafting"}
+    assert {p for e in log for p in e["paths"]} == {str(f) for f in files}
+    r = cli(*args)  # the same merge again: it completes them
+    assert r.exit_code == 0, r.stderr
+    log = _log(cli)
+    assert len(log) == 3 and {e["state"] for e in log} == {"drafted"}
+    assert sorted(out.glob("*.md")) == files
+
+
+def test_a_failed_write_leaves_no_entry(cli: Any, meps_db: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import campaign.files as files_module
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files_module, "write_directory", broken)
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "-f", "md",
+            "-o", str(tmp_path / "letters") + "/")
+    assert r.exit_code == 130
+    assert _log(cli) == []
