@@ -295,3 +295,25 @@ def test_a_failed_write_leaves_no_entry(cli: Any, meps_db: Path, tmp_path: Path,
             "-o", str(tmp_path / "letters") + "/")
     assert r.exit_code == 130
     assert _log(cli) == []
+
+
+def test_a_huge_address_already_stored_is_bounded_on_the_letter(cli: Any, db_path: Path,
+                                                                tmp_path: Path) -> None:
+    """An address stored before addresses were bounded (5,000 lines): the letter uses the
+    first lines, and the warning names the address, not the note."""
+    from pypdf import PdfReader
+
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("INSERT INTO person_addresses (person_id, purpose, address, source_id, "
+                     "added) VALUES ('roza-tuletaeva', 'prisoner', ?, ?, '2026-01-01')",
+                     ("\n".join(f"Line {i:04d}" for i in range(5000)), SOURCE))
+    conn.close()
+    out = tmp_path / "roza.pdf"
+    r = cli("letter", "--to", "prisoner", "--prisoner", ROZA, *SENDER, "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert "postal address recorded for Roza Tuletaeva" in r.stderr
+    assert "shorten the note" not in r.stderr
+    first = " ".join(PdfReader(str(out)).pages[0].extract_text().split())
+    assert "Line 0007" in first and "Line 0008" not in first
+    assert "Dear Roza" in first  # the letter's text starts on the first page

@@ -462,8 +462,18 @@ def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts,
     name = _spelling(person, lang)
     whom = name if to == "prisoner" else f"The family of {name}"
     lines: list[str] = []
+    bounded: str | None = None
     if own:
         lines = list(own["lines"])
+        from campaign.records import MAX_ADDRESS_LINE, MAX_ADDRESS_LINES
+
+        if len(lines) > MAX_ADDRESS_LINES or any(len(ln) > MAX_ADDRESS_LINE for ln in lines):
+            # An address stored before addresses were bounded: it would run over the text.
+            bounded = (f"the postal address recorded for {person['name']} has "
+                       f"{len(lines):,} line(s), longer than an address: the letter uses the "
+                       f"first {MAX_ADDRESS_LINES} (each cut at {MAX_ADDRESS_LINE} characters)"
+                       f"; record it again with `campaign prisoners address`")
+            lines = [ln[:MAX_ADDRESS_LINE] for ln in lines[:MAX_ADDRESS_LINES]]
     elif facts.campaign_postal:
         campaign = facts.campaign_postal
         care = "для" if lang == "ru" else "c/o"
@@ -471,8 +481,8 @@ def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts,
                  *[ln.strip() for ln in campaign["postal_address"].splitlines() if ln.strip()]]
     if lines:
         if lang == "ru":
-            return [f"Кому: {whom}", f"Куда: {lines[0]}", *lines[1:]], None
-        return [whom, *lines], None
+            return [f"Кому: {whom}", f"Куда: {lines[0]}", *lines[1:]], bounded
+        return [whom, *lines], bounded
     return [], (f"no postal address for {person['name']}"
                 + (" (family)" if to == "family" else "")
                 + ": the letter has no address block; add one with `campaign prisoners address "
