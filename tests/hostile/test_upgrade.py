@@ -21,8 +21,10 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "store-previous-rel
 @pytest.fixture
 def upgraded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "old.db"
+    with gzip.open(FIXTURE, "rt", encoding="utf-8") as fh:
+        script = fh.read()
     conn = sqlite3.connect(db)
-    conn.executescript(gzip.open(FIXTURE, "rt", encoding="utf-8").read())
+    conn.executescript(script)
     conn.close()
     db.chmod(0o600)
     monkeypatch.setenv("CAMPAIGN_DB", str(db))
