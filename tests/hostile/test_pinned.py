@@ -45,3 +45,12 @@ def test_an_announcement_for_today_is_not_in_the_past(cli: Any, db_path: Path) -
     yesterday = (today - dt.timedelta(days=1)).isoformat()
     r = cli("announce", "--kind", "picket", "--date", yesterday, "--place", "x", "--city", "y")
     assert r.exit_code == 0 and "in the past" in r.stderr
+
+
+def test_committee_with_letters_to_prisoners_is_a_usage_error(cli: Any, db_path: Path,
+                                                               error_line: Any) -> None:
+    for to in ("prisoner", "family"):
+        for option in ("--committee", "--delegation"):
+            line = error_line(cli("letter", "--to", to, "--prisoner", "Roza Tuletaeva",
+                                  option, "DROI", *SENDER), 2)
+            assert "--to mep" in line

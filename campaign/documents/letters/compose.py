@@ -525,6 +525,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         if countries_ or groups or contacts:
             raise UsageError("--country, --group and --contact select contacts, not prisoners",
                              "name the prisoner with --prisoner NAME")
+        if committees or delegations:  # not silently ignored (issue 20)
+            raise UsageError("--committee and --delegation choose MEPs",
+                             "use them with --to mep")
         recipients = select_prisoners(store, prisoners, as_of)
         for who in recipients:
             said = check_person(who, to, released_ok=released_ok)
