@@ -135,6 +135,12 @@ def import_csv(store: Store, path: str | Path, default_source: str | None = None
         raise InputError(f"not a readable CSV ({exc})", path=str(path)) from None
     if not rows:
         raise InputError("has no rows under its header", path=str(path), line=1)
+    repeated = sorted({h or "(blank)" for h in header if header.count(h) > 1})
+    if repeated:
+        # csv.DictReader keeps the last cell of a repeated column and drops the others
+        # without a word: which one the user meant cannot be told.
+        raise InputError(f"the column(s) {', '.join(repeated)} appear more than once",
+                         path=str(path), line=1, hint="keep one of each")
     unknown = [h or "(blank)" for h in header if h not in CSV_FIELDS]
     missing = [h for h in REQUIRED if h not in header]
     if unknown or missing:

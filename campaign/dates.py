@@ -14,7 +14,9 @@ import re
 
 from campaign.errors import UsageError
 
-_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits only: Python's \d also matches Arabic-Indic and fullwidth digits, and a
+# date typed in them would be stored as typed and sort after every real one.
+_PATTERN = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 MONTHS = [
     "",
     "January",

@@ -30,7 +30,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from campaign.errors import InputError, OutputError
+from campaign.errors import InputError, OutputError, UsageError
 
 STDOUT = "-"
 
@@ -63,6 +63,23 @@ def expand_user(path: str) -> str:
         return expanded
     absolute = os.path.abspath(expanded)
     return absolute + os.sep if expanded.endswith(os.sep) else absolute  # "dir/" stays one
+
+
+def expand_home(path: str, what: str) -> str:
+    """``~`` and ``~user`` expanded; a ``~name`` that names no user is refused.
+
+    For paths whose directories are made when missing (the store, the template cache):
+    there a ``~nouser/x.db`` would quietly become a directory literally called
+    ``~nouser`` in the current one. (``-o`` keeps a shell's reading, a file so named.)
+    """
+    expanded = os.path.expanduser(path)
+    if expanded.startswith("~"):
+        first = expanded.split(os.sep, 1)[0]
+        user = first[1:]
+        raise UsageError(f"{what} {path}: there is no user called '{user}' for {first} to "
+                         "stand for", "write the path in full, or ./" + path + " for a "
+                         "directory of that name here")
+    return expanded
 
 
 def is_stdout(output: str | Path | None) -> bool:

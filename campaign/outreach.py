@@ -83,16 +83,47 @@ def add_path(store: Store, contact_id: str, digest_: str, path: str) -> None:
                            (json.dumps(paths[1:] if row[1] else paths), row[0]))
 
 
-def record(store: Store, entries: Sequence[dict[str, Any]]) -> None:
+def record(store: Store, entries: Sequence[dict[str, Any]], state: str = "drafted"
+           ) -> list[int]:
     """Log drafts: each entry has contact_id, document, digest, path (and optionally created
-    and sender)."""
+    and sender). Returns the new entries' ids. ``state`` "drafting": logged before the
+    files are written (see ``finish_drafting``)."""
     created = now()
+    before = store.conn.execute("SELECT coalesce(max(id), 0) FROM outreach").fetchone()[0]
     store.conn.executemany(
         "INSERT INTO outreach (contact_id, document, created, digest, state, path, sender,"
-        " person_id, member) VALUES (?, ?, ?, ?, 'drafted', ?, ?, ?, ?)",
-        [(e.get("contact_id"), e["document"], e.get("created") or created, e["digest"],
+        " person_id, member) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(e.get("contact_id"), e["document"], e.get("created") or created, e["digest"], state,
           e.get("path"), e.get("sender"), e.get("person_id"), store.member) for e in entries],
     )
+    return [r[0] for r in store.conn.execute(
+        "SELECT id FROM outreach WHERE id > ? ORDER BY id", (before,))]
+
+
+# A letter is logged as "drafting" in one transaction, its file written, and the entry
+# made "drafted" in another: a process killed between the two (kill -9, a power cut)
+# leaves entries that say so, never files the log does not know. Running the same merge
+# again finds them, writes the same files and completes them. Only the one who drafted
+# can recover them (the paths are that machine's), so they are not a state to mark.
+DRAFTING = "drafting"
+
+
+def finish_drafting(store: Store, pairs: Iterable[tuple[str, str]]) -> int:
+    """The letters' entries still "drafting" (this run's, or a killed run's) made
+    "drafted": their files are written. Returns how many."""
+    done = 0
+    for contact_id, digest_ in set(pairs):
+        done += store.conn.execute(
+            "UPDATE outreach SET state = 'drafted' WHERE state = ? AND contact_id = ? AND "
+            "digest = ?", (DRAFTING, contact_id, digest_)).rowcount
+    return done
+
+
+def forget_drafting(store: Store, ids: Sequence[int]) -> None:
+    """Entries logged as "drafting" whose files were not written after all (an error, an
+    interrupt): removed, so the log holds only letters that exist."""
+    store.conn.executemany(f"DELETE FROM outreach WHERE id = ? AND state = '{DRAFTING}'",
+                           [(i,) for i in ids])
 
 
 def person_drafted(store: Store, person_id: str, digest_: str) -> bool:

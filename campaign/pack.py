@@ -16,7 +16,7 @@ from typing import Any
 
 from campaign import data_path, names
 from campaign.errors import InputError
-from campaign.people import EVENT_FIELDS, persons
+from campaign.people import EVENT_FIELDS
 from campaign.store import Store
 
 BUNDLED = "kazakhstan"
@@ -475,6 +475,8 @@ def _check_references(pack: dict[str, Any]) -> None:
             cited = [((section, i, "sources"), rec["sources"])]
             cited += [((section, i, "events", j, "sources"), e["sources"])
                       for j, e in enumerate(rec.get("events", []))]
+            cited += [((section, i, "addresses", j, "source"), [a["source"]])
+                      for j, a in enumerate(rec.get("addresses", []))]
             for loc, ids in cited:
                 for sid in ids:
                     if sid not in source_ids:
@@ -594,7 +596,7 @@ def import_pack(store: Store, pack: dict[str, Any], *, replace: bool,
                 store.set_meta(key, pack.get(key))
         _check_against_store(store, pack, path)
         _upsert(store, "sources", "", pack["sources"])
-        _put_persons(store, pack["persons"], path)
+        _put_persons(store, pack["persons"], path, pack.get("pack"))
         for section in ("demands", "events", "figures"):
             _upsert(store, section, section[:-1], pack[section])
         contacts = [{("grp" if k == "group" else k): v for k, v in c.items()}
@@ -678,57 +680,108 @@ def _cite_all(store: Store, items: Any) -> None:
          for pos, sid in enumerate(dict.fromkeys(sids))))
 
 
-def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None) -> None:
-    """Persons by id (a person in the pack replaces the one in the store), names, events."""
+def _put_persons(store: Store, people: list[dict[str, Any]], path: str | None,
+                 pack_name: str | None = None) -> None:
+    """Persons by id: a person in the pack updates the one in the store, in place.
+
+    What the user recorded stays: their case events (``prisoners update``), aliases and
+    postal addresses. The person's events that came from a pack (or, in a store made
+    before events recorded their pack, that are the same as one of this pack's) are
+    replaced by the pack's; the pack's names and addresses are added.
+    """
     if not people:
         return
-    import sqlite3
+    import json
 
     conn = store.conn
     ids = [(p["id"],) for p in people]
-    conn.executemany(
-        "DELETE FROM citations WHERE record_type = 'case_event' AND record_id IN "
-        "(SELECT CAST(id AS TEXT) FROM case_events WHERE person_id = ?)", ids)
     conn.executemany("DELETE FROM citations WHERE record_type = 'person' AND record_id = ?",
                      ids)
-    conn.executemany("DELETE FROM persons WHERE id = ?", ids)
-    # Every field of the person model but its names, events and citations is a column.
-    columns = [k for k in people[0] if k not in ("aliases", "sources", "events")]
+    # Every field of the person model but its names, events, addresses and citations is a
+    # column. An upsert, not a delete: deleting would cascade to the person's own events
+    # and addresses.
+    columns = [k for k in people[0] if k not in ("aliases", "sources", "events", "addresses")]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
     conn.executemany(
-        f"INSERT INTO persons ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        f"INSERT INTO persons ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        f" ON CONFLICT(id) DO UPDATE SET {updates}",
         (_row(p, columns) for p in people))
-    name_rows = [(names.normalise(n), p["id"], n, int(k > 0))
-                 for p in people for k, n in enumerate([p["name"], *p.get("aliases", [])])]
-    try:
-        conn.executemany(
-            "INSERT INTO names (norm, person_id, name, is_alias) VALUES (?, ?, ?, ?)", name_rows)
-    except sqlite3.IntegrityError:
-        for norm, pid, name, _ in name_rows:
-            owner = conn.execute("SELECT person_id FROM names WHERE norm = ?",
-                                 (norm,)).fetchone()
-            if owner and owner[0] != pid or not norm:
-                raise InputError(
-                    f"the name '{name}' of person '{pid}' is already a name of "
-                    f"'{owner[0] if owner else '?'}' in the store", path=path,
-                    hint="one person, one record: use that person's id in the pack, or "
-                         "merge them with `campaign prisoners merge`") from None
-        raise
+    _put_names(store, people, path)
     _cite_all(store, (("person", p["id"], p["sources"]) for p in people))
+    fields = list(EVENT_FIELDS)
+    gone: list[tuple[int]] = []
+    for p in people:
+        same = {json.dumps(_row({k: _event(e).get(k) for k in fields}, fields))
+                for e in p.get("events", [])}
+        for row in conn.execute(
+                f"SELECT id, pack, {', '.join(fields)} FROM case_events WHERE person_id = ?",
+                (p["id"],)):
+            from_a_pack = row[1] is not None
+            if from_a_pack or json.dumps(list(row[2:])) in same:
+                gone.append((row[0],))
+    conn.executemany("DELETE FROM citations WHERE record_type = 'case_event' AND "
+                     "record_id = CAST(? AS TEXT)", gone)
+    conn.executemany("DELETE FROM case_events WHERE id = ?", gone)
     first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM case_events").fetchone()[0]
     rows, cites = [], []
     eid = first
-    fields = list(EVENT_FIELDS)
     for p in people:
         for e in p.get("events", []):
-            e = {**e, "date_basis": e.get("date_basis") or "event",
-                 "quotes": e.get("quotes") or []}
-            rows.append((eid, p["id"], *_row({k: e.get(k) for k in fields}, fields)))
+            rows.append((eid, p["id"], pack_name, *_row(
+                {k: _event(e).get(k) for k in fields}, fields)))
             cites.append(("case_event", str(eid), e["sources"]))
             eid += 1
     conn.executemany(
-        f"INSERT INTO case_events (id, person_id, {', '.join(EVENT_FIELDS)}) VALUES "
-        f"(?, ?, {', '.join('?' for _ in EVENT_FIELDS)})", rows)
+        f"INSERT INTO case_events (id, person_id, pack, {', '.join(EVENT_FIELDS)}) VALUES "
+        f"(?, ?, ?, {', '.join('?' for _ in EVENT_FIELDS)})", rows)
     _cite_all(store, cites)
+    _put_addresses(store, people)
+
+
+def _event(e: dict[str, Any]) -> dict[str, Any]:
+    return {**e, "date_basis": e.get("date_basis") or "event", "quotes": e.get("quotes") or []}
+
+
+def _put_names(store: Store, people: list[dict[str, Any]], path: str | None) -> None:
+    """The pack's name and aliases for each person; names the user added stay as aliases."""
+    conn = store.conn
+    conn.executemany("UPDATE names SET is_alias = 1 WHERE person_id = ?",
+                     [(p["id"],) for p in people])
+    for p in people:
+        for k, name in enumerate([p["name"], *p.get("aliases", [])]):
+            norm = names.normalise(name)
+            owner = conn.execute("SELECT person_id FROM names WHERE norm = ?",
+                                 (norm,)).fetchone()
+            if not norm or owner and owner[0] != p["id"]:
+                raise InputError(
+                    f"the name '{name}' of person '{p['id']}' is already a name of "
+                    f"'{owner[0] if owner else '?'}' in the store", path=path,
+                    hint="one person, one record: use that person's id in the pack, or "
+                         "merge them with `campaign prisoners merge`")
+            conn.execute(
+                "INSERT INTO names (norm, person_id, name, is_alias) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(norm) DO UPDATE SET name = excluded.name, "
+                "is_alias = excluded.is_alias", (norm, p["id"], name, int(k > 0)))
+
+
+def _put_addresses(store: Store, people: list[dict[str, Any]]) -> None:
+    """The pack's postal addresses, each once: one the store holds already is not repeated."""
+    import datetime as dt
+
+    today = dt.date.today().isoformat()
+    for p in people:
+        for a in p.get("addresses", []):
+            known = store.conn.execute(
+                "SELECT 1 FROM person_addresses WHERE person_id = ? AND purpose = ? AND "
+                "address = ? AND source_id = ? AND as_of IS ?",
+                (p["id"], a.get("purpose") or "prisoner", a["address"], a["source"],
+                 a.get("as_of"))).fetchone()
+            if not known:
+                store.conn.execute(
+                    "INSERT INTO person_addresses (person_id, purpose, address, as_of, "
+                    "source_id, added) VALUES (?, ?, ?, ?, ?, ?)",
+                    (p["id"], a.get("purpose") or "prisoner", a["address"], a.get("as_of"),
+                     a["source"], a.get("added") or today))
 
 
 def _clear(store: Store) -> None:
@@ -821,10 +874,37 @@ def _head(store: Store) -> dict[str, Any]:
     })
 
 
+def _raw_persons(store: Store) -> list[dict[str, Any]]:
+    """Every person with aliases, events (by id) and quotes, as stored: no date is read as
+    a date here, so that export and check work on a store holding a malformed one."""
+    import json
+
+    event_cites = store.citations("case_event")
+    aliases: dict[str, list[str]] = {}
+    for pid, name in store.conn.execute(
+            "SELECT person_id, name FROM names WHERE is_alias = 1 ORDER BY seq"):
+        aliases.setdefault(pid, []).append(name)
+    events: dict[str, list[dict[str, Any]]] = {}
+    for e in store.rows("SELECT * FROM case_events ORDER BY id"):
+        e.pop("pack", None)
+        e["sources"] = event_cites.get(str(e["id"]), [])
+        events.setdefault(e.pop("person_id"), []).append(e)
+    out = []
+    for row in store.conn.execute("SELECT * FROM persons ORDER BY seq"):
+        p = dict(row)
+        p["quotes"] = json.loads(p["quotes"]) if isinstance(p["quotes"], str) else p["quotes"]
+        out.append({**p, "aliases": aliases.get(p["id"], []), "events": events.get(p["id"], [])})
+    return out
+
+
 def _persons_out(store: Store) -> Iterator[dict[str, Any]]:
-    order = {r[0]: r[1] for r in store.conn.execute("SELECT id, seq FROM persons")}
-    everyone = sorted(persons(store), key=lambda p: order[p["id"]])
+    everyone = _raw_persons(store)
     person_cites = store.citations("person")
+    addresses: dict[str, list[dict[str, Any]]] = {}
+    for a in store.rows("SELECT * FROM person_addresses ORDER BY id"):
+        addresses.setdefault(a["person_id"], []).append(_clean({
+            "purpose": a["purpose"], "address": a["address"], "as_of": a["as_of"],
+            "source": a["source_id"], "added": a["added"]}, drop=()))
     for p in everyone:
         events = [_clean(e, drop=("id",)) for e in
                   sorted(p["events"], key=lambda e: e["id"])]
@@ -833,6 +913,7 @@ def _persons_out(store: Store) -> Iterator[dict[str, Any]]:
             "description": p["description"], "role": p.get("role"),
             "sources": person_cites.get(p["id"], []),
             "quotes": p["quotes"], "events": events,
+            "addresses": addresses.get(p["id"], []),
         })
 
 
@@ -958,7 +1039,7 @@ def quote_problems(store: Store) -> list[tuple[str, str]]:
 
 
 def _quoted_rows(store: Store) -> list[tuple[str, list[dict[str, Any]]]]:
-    everyone = persons(store)
+    everyone = _raw_persons(store)
     events = [dict(e, id=f"{p['id']}#{e['id']}") for p in everyone for e in p["events"]]
     person_cites = store.citations("person")
     people = [dict(p, sources=person_cites.get(p["id"], [])) for p in everyone]
@@ -967,8 +1048,27 @@ def _quoted_rows(store: Store) -> list[tuple[str, list[dict[str, Any]]]]:
             ("contact", store.contacts())]
 
 
+def _concerned_persons(store: Store) -> list[tuple[str, str]]:
+    """(demand id, person id) for each person a demand concerns who is not in the store."""
+    import json
+
+    known = {r[0] for r in store.conn.execute("SELECT id FROM persons")}
+    dangling = []
+    for did, raw in store.conn.execute("SELECT id, concerns FROM demands ORDER BY seq"):
+        try:
+            concerns = json.loads(raw or "null") or {}
+        except ValueError:
+            continue
+        for pid in concerns.get("persons") or [] if isinstance(concerns, dict) else []:
+            if pid not in known:
+                dangling.append((str(did), str(pid)))
+    return dangling
+
+
 def check(store: Store) -> list[dict[str, str]]:
     """Integrity report: uncited records, dangling references, near-duplicate names."""
+    from campaign.integrity import malformed_dates
+
     findings: list[dict[str, str]] = []
 
     def add(level: str, record: str, message: str) -> None:
@@ -986,11 +1086,18 @@ def check(store: Store) -> list[dict[str, str]]:
         "SELECT DISTINCT contact_id FROM outreach WHERE contact_id NOT IN (SELECT id FROM contacts)"
     ):
         add("error", f"outreach to {cid}", "the contact does not exist")
-    cited = {r[0] for r in store.conn.execute("SELECT DISTINCT source_id FROM citations")}
+    for did, pid in _concerned_persons(store):
+        add("error", f"demand {did}", f"concerns '{pid}', who is not in the store; correct "
+                                      "the demand or remove it")
+    cited = {r[0] for r in store.conn.execute(
+        "SELECT source_id FROM citations UNION SELECT source_id FROM person_addresses")}
     for s in store.sources():
         if s["id"] not in cited:
             add("warning", f"source {s['id']}", "is not cited by any record")
-    everyone = persons(store)
+    for bad in malformed_dates(store):
+        add("error", bad["record"], f"its {bad['field']} '{bad['value']}' is not a date; "
+                                    f"correct it with {bad['fix']}")
+    everyone = _raw_persons(store)
     import difflib
 
     for i, a in enumerate(everyone):

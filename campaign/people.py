@@ -125,6 +125,12 @@ def merge(store: Store, keep_id: str, other_id: str) -> None:
     )
     store.conn.execute(  # letters to the duplicate were letters to this person
         "UPDATE outreach SET person_id = ? WHERE person_id = ?", (keep_id, other_id))
+    # Their postal addresses, and the demands that name them, are now the kept person's
+    # (deleting the duplicate would otherwise take its addresses and leave the demands
+    # naming nobody).
+    store.conn.execute(
+        "UPDATE person_addresses SET person_id = ? WHERE person_id = ?", (keep_id, other_id))
+    rename_in_concerns(store, other_id, keep_id)
     keep = store.row("SELECT * FROM persons WHERE id = ?", (keep_id,))
     other = store.row("SELECT * FROM persons WHERE id = ?", (other_id,))
     assert keep and other
@@ -168,6 +174,7 @@ def iter_persons(store: Store, as_of: dt.date | None = None) -> Iterator[dict[st
                 else e.get("quotes") or []
             e["sources"] = event_cites.get(str(e["id"]), [])
             e.pop("person_id")
+            e.pop("pack", None)  # the store's bookkeeping (see pack._put_persons)
             evs.append(e)
             pending = next(cursor, None)
         quotes = p["quotes"]
@@ -215,35 +222,49 @@ def select(store: Store, wanted: Sequence[str], as_of: dt.date | None = None,
 # -- removal and correction --------------------------------------------------
 
 
+def case_event(store: Store, event_id: str | int) -> dict[str, Any]:
+    """The case event with this id (ASCII digits), with its person's name; NotFoundError
+    if there is none. What ``unrecord`` would remove, to show before it does."""
+    from campaign.ids import parse_id
+
+    hint = "see the ids in `campaign prisoners history NAME`"
+    eid = parse_id(event_id, "case event", hint, "an event id")
+    found = store.row("SELECT e.*, p.name AS person_name FROM case_events e "
+                      "JOIN persons p ON p.id = e.person_id WHERE e.id = ?", (eid,))
+    if not found:
+        raise NotFoundError("case event", str(event_id), hint=hint)
+    return found
+
+
 def unrecord(store: Store, event_id: str | int) -> dict[str, Any]:
     """Remove one case event (and its citations); returns what was removed.
 
     Every record must be removable by a command: an event entered with a wrong
     date or status would otherwise stay in every document for good.
     """
-    try:
-        eid = int(str(event_id).strip().lstrip("#"))
-    except ValueError:
-        raise UsageError(f"'{event_id}' is not an event id",
-                         "event ids are numbers: see `campaign prisoners history NAME`") from None
-    if not -(2**63) <= eid < 2**63:
-        raise NotFoundError("case event", str(event_id),
-                            hint="see `campaign prisoners history NAME`")
-    found = store.row("SELECT * FROM case_events WHERE id = ?", (eid,))
-    if not found:
-        raise NotFoundError("case event", str(event_id),
-                            hint="see the ids in `campaign prisoners history NAME`")
+    found = case_event(store, event_id)
     with store.transaction():
-        store.uncite("case_event", eid)
-        store.conn.execute("DELETE FROM case_events WHERE id = ?", (eid,))
+        store.uncite("case_event", found["id"])
+        store.conn.execute("DELETE FROM case_events WHERE id = ?", (found["id"],))
     return found
 
 
 def remove_person(store: Store, name: str) -> str:
-    """Remove a person with their names, case events and citations; returns the id."""
+    """Remove a person with their names, case events, addresses and citations; returns the id.
+
+    Refused while a demand names them in what it concerns: the demand would then concern
+    nobody, and a document would call for the release of someone left out before."""
     with store.transaction():
         pid = find_id(store, name)
         _refuse_if_written_to(store, pid)
+        using = demands_concerning(store, pid)
+        if using:
+            shown = ", ".join(f"'{d}'" for d in using[:5]) + (
+                f" and {len(using) - 5} more" if len(using) > 5 else "")
+            raise ValidationError(
+                f"{name} is named by the demand(s) {shown}, so was not removed",
+                "remove them first (`campaign demands remove ID`), or fold the person into "
+                "another with `campaign prisoners merge`")
         _delete_person(store, pid)
     return pid
 
@@ -259,3 +280,30 @@ def _refuse_if_written_to(store: Store, pid: str) -> None:
             f"'{pid}' has {logged:,} letter{'' if logged == 1 else 's'} in the outreach log",
             "the log keeps who was written to, so the person stays; correct their record "
             "with `campaign prisoners update` or `unrecord` instead")
+
+
+def demands_concerning(store: Store, person_id: str) -> list[str]:
+    """The ids of the demands whose ``concerns`` name this person."""
+    import json
+
+    found = []
+    for did, raw in store.conn.execute("SELECT id, concerns FROM demands ORDER BY seq"):
+        concerns = json.loads(raw or "null") or {}
+        if person_id in (concerns.get("persons") or []):
+            found.append(str(did))
+    return found
+
+
+def rename_in_concerns(store: Store, old_id: str, new_id: str) -> None:
+    """Demands that named ``old_id`` name ``new_id`` instead (once), in the same
+    transaction as the merge that makes them one person."""
+    import json
+
+    for did, raw in list(store.conn.execute("SELECT id, concerns FROM demands")):
+        concerns = json.loads(raw or "null") or {}
+        people = concerns.get("persons") or []
+        if old_id in people:
+            concerns["persons"] = list(dict.fromkeys(new_id if p == old_id else p
+                                                     for p in people))
+            store.conn.execute("UPDATE demands SET concerns = ? WHERE id = ?",
+                               (json.dumps(concerns, ensure_ascii=False), did))

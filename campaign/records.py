@@ -180,6 +180,47 @@ PERSON_ROLES = (
 )
 
 
+# A postal address is a few lines (a prison, a box number, a town); more than this is
+# not an address, and on a letter it would run over the text.
+MAX_ADDRESS_LINES = 8
+MAX_ADDRESS_LINE = 120
+
+
+def address_lines(value: str) -> list[str]:
+    """The lines of a postal address ("\\n" or line breaks between them), blank ones left
+    out; ValueError if there are too many or one is too long to print on a letter."""
+    lines = [ln.strip() for ln in str(value).replace("\\n", "\n").splitlines() if ln.strip()]
+    if len(lines) > MAX_ADDRESS_LINES:
+        raise ValueError(f"the postal address has {len(lines):,} lines; an address has at most "
+                         f"{MAX_ADDRESS_LINES}")
+    long = next((ln for ln in lines if len(ln) > MAX_ADDRESS_LINE), None)
+    if long is not None:
+        raise ValueError(f"a line of the postal address has {len(long):,} characters; at most "
+                         f"{MAX_ADDRESS_LINE} fit on a letter")
+    return lines
+
+
+class PostalAddress(Record):
+    """A person's postal address for letters (their prison's, or their family's), with the
+    one source that gives it (``campaign prisoners address``)."""
+
+    purpose: Literal["prisoner", "family"] = "prisoner"
+    address: Text
+    as_of: PartialDate | None = None
+    source: Text
+    added: PartialDate | None = None
+
+    _check = field_validator("as_of", "added", mode="before")(lambda v: _date(v))
+
+    @field_validator("address")
+    @classmethod
+    def _lines(cls, value: str) -> str:
+        lines = address_lines(value)
+        if not lines:
+            raise ValueError("the postal address is empty")
+        return "\n".join(lines)
+
+
 class Person(Cited):
     id: Text
     name: Text
@@ -188,6 +229,7 @@ class Person(Cited):
     # The part the person played, from PERSON_ROLES: documents choose whom to name by it.
     role: Literal[PERSON_ROLES] | None = None  # type: ignore[valid-type]
     events: list[CaseEvent] = Field(default_factory=list)
+    addresses: list[PostalAddress] = Field(default_factory=list)
 
 
 class Concerns(Record):

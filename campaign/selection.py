@@ -98,6 +98,8 @@ def published_by(sources: Iterable[Mapping[str, Any]], as_of: dt.date) -> set[st
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
+    if years >= day.year:  # before the calendar's first year: every source is newer
+        return dt.date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February

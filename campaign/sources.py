@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from campaign import dates, names
@@ -14,6 +15,10 @@ def add_source(store: Store, *, title: str, publisher: str, published: str,
     published = dates.parse_partial(published, "--date")
     if not title.strip() or not publisher.strip():
         raise UsageError("a source needs a --title and a --publisher")
+    for option, value in (("--title", title), ("--publisher", publisher)):
+        if is_placeholder(value):
+            raise UsageError(f"{option} '{value.strip()}' is a placeholder, not a "
+                             f"{option[2:]}", "give the article's own words")
     if url is not None:
         from campaign.records import web_address
 
@@ -27,9 +32,24 @@ def add_source(store: Store, *, title: str, publisher: str, published: str,
     return sid
 
 
+# What a README or a form shows where the real text goes: "…", "...", "TITLE", "<title>".
+_PLACEHOLDER = re.compile(r"^(?:[.…\s_-]*|<[^<>]*>|\[[^\[\]]*\]|title|publisher|tbd|todo|xxx+)$",
+                          re.IGNORECASE)
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether ``text`` is a placeholder copied from an example rather than real text:
+    dots or an ellipsis alone, ``<title>``, ``[title]``, ``TITLE``, ``xxx``."""
+    return bool(_PLACEHOLDER.match(text.strip()))
+
+
 def cited_by(store: Store, source_id: str) -> list[str]:
-    return [f"{t} {i}" for t, i in store.conn.execute(
+    """The records citing the source, and the persons whose postal address it gives."""
+    cites = [f"{t} {i}" for t, i in store.conn.execute(
         "SELECT record_type, record_id FROM citations WHERE source_id = ? ORDER BY seq",
+        (source_id,))]
+    return cites + [f"postal address of {p}" for (p,) in store.conn.execute(
+        "SELECT person_id FROM person_addresses WHERE source_id = ? ORDER BY id",
         (source_id,))]
 
 

@@ -247,6 +247,12 @@ CREATE TABLE no_contact (
 );
 """
 
+# harden: which pack a case event came from (NULL: recorded by the user with `prisoners
+# update`), so that importing a pack again replaces its own events and keeps the user's.
+_V_HARDEN = """
+ALTER TABLE case_events ADD COLUMN pack TEXT;
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
 MIGRATIONS: list[str] = [
     _V1,
@@ -257,6 +263,7 @@ MIGRATIONS: list[str] = [
     _V_LABELS,
     _V_COALITION,
     _V_SENDING,
+    _V_HARDEN,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -833,9 +840,17 @@ class Store:
                 users = self.conn.execute(
                     "SELECT count(*) FROM citations WHERE source_id = ?", (record_id,)
                 ).fetchone()[0]
-                if users:
+                # A postal address cites its source in its own column (person_addresses).
+                addresses = self.conn.execute(
+                    "SELECT count(*) FROM person_addresses WHERE source_id = ?", (record_id,)
+                ).fetchone()[0]
+                if users or addresses:
+                    what = " and ".join(part for part in (
+                        f"cited by {users:,} record(s)" if users else "",
+                        f"gives {addresses:,} postal address(es)" if addresses else "") if part)
                     raise ValidationError(
-                        f"source '{record_id}' is cited by {users:,} record(s)",
+                        f"source '{record_id}' is {what}" if users else
+                        f"source '{record_id}' {what}",
                         f"see `campaign sources show {record_id}`; remove or correct those "
                         "first")
             if record_type == "contact":

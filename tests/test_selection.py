@@ -393,3 +393,32 @@ def test_a_role_only_a_later_source_gives_is_not_known_before(store: Store) -> N
     assert then["vladimir-kozlov"] == "opposition politician"
     assert then["ainur-kurmanov"] is None  # "trade union" only in 2014; "leaders" of what?
     assert roles_as_of(store, people, TODAY)["roza-tuletaeva"] == "strike leader"
+
+
+@pytest.mark.parametrize(("published", "as_of", "current"), [
+    ("2026-10", dt.date(2029, 9, 30), True),    # the last day before three years
+    ("2026-10", dt.date(2029, 10, 1), False),   # exactly three years: lapsed
+    ("2026-10-15", dt.date(2029, 10, 14), True),
+    ("2026-10-15", dt.date(2029, 10, 15), False),
+    ("2028-02-29", dt.date(2031, 2, 28), True),  # from a 29 February: lapsed on 1 March
+    ("2028-02-29", dt.date(2031, 3, 1), False),
+    ("2025-03-01", dt.date(2028, 2, 29), True),  # on a 29 February
+    ("2025-02-28", dt.date(2028, 2, 29), False),
+    ("2026", dt.date(2028, 12, 31), True),      # a year alone counts from 1 January
+    ("2026", dt.date(2029, 1, 1), False),
+])
+def test_the_lapse_rule_at_its_boundary(store: Store, published: str, as_of: dt.date,
+                                        current: bool) -> None:
+    """The boundary of the three-year rule, day by day (a random Hypothesis draw seldom
+    lands on it): a process demand is current while its newest source is less than
+    three years older than the date, and lapsed from the day it is three years old."""
+    with store.transaction():
+        store.add_source({"id": "boundary", "title": "Talks resume", "publisher": "A paper",
+                          "published": published})
+        store.conn.execute("DELETE FROM citations WHERE record_type = 'demand' AND "
+                           "record_id = 'suspend-eu-agreement'")
+        store.cite("demand", "suspend-eu-agreement", ["boundary"])
+        store.conn.execute("UPDATE demands SET made = ? WHERE id = 'suspend-eu-agreement'",
+                           (published,))
+    d = store.demand("suspend-eu-agreement")
+    assert demand_is_current(store, d, as_of)[0] is current

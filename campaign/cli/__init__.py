@@ -209,6 +209,11 @@ class CampaignGroup(TyperGroup):
                        "set PYTHONIOENCODING=utf-8, or write to a file with -o", err=True)
             raise typer.Exit(1) from None
         except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                # A path or name past what the file system holds (-o with 300 characters,
+                # a 5,000-character --templates or template name): whichever call met it.
+                typer.echo(f"campaign: error: {_too_long(exc)}", err=True)
+                raise typer.Exit(1) from None
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 _internal_error(exc)
             # Standard output on a full disk (a file the shell opened): files of ours
@@ -237,7 +242,36 @@ class CampaignGroup(TyperGroup):
                     explain(exc, db or default_path())
                 typer.echo(f"campaign: error: {_one_line(str(why))}", err=True)
                 raise typer.Exit(1) from None
+            if isinstance(exc, ValueError) and (line := _malformed_date(ctx)):
+                typer.echo(f"campaign: error: {_one_line(line)}", err=True)
+                raise typer.Exit(1) from None
             _internal_error(exc)
+
+
+def _malformed_date(ctx: Any) -> str | None:
+    """After a ValueError: if the command's store holds a date that is not one, the line
+    naming the record (campaign.integrity), rather than an internal error."""
+    root = ctx.find_root()
+    st = root.obj.get("store") if isinstance(root.obj, dict) else None
+    if st is None:
+        return None
+    from campaign.integrity import describe_first
+
+    try:
+        return describe_first(st)
+    except Exception:  # noqa: BLE001 - the store itself unreadable: the internal error stands
+        return None
+
+
+def _too_long(exc: OSError) -> str:
+    """The one line for ENAMETOOLONG, naming the start of the name (not all 5,000
+    characters of it)."""
+    name = os.fspath(exc.filename) if exc.filename is not None else ""
+    name = name if isinstance(name, str) else os.fsdecode(name)
+    shown = name if len(name) <= 60 else name[:60] + "…"
+    where = f"'{_one_line(shown)}' " if shown else ""
+    return (f"the name {where}is too long for the file system ({len(name):,} characters); "
+            "give a shorter file, directory or template name")
 
 
 def _internal_error(exc: Exception) -> NoReturn:

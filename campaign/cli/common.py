@@ -25,6 +25,9 @@ TemplatesOpt = Annotated[
     typer.Option("--templates", envvar="CAMPAIGN_TEMPLATES",
                  help="Directory of your own templates, searched before the built-in ones."),
 ]
+# The longest --lapse-years: a century is longer than any campaign, and a larger value
+# would count back past the calendar's first year (an --as-of 2026 less 2026 years).
+LAPSE_MAX = 100
 SourceOpt = Annotated[
     list[str],
     typer.Option("--source", "-s", help="Source id the fact comes from (repeatable)."),
@@ -47,7 +50,7 @@ def store(ctx: typer.Context) -> Store:
         from campaign.engine import is_url
 
         db = obj.get("db")
-        path = files.expand_user(db) if db and not is_url(db) else db
+        path = files.expand_home(db, "--db") if db and not is_url(db) else db
         if not is_url(path or default_location()):
             _regular_or_absent(path or default_path())
         st = Store(path)

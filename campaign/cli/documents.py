@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, TemplatesOpt, as_of, store, to_file
+from campaign.cli.common import LAPSE_MAX, AsOfOpt, TemplatesOpt, as_of, store, to_file
 
 
 class Body(StrEnum):
@@ -50,7 +50,7 @@ def resolution(
     max_people: Annotated[int, typer.Option(
         "--max-people", min=0, help="Name at most this many people; the rest are counted.")] = 8,
     lapse_years: Annotated[int, typer.Option(
-        "--lapse-years", min=0,
+        "--lapse-years", min=0, max=LAPSE_MAX,
         help="A release or process demand lapses when its newest source is this many years "
              "older than the date.")] = 3,
     max_words: Annotated[int | None, typer.Option(

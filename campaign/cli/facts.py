@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from campaign.cli.common import AsOfOpt, FormatOpt, SourceOpt, as_of, store
+from campaign.cli.common import LAPSE_MAX, AsOfOpt, FormatOpt, SourceOpt, as_of, store
 from campaign.output import Format, emit, say
 
 
@@ -32,7 +32,7 @@ DEMAND_LIST_COLUMNS = [("id", "id"), ("kind", "kind"), ("made_text", "made"),
                        ("text", "demand"), ("addressed_to", "addressed to"),
                        ("sources", "sources")]
 LapseOpt = Annotated[int, typer.Option(
-    "--lapse-years", min=0,
+    "--lapse-years", min=0, max=LAPSE_MAX,
     help="A release or process demand lapses when its newest source is this many years "
          "older than the date.")]
 EVENT_COLUMNS = [("date", "date"), ("kind", "kind"), ("title", "title"), ("place", "place"),

@@ -249,17 +249,55 @@ def merge(ctx: typer.Context, name: NameArg,
     typer.echo(f"merged {dup} into {keep}")
 
 
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before removing.")]
+
+
 @app.command()
 def unrecord(
     ctx: typer.Context,
     event_id: Annotated[str, typer.Argument(
         help="The event's id, as `campaign prisoners history NAME` shows it.")],
+    yes: YesOpt = False,
 ) -> None:
-    """Remove one recorded event (a wrong date, a wrong status), with its citations."""
+    """Remove one recorded event (a wrong date, a wrong status), with its citations.
+
+    Shows the event and asks first: ids are short numbers, and a mistyped one names
+    another person's event."""
+    from campaign import dates
+    from campaign.people import case_event
     from campaign.people import unrecord as remove_event
 
-    gone = remove_event(store(ctx), event_id)
+    st = store(ctx)
+    found = case_event(st, event_id)
+    what = (f"event {found['id']} of {found['person_name']}: {found['kind']}, "
+            f"{dates.human(found['date']) if _is_date(found['date']) else found['date']}")
+    if not yes:
+        _confirm(f"remove {what}?")
+    gone = remove_event(st, found["id"])
     typer.echo(f"removed event {gone['id']}: {gone['person_id']} {gone['kind']} {gone['date']}")
+
+
+def _is_date(text: object) -> bool:
+    from campaign import dates
+
+    try:
+        dates.check_partial(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def _confirm(question: str) -> None:
+    """Ask on the terminal; no (or no answer: end of input) removes nothing."""
+    from campaign.errors import CampaignError
+
+    try:
+        agreed = typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        agreed = False
+    if not agreed:
+        raise CampaignError("nothing was removed", "answer y, or add --yes to remove "
+                            "without asking")
 
 
 @app.command()

@@ -121,7 +121,8 @@ def show(
 @templates_app.command()
 def copy(
     name: NameArg,
-    directory: Annotated[str, typer.Argument(help="Your template directory (must exist).")],
+    directory: Annotated[str, typer.Argument(
+        help="Your template directory (made, owner-only, if it does not exist).")],
     templates: TemplatesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
@@ -131,6 +132,15 @@ def copy(
 
     source = _locate(name, templates)
     target_dir = Path(expand_user(directory))
+    if not target_dir.exists() and not target_dir.is_symlink():
+        try:  # one level, as `mkdir` would: a typo in a parent is not made into a tree
+            target_dir.mkdir(mode=0o700)
+        except FileNotFoundError:
+            raise OutputError(f"the directory {target_dir.parent} does not exist",
+                              "create it first, or give another directory") from None
+        except OSError as exc:
+            raise OutputError(f"cannot create {target_dir} ({exc.strerror})",
+                              "give another directory") from None
     check_writable_dir(target_dir)
     target = target_dir / source.name
     if target.resolve() == source.resolve():

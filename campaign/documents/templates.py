@@ -126,8 +126,15 @@ def cache_dir() -> Path | None:
     """
     env = os.environ.get("CAMPAIGN_CACHE")
     if env is not None:
-        return None if env.strip().casefold() in ("", "off", "0", "no") else \
-            Path(os.path.expanduser(env))
+        if env.strip().casefold() in ("", "off", "0", "no"):
+            return None
+        expanded = os.path.expanduser(env)
+        if expanded.startswith("~"):  # ~nouser: never a directory of that name, made here
+            _warn_once(f"not using the compiled-template cache CAMPAIGN_CACHE={env}: no user "
+                       f"called '{expanded.split(os.sep, 1)[0][1:]}'; templates are compiled "
+                       "afresh (write the path in full)")
+            return None
+        return Path(expanded)
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("campaign", appauthor=False)) / "templates"
@@ -158,8 +165,10 @@ def _compiled_cache() -> Any:
             a cache file is code that runs outside the sandbox."""
             filename = self._get_cache_filename(bucket)
             try:
+                # O_NONBLOCK: a FIFO of that name would otherwise block the open until
+                # something writes to it; fstat then refuses it as not a regular file.
                 fd = os.open(filename, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                             | getattr(os, "O_CLOEXEC", 0))
+                             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
             except OSError:
                 return
             try:
@@ -170,8 +179,8 @@ def _compiled_cache() -> Any:
                                    "templates are compiled afresh")
                         return
                     bucket.load_bytecode(fh)
-            except (OSError, ValueError, EOFError, TypeError):
-                bucket.reset()
+            except Exception:  # noqa: BLE001 - truncated, garbage (UnpicklingError...):
+                bucket.reset()   # a cache is a shortcut; the template is compiled again
 
         def dump_bytecode(self, bucket: Any) -> None:
             try:
@@ -232,13 +241,29 @@ def _fingerprint(env: Any) -> str:
                 env.block_start_string, env.block_end_string, env.variable_start_string,
                 env.variable_end_string, env.comment_start_string, env.comment_end_string,
                 env.line_statement_prefix, env.line_comment_prefix, sorted(env.extensions),
-                env.undefined.__name__]
+                env.undefined.__name__,
+                # finalize is compiled into the template's code
+                getattr(env.finalize, "__qualname__", None)]
     return f"campaign {__version__}, jinja2 {jinja2.__version__}, {settings!r}"
 
 
-def _environment(user_dir: str | Path | None) -> Any:
+def escapes_records(name: str) -> bool:
+    """Whether a template's ``{{ … }}`` output is escaped as Markdown (the letters'
+    templates: every value they print is record text or composed from it, and a
+    contact named ``[x](javascript:…)`` must stay text). The motion and the
+    announcement escape in their own code, field by field."""
+    base = Path(name).name
+    return base.startswith("letter-") and base.endswith(".md.j2")
+
+
+def _environment(user_dir: str | Path | None, name: str = "") -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
 
+    options: dict[str, Any] = {}
+    if escapes_records(name):
+        from campaign.formats.markdown import finalize
+
+        options["finalize"] = finalize
     env = _sandbox()(
         loader=FileSystemLoader([str(d) for d in search_path(user_dir)]),
         undefined=StrictUndefined,
@@ -246,6 +271,7 @@ def _environment(user_dir: str | Path | None) -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        **options,
     )
     env.filters["human_date"] = dates.human
     env.filters["month_year"] = dates.month_year
@@ -263,7 +289,7 @@ def render(name: str, context: dict[str, Any], user_dir: str | Path | None = Non
     from jinja2.sandbox import SecurityError
 
     path = locate(name, user_dir)
-    env = _environment(user_dir)
+    env = _environment(user_dir, name)
     try:
         template = env.get_template(name)
         return str(template.render(**context))
@@ -305,7 +331,7 @@ def renderer(name: str, user_dir: str | Path | None = None) -> Callable[[dict[st
     import jinja2
 
     locate(name, user_dir)
-    env = _environment(user_dir)
+    env = _environment(user_dir, name)
     try:
         template = env.get_template(name)
     except jinja2.TemplateError:

@@ -6,6 +6,7 @@ Raw HTML in the Markdown is not passed through: a name or quote containing
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # What record or user text must not be read as, escaped with a backslash by ``inert``:
@@ -20,6 +21,41 @@ def inert(text: str, *, lines: bool = False) -> str:
     """Record or user text as plain Markdown on one line: a '*' in a name stays a '*',
     '[x](http://…)' stays text, never a link."""
     return " ".join(str(text).split()).translate(_ESCAPE[LINES if lines else INLINE])
+
+
+class Markdown(str):
+    """Text that is Markdown already, written by the toolkit itself: the letter templates'
+    finaliser (``finalize``) prints it as it is, and escapes every other string."""
+
+
+# A citation marker the toolkit writes after a fact, "[1]" or "[1, 3]": kept as it is
+# where the finaliser escapes a composed sentence (a bracket alone is escaped).
+_CITATION = re.compile(r"\\\[(\d{1,4}(?:,[ \u00a0]?\d{1,4})*)\\\]")
+
+
+def escape(text: str) -> str:
+    """Record text as literal Markdown, its line breaks kept (an address block, the
+    sender's lines): every character in ``LINES`` escaped, citation markers kept."""
+    escaped = str(text).translate(_ESCAPE[LINES])
+    return _CITATION.sub(r"[\1]", escaped)
+
+
+def finalize(value: Any) -> Any:
+    """jinja2's ``finalize`` for Markdown templates that print record text (the letters):
+    what ``{{ … }}`` prints is escaped unless it is ``Markdown`` or a number; an object
+    with ``__markdown__`` (a sentence of text and citations) says its own Markdown.
+    Being the template's own rule, it covers every field and every paragraph a
+    template adds later, with nothing to remember in each."""
+    if isinstance(value, (Markdown, int, float)) or value is None:
+        return value
+    if hasattr(value, "__markdown__"):  # an object that knows which of its parts are text
+        return Markdown(value.__markdown__())
+    return escape(str(value))  # text, or an object printed as its text (a citation: kept)
+
+
+def unescape(text: str) -> str:
+    """``escape`` undone, for text that leaves Markdown (an email's subject line)."""
+    return re.sub(r"\\([\\" + re.escape(LINES) + r"])", r"\1", text)
 
 
 def parser() -> Any:

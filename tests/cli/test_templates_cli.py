@@ -46,6 +46,14 @@ def test_copy_refuses_to_overwrite(error_line, cli, tmp_path: Path) -> None:  # 
     assert r.stdout == "# Our sheet\n"
 
 
-def test_copy_to_missing_dir(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    line = error_line(cli("templates", "copy", "picket.typ", str(tmp_path / "none")))
-    assert "does not exist" in line
+def test_copy_to_missing_dir_makes_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The README's `templates copy resolution.md.j2 my-templates/` (issue 20): made."""
+    r = cli("templates", "copy", "picket.typ", str(tmp_path / "none") + "/")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "none" / "picket.typ").is_file()
+    assert (tmp_path / "none").stat().st_mode & 0o077 == 0
+
+
+def test_copy_under_a_missing_parent(error_line, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    line = error_line(cli("templates", "copy", "picket.typ", str(tmp_path / "no" / "ne")))
+    assert "does not exist" in line and not (tmp_path / "no").exists()

@@ -82,11 +82,15 @@ def test_pdf_sheet(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     st.close()
     assert len(people) > 15 and len(pages) <= 3  # many names per page
     for p in people:
-        # a person is never split: the name and their status sit on one page
+        # a person is never split: the name and *their own* status sit on one page, the
+        # status the first after the name (not merely some "Status:" on that page)
         on = [i for i, t in enumerate(pages) if p["name"] in t]
         assert len(on) >= 1, p["name"]
         page = " ".join(pages[on[0]].split())
-        assert f"{p['name']}" in page and "Status: " in page
+        after = page[page.index(p["name"]):]
+        assert "Status: " in after, p["name"]
+        assert after.split("Status: ", 1)[1].startswith(p["status_text"]), (
+            p["name"], p["status_text"], after[:200])
     for private in ("example.org", "+7 700", "Secret Street"):
         assert private not in text
     assert "Sources" in pages[-1]

@@ -84,6 +84,12 @@ def test_parallel_first_uses_of_mixed_commands(tmp_path, home, loaded_counts) ->
         assert "move this one aside" not in r.stderr and "Traceback" not in r.stderr
         assert r.returncode in (0, 1) and "error" not in r.stderr, r.stderr
     assert counts(db) == loaded_counts
+    # each saw the whole campaign, not an empty or half-loaded store
+    by = {tuple(r.args): r.stdout for r in results}
+    assert by[("export",)].startswith("pack:") and "roza-tuletaeva" in by[("export",)]
+    assert "Roza Tuletaeva" in by[("prisoners", "show", "Roza")]
+    # (tables wrap their cells: count their rows, not words)
+    assert by[("timeline",)].count("\n") > 40 and by[("sources", "list")].count("\n") > 20
 
 
 def test_parallel_writers_all_land(db_path, home) -> None:
@@ -102,7 +108,21 @@ def test_parallel_writers_and_readers(db_path, home) -> None:
         commands.append(["prisoners", "update", "Roza Tuletaeva", "--status", "imprisoned",
                          "--date", f"2013-0{n % 9 + 1}", "--source", SRC]
                         if n % 2 else ["prisoners", "list", "-f", "json"])
-    all_ok(run_parallel(commands, db_path, home))
+    before = counts(db_path)["case_events"]
+    results = run_parallel(commands, db_path, home)
+    all_ok(results)
+    # every update landed, once, with its date; every reader read the whole list
+    written = {f"2013-0{n % 9 + 1}" for n in range(N) if n % 2}
+    st_ = Store(db_path)
+    try:
+        dated = [d for (d,) in st_.conn.execute(
+            "SELECT date FROM case_events WHERE person_id = 'roza-tuletaeva'")]
+    finally:
+        st_.close()
+    assert counts(db_path)["case_events"] == before + len(written)
+    assert all(dated.count(d) == 1 for d in written)
+    for r in results[::2]:
+        assert "Roza Tuletaeva" in {p["name"] for p in json.loads(r.stdout)}
 
 
 def test_parallel_imports_into_a_new_store(tmp_path, home) -> None:

@@ -9,6 +9,7 @@ after exactly a year.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -111,6 +112,11 @@ def test_upcoming_days_out_of_range(refused: Any, days: str) -> None:
 def test_upcoming_at_the_end_of_the_range_is_bounded(cli: Any, ready: Path) -> None:
     r = cli("events", "upcoming", "--from", "2199-12-31", "--days", "3660", "-f", "json")
     assert r.exit_code == 0, r.stderr
+    found = json.loads(r.stdout)
+    last = (dt.date(2199, 12, 31) + dt.timedelta(days=3660)).isoformat()
+    assert found and all("2199-12-31" <= e["date"] <= last for e in found)  # the window
+    assert all(e["years"] == int(e["date"][:4]) - 2012 for e in found
+               if e.get("type") == "anniversary" and "(6 January 2012)" in e["what"])
 
 
 @pytest.mark.parametrize("entry", ["99999999999999999999999", "9223372036854775808", "0"])
@@ -171,6 +177,8 @@ def test_a_time_that_happens_twice_is_taken(cli: Any, ready: Path) -> None:
     r = cli("announce", "--kind", "vigil", "--date", "2026-10-25", "--time", "01:30",
             "--timezone", "Europe/London", "--place", "x", "--city", "y", "-f", "ics")
     assert r.exit_code == 0, r.stderr
+    # the time as given, in its zone (the first of the two 01:30s is the zone's to pick)
+    assert "DTSTART;TZID=Europe/London:20261025T013000" in r.stdout
 
 
 # --- a store written before the range was enforced -----------------------------------------
@@ -192,6 +200,10 @@ def test_a_stored_date_out_of_range_still_reads(cli: Any, ready: Path, bad: str)
         r = cli(*command)
         assert r.exit_code == 0, (command, r.stderr)
         assert time.monotonic() - started < 20
+        if command == ["export"]:  # the data as stored, to be corrected
+            assert f"date: '{bad}'" in r.stdout or f"date: {bad}" in r.stdout
+        if command == ["prisoners", "list"]:
+            assert "Political prisoners" in r.stdout and r.stdout.count("\n") > 20
 
 
 # --- the rule itself, for any date -------------------------------------------------------------
@@ -232,6 +244,7 @@ def test_as_of_any_date_ends_with_a_document_or_one_line(cli: Any, ready: Path,
     r = cli("prisoners", "list", "--as-of", f"{day.year:04d}-{day.month:02d}-{day.day:02d}")
     if 1800 <= day.year <= 2199:
         assert r.exit_code == 0, r.stderr
+        assert f"as of {day.isoformat()}" in r.stdout  # the list is as of that day
     else:
         assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
 

@@ -65,7 +65,17 @@ def start(args: list[str], cwd: Path, *, slow: bool = True) -> subprocess.Popen[
     command = [sys.executable, "-c", SLOW, *args] if slow else \
         [sys.executable, "-m", "campaign", *args]
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals)
+
+
+def _default_signals() -> None:
+    """In the child, before exec: the default disposition of the signals the tests send.
+    A shell or CI runner that started the suite with SIGINT ignored (``nohup``, ``&`` in
+    a script) passes that on, and a Python started with SIGINT ignored never raises
+    KeyboardInterrupt for it: the child would go on, and the test fail for no fault of
+    the program."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def wait_for(condition: Callable[[], bool], child: subprocess.Popen[str]) -> None:
@@ -99,6 +109,26 @@ def test_a_signal_during_a_merge_leaves_nothing(ready: Path, tmp_path: Path, sig
     one_line(err, f"campaign: {word}")
     assert hidden(tmp_path) == [] and not out.exists()
     assert dump(ready) == before  # the outreach log rolled back with the files
+
+
+def test_a_sigint_reaches_the_child_when_the_suite_ignores_it(ready: Path, tmp_path: Path
+                                                              ) -> None:
+    """The suite started with SIGINT ignored (as a background job is): the child still
+    gets the default handling, so Ctrl-C interrupts the merge and it cleans up."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        before = dump(ready)
+        out = tmp_path / "letters"
+        child = start([*MERGE, "-o", str(out) + "/"], tmp_path)
+        wait_for(lambda: any((tmp_path / n).is_dir() and any((tmp_path / n).iterdir())
+                             for n in hidden(tmp_path)), child)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=20)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert child.returncode == 130
+    one_line(err, "campaign: interrupted")
+    assert hidden(tmp_path) == [] and not out.exists() and dump(ready) == before
 
 
 def test_sigterm_into_an_existing_directory_leaves_nothing(ready: Path, tmp_path: Path) -> None:

@@ -150,8 +150,13 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
         paths = [plan.file]
         where = [str(plan.file)] * len(letters)
     by_sender = sender.name if sender else None
-    # The check, the log and the files in one transaction: a parallel run waits for
-    # this one, then finds the letters logged; a failed write rolls the log back.
+    # The check and the log in one transaction (a parallel run waits for this one, then
+    # finds the letters logged), the entries "drafting"; then the files; then the
+    # entries "drafted". A failed write removes the entries again; a killed process
+    # leaves them "drafting", and the same merge run again completes them
+    # (outreach.finish_drafting).
+    from campaign.outreach import finish_drafting, forget_drafting
+
     with store.transaction():
         renamed = _check_targets(store, letters, plan, files, combined)
         if renamed and plan.directory is not None:
@@ -186,11 +191,19 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
             seen.add(key)
             entries.append({"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
                             "digest": ltr.digest, "path": path, "sender": by_sender})
-        record(store, entries)
+        new_ids = record(store, entries, state="drafting")
+    try:
         if plan.directory is not None:
             write_directory(plan.directory, files)
         elif plan.file is not None:
             write_atomic(plan.file, combined)
+    except BaseException:
+        with store.transaction():
+            forget_drafting(store, new_ids)
+        raise
+    with store.transaction():
+        finish_drafting(store, ((ltr.contact_id, ltr.digest) for ltr in letters
+                                if ltr.contact_id))
     no_address = sum(1 for ltr in letters if not ltr.email) if plan.fmt is DocFormat.eml else 0
     return Result(list(letters), already, paths, len(entries), no_address, already,
                   sorted(renamed.items()))

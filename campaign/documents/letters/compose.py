@@ -429,11 +429,31 @@ def _yours(figure: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
     return {**figure, "according_to": "your own " + plain if plain else "you"}
 
 
+def _identity_text(body: str, ctx: dict[str, Any]) -> str:
+    """What makes a letter the same letter, whatever its format: its text from the
+    salutation on. A letter on paper has a head an email has not (the sender's and the
+    recipient's addresses, the date, a "Re:" line), so the head is left out, and with it
+    the date: a letter drafted again on another day, or as an email, is the same letter
+    (one entry in the outreach log). Without a salutation line, the body less its date."""
+    from campaign.formats.markdown import escape
+
+    rows = body.split("\n")
+    salute = str(ctx.get("salutation") or "")
+    for form in (escape(salute), salute) if salute else ():
+        if form in rows:
+            return "\n".join(rows[rows.index(form):])
+    return body.replace(ctx["date_text"], "", 1)
+
+
 def _split_subject(text: str) -> tuple[str, str]:
     """A template's first line 'Subject: …' is the email subject and the document title."""
     first, _, rest = text.lstrip("\n").partition("\n")
     if first.startswith("Subject:"):
-        return first.removeprefix("Subject:").strip(), rest.lstrip("\n")
+        from campaign.formats.markdown import unescape
+
+        # The subject leaves Markdown (an email header, a document title): record text
+        # in it was escaped by the template's finaliser, and is plain again here.
+        return unescape(first.removeprefix("Subject:").strip()), rest.lstrip("\n")
     return "Letter", text
 
 
@@ -448,8 +468,18 @@ def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts,
     name = _spelling(person, lang)
     whom = name if to == "prisoner" else f"The family of {name}"
     lines: list[str] = []
+    bounded: str | None = None
     if own:
         lines = list(own["lines"])
+        from campaign.records import MAX_ADDRESS_LINE, MAX_ADDRESS_LINES
+
+        if len(lines) > MAX_ADDRESS_LINES or any(len(ln) > MAX_ADDRESS_LINE for ln in lines):
+            # An address stored before addresses were bounded: it would run over the text.
+            bounded = (f"the postal address recorded for {person['name']} has "
+                       f"{len(lines):,} line(s), longer than an address: the letter uses the "
+                       f"first {MAX_ADDRESS_LINES} (each cut at {MAX_ADDRESS_LINE} characters)"
+                       f"; record it again with `campaign prisoners address`")
+            lines = [ln[:MAX_ADDRESS_LINE] for ln in lines[:MAX_ADDRESS_LINES]]
     elif facts.campaign_postal:
         campaign = facts.campaign_postal
         care = "для" if lang == "ru" else "c/o"
@@ -457,8 +487,8 @@ def person_postal(store: Store, person: dict[str, Any], to: str, facts: Facts,
                  *[ln.strip() for ln in campaign["postal_address"].splitlines() if ln.strip()]]
     if lines:
         if lang == "ru":
-            return [f"Кому: {whom}", f"Куда: {lines[0]}", *lines[1:]], None
-        return [whom, *lines], None
+            return [f"Кому: {whom}", f"Куда: {lines[0]}", *lines[1:]], bounded
+        return [whom, *lines], bounded
     return [], (f"no postal address for {person['name']}"
                 + (" (family)" if to == "family" else "")
                 + ": the letter has no address block; add one with `campaign prisoners address "
@@ -511,6 +541,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         if countries_ or groups or contacts:
             raise UsageError("--country, --group and --contact select contacts, not prisoners",
                              "name the prisoner with --prisoner NAME")
+        if committees or delegations:  # not silently ignored (issue 20)
+            raise UsageError("--committee and --delegation choose MEPs",
+                             "use them with --to mep")
         recipients = select_prisoners(store, prisoners, as_of)
         for who in recipients:
             said = check_person(who, to, released_ok=released_ok)
@@ -619,7 +652,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             contact_id=who["id"] if to not in ("prisoner", "family") else None,
             email=who.get("email") if to not in ("prisoner", "family") else None,
             subject=subject, markdown=body,
-            digest=digest(body.replace(ctx["date_text"], "", 1)),
+            digest=digest(_identity_text(body, ctx)),
             context={"recipient": ctx["recipient"], "salutation": ctx["salutation"],
                      "closing": ctx["closing"], "sources": list(ctx["sources"]),
                      "lang": lang, "date": ctx["date"], "date_text": ctx["date_text"],

@@ -77,13 +77,23 @@ class _Text:
         self._pieces = pieces
 
     def __str__(self) -> str:
+        return self._joined(str)
+
+    def __markdown__(self) -> str:
+        """As printed by a Markdown letter template: the text escaped, the markers not
+        (campaign.formats.markdown.finalize)."""
+        from campaign.formats.markdown import escape
+
+        return self._joined(escape)
+
+    def _joined(self, text_of: Any) -> str:
         out = ""
         for piece in self._pieces:
-            text = str(piece)
             if isinstance(piece, _Cite):
+                text = str(piece)
                 out = out.rstrip() + (" " + text if text else "")
             else:
-                out += text
+                out += text_of(str(piece))
         return out
 
 

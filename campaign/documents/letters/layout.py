@@ -109,11 +109,29 @@ def keep_markers(text: str) -> str:
                      text)
 
 
+# A backslash escape (record text made literal by the letter templates' finaliser,
+# campaign.formats.markdown): each escaped character stands in as a private-use one
+# while the line is split into bold and plain runs, so an escaped '*' never pairs up.
+_ESCAPED = re.compile(r"\\([\\*_`\[\]<>#|])")
+_HELD = "\\*_`[]<>#|"
+_HOLD = re.compile("[\ue000-\ue009]")
+
+
 def _runs(text: str) -> list[dict[str, Any]]:
-    parts = keep_markers(text).replace("\\*", "*").split("**")
+    held = _ESCAPED.sub(lambda m: chr(0xE000 + _HELD.index(m.group(1))), keep_markers(text))
+    parts = held.split("**")
     if len(parts) % 2 == 0:  # an unmatched '**' is text
         parts[-2:] = [parts[-2] + "**" + parts[-1]]
-    return [{"t": t, "b": bool(i % 2)} for i, t in enumerate(parts) if t]
+    return [{"t": _released(t), "b": bool(i % 2)} for i, t in enumerate(parts) if t]
+
+
+def _released(text: str) -> str:
+    return _HOLD.sub(lambda m: _HELD[ord(m.group()) - 0xE000], text)
+
+
+def _literal(row: str) -> str:
+    """A line of the letter's Markdown as the text it shows (escapes undone)."""
+    return _released(_ESCAPED.sub(lambda m: chr(0xE000 + _HELD.index(m.group(1))), row))
 
 
 def _lines(raw: list[str]) -> list[list[dict[str, Any]]]:
@@ -197,16 +215,18 @@ def letter_parts(letter: Letter,
     if not salute or not close:
         return None
     try:
-        first = rows.index(salute)
-        last = rows.index(close, first + 1)
+        # The template printed them escaped (its finaliser); a template of the user's
+        # from before may print them as they are.
+        first = _index(rows, salute, 0)
+        last = _index(rows, close, first + 1)
     except ValueError:
         return None
     head = [r.strip() for r in rows[:first]]
-    subject = next((m.group(1) for r in head if (m := _SUBJECT.match(r))), None)
+    subject = next((_literal(m.group(1)) for r in head if (m := _SUBJECT.match(r))), None)
     rest = "\n".join(rows[last + 1:])
     signature_md, rule, sources_md = rest.partition("\n---\n")
-    signature = [r.strip().rstrip("\\").strip() for r in signature_md.strip().splitlines()
-                 if r.strip()]
+    signature = [_literal(r.strip().removesuffix("\\").strip())
+                 for r in signature_md.strip().splitlines() if r.strip()]
     return {
         "sender": list(ctx.get("sender_lines") or []),
         "date": ctx.get("date_text", ""),
@@ -219,6 +239,15 @@ def letter_parts(letter: Letter,
         "signature": signature,
         "sources": letter_blocks(sources_md, cache) if rule else [],
     }
+
+
+def _index(rows: list[str], text: str, start: int) -> int:
+    from campaign.formats.markdown import escape
+
+    for form in (escape(text), text):
+        if form in rows[start:]:
+            return rows.index(form, start)
+    raise ValueError(text)
 
 
 def _pdf(letters: Sequence[Letter], progress: Callable[[int], None] | None = None) -> bytes:

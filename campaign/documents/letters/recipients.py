@@ -392,7 +392,13 @@ def add_postal_address(store: Store, person: str, address: str, source: str, *,
 
     if purpose not in PURPOSES:
         raise UsageError(f"unknown address purpose '{purpose}'", "use prisoner or family")
-    lines = [ln.strip() for ln in address.replace("\\n", "\n").splitlines() if ln.strip()]
+    from campaign.records import address_lines
+
+    try:
+        lines = address_lines(address)
+    except ValueError as exc:
+        raise UsageError(f"--postal: {exc}", "give the street or box, town and postcode, "
+                         "one line each") from None
     if not lines:
         raise UsageError("the postal address is empty", 'give it as --postal "line 1\\nline 2"')
     if any(re.match(r"^(https?://|www\.)", ln, re.I) for ln in lines):
@@ -401,7 +407,7 @@ def add_postal_address(store: Store, person: str, address: str, source: str, *,
     if source not in store.source_ids():
         raise NotFoundError("source", source, hint="add it with `campaign sources add` first")
     if as_of:
-        dates.check_partial(as_of)
+        as_of = dates.parse_partial(as_of, "--as-of")
     pid = find_id(store, person)
     with store.transaction():
         store.conn.execute(
