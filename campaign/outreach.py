@@ -108,14 +108,19 @@ def record(store: Store, entries: Sequence[dict[str, Any]], state: str = "drafte
 DRAFTING = "drafting"
 
 
-def finish_drafting(store: Store, pairs: Iterable[tuple[str, str]]) -> int:
+def finish_drafting(store: Store, pairs: Iterable[tuple[str, str]],
+                    column: str = "contact_id") -> int:
     """The letters' entries still "drafting" (this run's, or a killed run's) made
-    "drafted": their files are written. Returns how many."""
+    "drafted": their files are written. ``pairs`` are (recipient, digest), the recipient
+    a contact id or, with ``column="person_id"``, the person a prisoner's or family's
+    letter went to. Returns how many."""
+    if column not in ("contact_id", "person_id"):
+        raise ValueError(column)
     done = 0
-    for contact_id, digest_ in set(pairs):
+    for recipient, digest_ in set(pairs):
         done += store.conn.execute(
-            "UPDATE outreach SET state = 'drafted' WHERE state = ? AND contact_id = ? AND "
-            "digest = ?", (DRAFTING, contact_id, digest_)).rowcount
+            f"UPDATE outreach SET state = 'drafted' WHERE state = ? AND {column} = ? AND "
+            "digest = ?", (DRAFTING, recipient, digest_)).rowcount
     return done
 
 

@@ -41,8 +41,8 @@ def test_auto_writes_russian_to_someone_held_in_kazakhstan(cli, tmp_path: Path) 
     assert "Dear Roza," in en and "This is my first letter to you." in en
     # one letter in the log: the Russian one, to the person; the rendering is not logged
     log = json.loads(cli("outreach", "list", "-f", "json").stdout)
-    assert [(e["contact"], e["kind"], e["paths"]) for e in log] == \
-        [("Roza Tuletaeva", "person", [str(russian)])]
+    assert [(e["contact"], e["kind"], e["paths"], e["state"]) for e in log] == \
+        [("Roza Tuletaeva", "person", [str(russian)], "drafted")]
 
 
 def test_lang_en_on_request_and_other_kinds_stay_english(cli, meps_db: Path) -> None:  # type: ignore[no-untyped-def]
@@ -129,6 +129,7 @@ def test_keep_writing_only_after_a_letter_was_sent(store: Store, tmp_path: Path)
     L.commit(store, [first], L.plan_output(str(tmp_path / "a"), L.FORMATS[0], 1))
     [logged] = entries(store)
     assert logged["person_id"] == "roza-tuletaeva" and logged["contact_id"] is None
+    assert logged["state"] == "drafted"  # logged "drafting", then completed with its file
     # drafted is not sent: still a first letter
     [again] = L.prepare(store, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"],
                         lang="en", as_of=NOW)

@@ -204,6 +204,9 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
     with store.transaction():
         finish_drafting(store, ((ltr.contact_id, ltr.digest) for ltr in letters
                                 if ltr.contact_id))
+        finish_drafting(store, ((ltr.person_id, ltr.digest) for ltr in letters
+                                if not ltr.contact_id and ltr.person_id
+                                and not ltr.record_only), column="person_id")
     no_address = sum(1 for ltr in letters if not ltr.email) if plan.fmt is DocFormat.eml else 0
     return Result(list(letters), already, paths, len(entries), no_address, already,
                   sorted(renamed.items()))
