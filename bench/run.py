@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Whole-process benchmarks of the ``campaign`` CLI, run by hand.
 
-    python bench/run.py [--runs N] [--quick] [--only TEXT] [--tmpdir DIR] [--dev]
+    python bench/run.py [--runs N] [--quick] [--no-fail] [--only TEXT] [--tmpdir DIR] [--dev]
 
 Why whole processes: what a user feels is the time from Enter to the prompt,
 start-up and imports included, so every case is a fresh child process. Its wall
@@ -147,6 +147,8 @@ class Case:
     check: Callable[[Path], str | None] | None = None  # after the warm-up: error or None
     memory_target: bool = True
     max_rss: float | None = None           # peak memory target (MB), else MEMORY_LIMIT_MB
+    # Further targets as ratios to other cases: ((name of a case, highest ratio), ...).
+    also: tuple[tuple[str, float], ...] = ()
     samples: list[Sample] = field(default_factory=list)
 
     @property
@@ -326,14 +328,16 @@ def write_mailmerge_files(fixture: Path, work: Path, env: dict[str, str]) -> Pat
         [*campaign_argv(), "letter", "--to", "mep", "--contact", meps[0]["name"],
          "--sender", SENDER], env={**env, "CAMPAIGN_DB": str(fixture)},
         capture_output=True, text=True, check=True).stdout
+    # The recipient's name must be there (a letter names whom it is to); the country
+    # and the group are made fields wherever the letter says them, and need not be:
+    # the letter's wording is the letters' to change, and the bench must not rot with it.
     body = preview
-    for old, new in ((first["name"], "{{name}}"),
-                     (f"for {first['country']} and", "for {{country}} and"),
-                     (f"“{first['group']}”", "“{{group}}”")):
-        if old not in body:
-            raise SystemExit(f"bench: cannot find {old!r} in the rendered letter; "
-                             "update write_mailmerge_files to the template")
-        body = body.replace(old, new)
+    if first["name"] not in body:
+        raise SystemExit(f"bench: cannot find {first['name']!r} in the rendered letter")
+    for old, new in ((first["name"], "{{name}}"), (first["country"], "{{country}}"),
+                     (first["group"], "{{group}}")):
+        if old:
+            body = body.replace(old, new)
     (mm / "mailmerge_template.txt").write_text(
         "TO: {{email}}\n"
         "SUBJECT: Political prisoners in Kazakhstan and the Zhanaozen shootings\n"
@@ -358,11 +362,12 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
                 "CAMPAIGN_DB": str(plain_db)}
         return prepare
 
-    def letters(output: str) -> Callable[[Path], tuple[list[str], dict[str, str]]]:
+    def letters(output: str, word: bool = False
+                ) -> Callable[[Path], tuple[list[str], dict[str, str]]]:
         def prepare(run: Path) -> tuple[list[str], dict[str, str]]:
             db = fresh_copy(fixture, run)
-            # Markdown files, as mailmerge writes text (-o DIR alone now writes Word).
-            fmt = [] if "." in output else ["--format", "md"]
+            # Markdown files, as mailmerge writes text; -o DIR alone writes Word.
+            fmt = [] if "." in output or word else ["--format", "md"]
             return [*cmd, "letter", "--to", "mep", "--sender", SENDER, *fmt, "-o",
                     str(run / output)], {"CAMPAIGN_DB": str(db)}
         return prepare
@@ -370,6 +375,18 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
     def wrote_all(run: Path) -> str | None:
         n = count_files(run / "letters")
         return None if n == N_MEPS else f"wrote {n} letter files, not {N_MEPS}"
+
+    def wrote_word(run: Path) -> str | None:
+        from docx import Document
+
+        files = sorted((run / "letters").glob("*.docx"))
+        if len(files) != N_MEPS:
+            return f"wrote {len(files)} Word letters, not {N_MEPS}"
+        for f in (files[0], files[-1]):  # they open, and say whom they are to
+            text = "\n".join(p.text for p in Document(str(f)).paragraphs)
+            if "member" not in text.lower():
+                return f"{f.name} does not name its recipient"
+        return None
 
     def wrote_pdf(run: Path) -> str | None:
         from pypdf import PdfReader
@@ -405,6 +422,18 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
         want = f"{BIG_PERSONS} persons"
         return None if want in out else f"the import did not report {want}: {out[:200]}"
 
+    def big_case(*args: str) -> Callable[[Path], tuple[list[str], dict[str, str]]]:
+        def prepare(run: Path) -> tuple[list[str], dict[str, str]]:
+            return [*cmd, *(a.replace("{run}", str(run)) for a in args)], {
+                "CAMPAIGN_DB": str(big)}
+        return prepare
+
+    def sheet_pages(run: Path) -> str | None:
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(run / "picket.pdf").pages)
+        return None if pages > 100 else f"the picket sheet has only {pages} pages"
+
     cases += [
         # The scale cases (issue 15): a pack import against PyYAML's C loader just
         # loading the same file, in the same run; an export streamed to a file.
@@ -416,6 +445,13 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
         Case(f"campaign export ({BIG})", lambda run: (
             [*cmd, "export", "-o", str(run / "export.yaml")], {"CAMPAIGN_DB": str(big)}),
             "≤ 150 MB", max_rss=150.0),
+        # Big campaigns (issue 21): the picket sheet of every person held, typeset in
+        # bounded memory; the motion, which reads the persons of the store.
+        Case(f"campaign prisoners print → pdf ({BIG})",
+             big_case("prisoners", "print", "-o", "{run}/picket.pdf"), "≤ 200 MB",
+             max_rss=200.0, check=sheet_pages),
+        Case(f"campaign resolution → md ({BIG})",
+             big_case("resolution", "-o", "{run}/motion.md"), "≤ 1.5 s", max_wall=1.5),
     ]
     mm_exe = mailmerge_bin()
     if mm_exe is not None:
@@ -438,13 +474,20 @@ def build_cases(work: Path, fixture: Path, env: dict[str, str]) -> list[Case]:
     cases.append(Case(f"ref: python writes {N_MEPS} files", lambda run: (
         [PYTHON, "-c", WRITE_FILES, str(run / "letters"), str(N_MEPS)], {}),
         memory_target=False))
+    merge = f"mailmerge --dry-run ({N_MEPS})"
+    markdown = f"campaign letter: {N_MEPS} MEPs → Markdown files"
     cases += [
-        Case(f"campaign letter: {N_MEPS} MEPs → files", letters("letters"),
+        Case(markdown, letters("letters"),
              "≤ 0.7× mailmerge" if mm_exe else "(no mailmerge)",
-             vs=f"mailmerge --dry-run ({N_MEPS})" if mm_exe else None, max_ratio=0.7,
-             check=wrote_all),
-        Case(f"campaign letter: {N_MEPS} MEPs → 1 pdf", letters("letters.pdf"), "≤ 2 s",
-             max_wall=2.0, check=wrote_pdf),
+             vs=merge if mm_exe else None, max_ratio=0.7, check=wrote_all),
+        # -o DIR alone: Word letters, the default.
+        Case(f"campaign letter: {N_MEPS} MEPs → Word files", letters("letters", word=True),
+             "≤ 1.5× mailmerge, ≤ 1.3× Markdown" if mm_exe else "≤ 1.3× Markdown",
+             vs=merge if mm_exe else None, max_ratio=1.5, also=((markdown, 1.3),),
+             check=wrote_word),
+        Case(f"campaign letter: {N_MEPS} MEPs → 1 pdf", letters("letters.pdf"),
+             "≤ 2 s, ≤ 6× mailmerge" if mm_exe else "≤ 2 s", max_wall=2.0,
+             also=((merge, 6.0),), check=wrote_pdf),
     ]
     return cases
 
@@ -479,22 +522,27 @@ def measure(cases: Sequence[Case], work: Path, env: dict[str, str], warmups: int
     timing turned into ratios of the drift.
     """
     for case in cases:
-        print(f"bench: warming up {case.name} ...", file=sys.stderr, flush=True)
+        if warmups:
+            print(f"bench: warming up {case.name} ...", file=sys.stderr, flush=True)
         for _ in range(warmups):
             sample(case, work, env, check=True)
     for n in range(1, runs + 1):
         print(f"bench: round {n} of {runs} ...", file=sys.stderr, flush=True)
         for case in cases:
-            case.samples.append(sample(case, work, env))
+            # Without a warm-up, the first round's run is the one checked.
+            case.samples.append(sample(case, work, env, check=not warmups and n == 1))
 
 
 def verdicts(case: Case, by_name: dict[str, Case]) -> tuple[str, str]:
     """(time verdict, memory verdict) as PASS / MISS / '' (no target)."""
-    timing = ""
+    checks = []
     if case.max_wall is not None:
-        timing = "PASS" if case.wall <= case.max_wall else "MISS"
-    elif case.vs and case.max_ratio is not None and case.vs in by_name:
-        timing = "PASS" if case.wall <= case.max_ratio * by_name[case.vs].wall else "MISS"
+        checks.append(case.wall <= case.max_wall)
+    if case.vs and case.max_ratio is not None and case.vs in by_name:
+        checks.append(case.wall <= case.max_ratio * by_name[case.vs].wall)
+    checks += [case.wall <= ratio * by_name[name].wall for name, ratio in case.also
+               if name in by_name]
+    timing = ("PASS" if all(checks) else "MISS") if checks else ""
     memory = ""
     if case.memory_target:
         memory = "PASS" if case.rss <= (case.max_rss or MEMORY_LIMIT_MB) else "MISS"
@@ -511,7 +559,8 @@ def report(cases: list[Case], warmups: int, runs: int, work: Path) -> int:
     for c in cases:
         timing, memory = verdicts(c, by_name)
         misses += (timing == "MISS") + (memory == "MISS")
-        vs = f"{c.wall / by_name[c.vs].wall:.2f}" if c.vs in by_name else ""
+        vs = " / ".join(f"{c.wall / by_name[name].wall:.2f}"
+                        for name in [c.vs, *(n for n, _ in c.also)] if name in by_name)
         rows.append([c.name, f"{c.wall:.3f}", f"{min(s.wall for s in c.samples):.3f}",
                      f"{c.wall / python.wall:.1f}", vs, c.target, timing,
                      f"{c.rss:.0f}", memory])
@@ -543,6 +592,7 @@ def select(cases: list[Case], only: Sequence[str]) -> list[Case]:
         return cases
     wanted = {c.name for c in cases if any(text in c.name for text in only)}
     wanted |= {c.vs for c in cases if c.name in wanted and c.vs}
+    wanted |= {name for c in cases if c.name in wanted for name, _ in c.also}
     wanted.add(cases[0].name)  # python -c pass: every row's "× python"
     return [c for c in cases if c.name in wanted]
 
@@ -550,7 +600,13 @@ def select(cases: list[Case], only: Sequence[str]) -> list[Case]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=None, help="measured runs per case (5)")
-    parser.add_argument("--quick", action="store_true", help="1 warm-up + 3 runs")
+    parser.add_argument("--quick", action="store_true",
+                        help="one run of each case, no warm-up (CI, in about two minutes: "
+                        "every case still runs and what it wrote is checked; its first "
+                        "run's timings include compiling the templates)")
+    parser.add_argument("--no-fail", action="store_true",
+                        help="report missed targets but exit 0 (CI, on a shared machine: a "
+                        "broken benchmark fails, a slow run does not)")
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="run only the cases whose name contains TEXT (repeatable); "
                         "python -c pass and any baseline a case is compared with still run")
@@ -568,8 +624,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             PYTHON = str(install_wheel())
         except (OSError, subprocess.CalledProcessError) as exc:
             parser.exit(1, f"bench: cannot install the wheel ({exc}); try --dev\n")
-    warmups = 1
-    runs = args.runs if args.runs is not None else (3 if args.quick else 5)
+    warmups = 0 if args.quick else 1
+    runs = args.runs if args.runs is not None else (1 if args.quick else 5)
     if runs < 1:
         parser.error("--runs must be at least 1")
     env = base_env()
@@ -584,7 +640,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure(cases, work, env, warmups, runs)
         finally:
             LAUNCH.close()
-        return report(cases, warmups, runs, work)
+        status = report(cases, warmups, runs, work)
+        return 0 if args.no_fail else status
 
 
 if __name__ == "__main__":

@@ -14,9 +14,11 @@ and LibreOffice substitutes the metric-compatible Liberation Sans, which does to
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import threading
+from pathlib import Path
 from typing import Any
 
 from campaign.formats.pdf import markdown_blocks
@@ -733,9 +735,60 @@ class _Zip:
 
 
 class _Package:
-    """What every Word letter in one language shares, made and compressed once."""
+    """What every Word letter in one language shares, made and compressed once.
+
+    Making it takes python-docx (and lxml) and ~0.1 s; importing them another 0.14 s:
+    more than writing 705 letters. So it is kept in the cache directory of compiled
+    templates (``CAMPAIGN_CACHE``) as JSON, under a name that carries a digest of
+    this module and python-docx's version, and a merge in a later process reads it
+    without importing python-docx at all. Like a compiled template, a kept package
+    is read only from a regular file of the user's that nobody else can write (its
+    parts go into every letter), and one that cannot be read is made afresh.
+    """
 
     def __init__(self, tag: str) -> None:
+        kept = _kept_package(tag)
+        if kept is not None:
+            try:
+                self._load(kept)
+                self.starts: dict[int, _Zip] = {}
+                return
+            except (KeyError, TypeError, ValueError):
+                pass
+        self._make(tag)
+        self.starts = {}
+        _keep_package(tag, self._dump())
+
+    def _dump(self) -> dict[str, Any]:
+        import base64
+
+        def part(p: tuple[str, bytes, int, int, int]) -> list[Any]:
+            return [p[0], base64.b64encode(p[1]).decode("ascii"), p[2], p[3], p[4]]
+
+        return {"shared": [part(p) for p in self.shared], "types": self.types,
+                "doc_rels": self.doc_rels, "root_rels": part(self.root_rels),
+                "document_open": self.document_open, "blank_header": part(self.blank_header)}
+
+    def _load(self, kept: dict[str, Any]) -> None:
+        import base64
+
+        def part(p: list[Any]) -> tuple[str, bytes, int, int, int]:
+            name, data, crc, size, method = p
+            if not (isinstance(name, str) and all(isinstance(x, int)
+                                                   for x in (crc, size, method))):
+                raise TypeError(name)
+            return name, base64.b64decode(data, validate=True), crc, size, method
+
+        self.shared = [part(p) for p in kept["shared"]]
+        self.types, self.doc_rels = str(kept["types"]), str(kept["doc_rels"])
+        self.root_rels = part(kept["root_rels"])
+        self.document_open = str(kept["document_open"])
+        self.blank_header = part(kept["blank_header"])
+        if not (self.types.endswith("</Types>") and self.doc_rels.endswith("</Relationships>")
+                and self.document_open.endswith("<w:body>")):
+            raise ValueError("not a kept Word package")
+
+    def _make(self, tag: str) -> None:
         import zipfile
 
         from docx import Document
@@ -772,7 +825,6 @@ class _Package:
         head = parts["word/document.xml"].decode("utf-8")
         self.document_open = head[:head.index("<w:body>") + len("<w:body>")]
         self.blank_header = _Zip.deflate("word/header0.xml", _header_xml("").encode("utf-8"))
-        self.starts: dict[int, _Zip] = {}
 
     def start(self, count: int) -> _Zip:
         """An archive holding every part but the letters' own, for ``count`` letters:
@@ -799,6 +851,76 @@ class _Package:
             if count == 1:
                 self.starts[count] = found
         return found
+
+
+def _package_file(tag: str) -> Path | None:
+    """Where the package of ``tag`` is kept: named by a digest of this module's code and
+    python-docx's version, so a change to either makes a new one."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from campaign.documents.templates import cache_dir
+
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        key = hashlib.sha256(Path(__file__).read_bytes())
+        key.update(version("python-docx").encode("utf-8"))
+    except (OSError, PackageNotFoundError):
+        return None
+    return directory / f"word-letter-{re.sub(r'[^A-Za-z-]', '', tag)}-{key.hexdigest()[:20]}.json"
+
+
+def _kept_package(tag: str) -> dict[str, Any] | None:
+    import json
+    import os
+
+    from campaign.documents.templates import _unsafe
+
+    path = _package_file(tag)
+    if path is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            if _unsafe(os.fstat(fh.fileno()), "file") or _unsafe(os.stat(path.parent),
+                                                                    "directory"):
+                return None
+            kept = json.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+    return kept if isinstance(kept, dict) else None
+
+
+def _keep_package(tag: str, kept: dict[str, Any]) -> None:
+    """Keep the package for the next process: written owner-only under a temporary name
+    and renamed into place, so a reader sees all of it or none. A cache is a
+    shortcut: failing to keep it is not an error."""
+    import json
+    import os
+    import tempfile
+
+    path = _package_file(tag)
+    if path is None:
+        return
+    try:
+        os.makedirs(path.parent, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".word-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(kept, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        pass
 
 
 _PACKAGES: dict[str, _Package] = {}

@@ -273,3 +273,62 @@ def test_a_long_letter_names_the_recipient_on_page_two_and_never_strands_the_clo
         before = closing_page.split("Yours sincerely")[0]
         assert "Paragraph" in before  # the last body paragraph came with it
         assert "Jane Doe" in closing_page.split("Yours sincerely")[1]
+
+
+# -- the kept package: a later process writes Word letters without python-docx ---------
+
+MAKE = """
+import sys
+from campaign.formats.docx import letters_to_docx
+from campaign.documents.letters.layout import letter_blocks
+parts = {"sender": ["Jane Doe"], "date": "1 May 2026", "address": ["X"], "subject": None,
+         "salutation": "Dear X,", "closing": "Yours sincerely,", "signature": ["Jane Doe"],
+         "sources": [], "body": letter_blocks("Free the oil workers of Zhanaozen.")}
+data = letters_to_docx([{"letter": parts, "recipient": "X", "blocks": []}], title="T",
+                       author="Jane Doe")
+open(sys.argv[1], "wb").write(data)
+print("python-docx imported" if "docx" in sys.modules else "python-docx not imported")
+"""
+
+
+def make_in_a_process(out: Path, cache: Path) -> str:
+    import os
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", MAKE, str(out)], capture_output=True,
+                          text=True, timeout=120, check=True,
+                          env={**os.environ, "CAMPAIGN_CACHE": str(cache)})
+    return done.stdout.strip()
+
+
+def body_of(path: Path) -> dict[str, bytes]:
+    return {k: v for k, v in parts_of(path.read_bytes()).items() if k != "docProps/core.xml"}
+
+
+def test_a_later_process_uses_the_kept_package(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert make_in_a_process(tmp_path / "a.docx", cache) == "python-docx imported"
+    kept = list(cache.glob("word-letter-en-GB-*.json"))
+    assert len(kept) == 1 and kept[0].stat().st_mode & 0o077 == 0
+    assert make_in_a_process(tmp_path / "b.docx", cache) == "python-docx not imported"
+    assert body_of(tmp_path / "b.docx") == body_of(tmp_path / "a.docx")
+    assert Document(str(tmp_path / "b.docx")).paragraphs[2].text == "1 May 2026"
+
+
+def test_a_kept_package_others_can_write_or_that_is_broken_is_made_afresh(
+        tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    make_in_a_process(tmp_path / "a.docx", cache)
+    [kept] = cache.glob("word-letter-*.json")
+    good = kept.read_text()
+    kept.write_text(good.replace("Arial", "Comic Sans MS"))
+    kept.chmod(0o666)  # anyone could have written it: not used
+    assert make_in_a_process(tmp_path / "b.docx", cache) == "python-docx imported"
+    assert "Comic Sans" not in kept.read_text()  # replaced by a good one, owner-only
+    assert kept.stat().st_mode & 0o077 == 0
+    kept.write_text(good[: len(good) // 2])  # cut short
+    assert make_in_a_process(tmp_path / "c.docx", cache) == "python-docx imported"
+    assert body_of(tmp_path / "c.docx") == body_of(tmp_path / "a.docx")
+    kept.write_text(good.replace("</Types>", "</Typos>"))  # not what it should be
+    assert make_in_a_process(tmp_path / "d.docx", cache) == "python-docx imported"
+    assert body_of(tmp_path / "d.docx") == body_of(tmp_path / "a.docx")

@@ -74,11 +74,27 @@ def comparable(markdown: str, lines: Sequence[str], names: Sequence[str] = ()) -
     recipient's ``names`` (and each word of them) wherever they stand as words."""
     drop = {r.strip() for r in lines if r and r.strip()}
     words = {w for n in names if n for w in n.split() if len(w) > 1}
+    rows = markdown.splitlines()
+    # The few lines that name the recipient, found by searching the text for each
+    # word rather than each line for every word (a merge has ~40 lines a letter).
+    named: set[int] = set()
+    if words:
+        import bisect
+
+        text = "\n".join(rows)
+        starts = [0]
+        for row in rows[:-1]:
+            starts.append(starts[-1] + len(row) + 1)
+        for w in words:
+            at = text.find(w)
+            while at != -1:
+                named.add(bisect.bisect_right(starts, at) - 1)
+                at = text.find(w, at + 1)
     kept = []
-    for ln in markdown.splitlines():
+    for n, ln in enumerate(rows):
         if ln.strip().rstrip("\\ ") in drop:
             continue
-        if words and any(w in ln for w in words):  # few lines name the recipient
+        if n in named:
             ln = _WORD.sub(lambda m: " " if m.group(0) in words else m.group(0), ln)
         kept.append(ln)
     return "\n".join(kept)
