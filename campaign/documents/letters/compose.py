@@ -520,6 +520,7 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
         "story": None if person else shared["story"],
         "standing": [] if person else shared["standing"],
         "occasion": None, "asks": [], "roles": [], "v": {}, "same_country": False,
+        "hook_roles": [r.rstrip(".").removeprefix("As ") for r in roles],
         "campaign": facts.campaign, "sources": _Sources(cites),
     }
 
@@ -577,8 +578,14 @@ def _voice(ctx: dict[str, Any], to: str, who: dict[str, Any], skey: str,
             where = f" at {when['locality']}" if when.get("locality") else ""
             when["what"] = f"the {_KIND_NOUN.get(when['kind'], when['kind'])}{where}"
     ctx["occasion"] = when
-    seat = ctx["recipient"].get("opening") or ""
-    ctx["recipient"]["seat"] = seat[3:] if seat.startswith("As ") else seat
+    if to == "mep" and not ctx["recipient"]["historical"]:
+        # The seat and the roles apart, so each version can say them its own way.
+        plain = _opening(who)
+        ctx["recipient"]["opening"] = plain
+        ctx["recipient"]["seat"] = plain.removeprefix("As ")
+        said = {m["phrase"].casefold() for m in roles}
+        roles = [*({"phrase": r, "listed": None} for r in ctx.get("hook_roles", [])
+                   if r.casefold() not in said), *roles]
     ctx["roles"] = roles
     ctx["asks"] = (mep_asks(roles, case, when, skey + "|" + rkey) if to == "mep"
                    else envoy_asks(case, bool(ctx["recipient"]["excellency"])))
@@ -586,11 +593,24 @@ def _voice(ctx: dict[str, Any], to: str, who: dict[str, Any], skey: str,
     ctx["same_country"] = bool(sender_country and ctx["recipient"]["country"]
                                and countries.same_country(sender_country,
                                                           ctx["recipient"]["country"]))
+    # Why them: an unanswered letter and a caller's facts always; of the records that
+    # concern this recipient (their group's, their country's, a predecessor's) at most
+    # two, which two by the hash; the Parliament's own record only when there is none.
     kept = [f for f in ctx["why"] if f["kind"] in ("unanswered", "hook")]
-    rest = [f for f in ctx["why"] if f["kind"] not in ("unanswered", "hook")]
-    if rest:
-        kept.append(rest[pick(skey, rkey, "why-fact", n=len(rest))])
-    ctx["why"] = kept
+    own = [f for f in ctx["why"] if f["kind"] in ("group", "country", "predecessor")]
+    rest = [f for f in ctx["why"] if f not in kept and f not in own]
+    if len(own) > 2:
+        start = pick(skey, rkey, "why-fact", n=len(own))
+        own = [own[start], own[(start + 1) % len(own)]]
+    elif not own and rest:
+        own = [rest[pick(skey, rkey, "why-fact", n=len(rest))]]
+    ctx["why"] = kept + own
+    # A figure the recipient gave is theirs ("your own press statement").
+    story = ctx.get("story")
+    if story and story.get("toll"):
+        toll = [_yours(f, who) for f in story["toll"]]
+        ctx["story"] = {**story, "toll": [{**f, "by": according(f["according_to"])}
+                                          for f in toll]}
 
 
 def _yours(figure: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
