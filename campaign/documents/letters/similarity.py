@@ -8,8 +8,11 @@ integer's bits, so a pair costs an AND and a bit count. Beyond that, a fixed
 random sample of ``SAMPLE_PAIRS`` pairs (seeded, so a re-run reports the same)
 estimates the median and the highest, and the report says so; letters whose
 compared text is exactly the same are found among all of them, sample or not,
-so an identical pair is never missed. Two letters at ``NEAR`` (0.9) or more are "nearly
-identical": the merge warns and advises a personal note.
+so an identical pair is never missed. Two letters at ``NEAR`` (0.8) or more are "nearly
+identical": the merge warns, says which paragraphs they share, and advises a personal
+note or `profile set --about` (sending refuses at the same figure). A letter at
+``LOGGED`` (0.5) or more like one already logged to the same recipient from another
+sender is what WriteToThem freezes: letters.memory warns about that.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SHINGLE = 3
-NEAR = 0.9
+NEAR = 0.8
+LOGGED = 0.5
 EXACT_UP_TO = 400
 SAMPLE_PAIRS = 60_000
 METHOD = ("word 3-gram shingles, Jaccard similarity, after removing names, salutations, "
