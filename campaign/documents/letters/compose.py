@@ -588,7 +588,7 @@ def _voice(ctx: dict[str, Any], to: str, who: dict[str, Any], skey: str,
                    if r.casefold() not in said), *roles]
     ctx["roles"] = roles
     ctx["asks"] = (mep_asks(roles, case, when, skey + "|" + rkey) if to == "mep"
-                   else envoy_asks(case, bool(ctx["recipient"]["excellency"])))
+                   else envoy_asks(case, bool(ctx["recipient"]["excellency"]), to))
     sender_country = ctx["sender"].get("country")
     ctx["same_country"] = bool(sender_country and ctx["recipient"]["country"]
                                and countries.same_country(sender_country,

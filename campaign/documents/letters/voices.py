@@ -122,10 +122,16 @@ def mep_asks(roles: Sequence[dict[str, Any]], case: dict[str, Any] | None,
     return mine + pool[:total - len(mine)]
 
 
-def envoy_asks(case: dict[str, Any] | None, excellency: bool) -> list[dict[str, str]]:
-    """What an embassy or an authority can do: transmit the concern to the government,
-    and give information on the prisoner."""
+def envoy_asks(case: dict[str, Any] | None, excellency: bool,
+               to: str = "embassy") -> list[dict[str, str]]:
+    """What an embassy can do: transmit the concern to the government, and give
+    information on the prisoner; an authority (the government itself) is asked for the
+    information."""
+    del excellency  # the templates address the reader; the asks are the same
     who = case["name"] if case else "those still held"
+    if to == "authority":
+        return [{"id": "information", "text": f"make known where {who} is held, in what "
+                 "health and with what legal status, or whether they have been released"}]
     return [
         {"id": "transmit", "text": "transmit this letter and its concern to the Government "
          "of Kazakhstan"},
