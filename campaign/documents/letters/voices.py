@@ -69,7 +69,6 @@ def deal(sender: str, recipients: Sequence[str], cases: Sequence[dict[str, Any]]
     kept = kept or {}
     out: list[dict[str, Any] | None] = [by_id.get(kept.get(r, "")) for r in recipients]
     taken = {c["id"] for c in out if c}
-    pos = 0
     for n, found in enumerate(out):
         if found is not None:
             continue
@@ -77,10 +76,8 @@ def deal(sender: str, recipients: Sequence[str], cases: Sequence[dict[str, Any]]
         if not free:  # more recipients than cases: start the round again
             taken = set()
             free = order
-        choice = free[pos % len(free)] if not shuffle else free[0]
-        out[n] = choice
-        taken.add(choice["id"])
-        pos += 1
+        out[n] = free[0]
+        taken.add(free[0]["id"])
     return out
 
 
