@@ -186,14 +186,21 @@ def _dry_run(st: Store, letters: list[Letter], plan: Plan) -> None:
     from campaign.output import Format, emit
 
     rows = who_gets_what(st, letters, plan)
-    for row, ltr in zip(rows, letters, strict=True):
-        row.update(_what_it_says(ltr))
     emit(rows, Format.table, [("n", "#"), ("recipient", "recipient"),
                               ("salutation", "salutation"), ("address", "address"),
-                              ("email", "email"), ("case", "case"), ("asks", "requests"),
-                              ("occasion", "occasion"), ("file", "file"), ("state", "state")],
+                              ("email", "email"), ("file", "file"), ("state", "state")],
          title=f"Dry run: {len(rows)} letter(s) as {plan.fmt.value} to {plan.target}",
          caption="Nothing was written.")
+    said = [(n, ltr, _what_it_says(ltr)) for n, ltr in enumerate(letters, start=1)]
+    if any(any(what.values()) for _, _, what in said):
+        from campaign.output import printable
+
+        typer.echo("What each letter says:")
+        for n, ltr, what in said:
+            parts = [f"case: {what['case'] or '(none)'}",
+                     f"occasion: {what['occasion'] or '(none)'}",
+                     f"requests: {what['asks'] or '(none)'}"]
+            typer.echo(printable(f"{n}. {ltr.recipient}: " + "; ".join(parts)))
 
 
 def _what_it_says(ltr: Letter) -> dict[str, str]:

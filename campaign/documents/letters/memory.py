@@ -65,16 +65,17 @@ def similarity(a: set[int], b: set[int]) -> float:
 
 
 def shared_paragraphs(text: str, other: set[int]) -> list[str]:
-    """The paragraphs of ``text`` that are mostly in ``other`` (a set of hashes), each
-    named by its opening words, as a warning can quote them."""
+    """The paragraphs of ``text`` that are mostly in ``other`` (a set of hashes), the
+    longest first (what makes two letters one), each named by its opening words, as a
+    warning can quote them."""
     found = []
     for para in text.split("\n\n"):
         own = hashes(para)
         if len(own) < PARAGRAPH_MIN:
             continue
         if len(own & other) / len(own) >= PARAGRAPH_SHARED:
-            found.append(opening_words(para))
-    return found
+            found.append((len(own), opening_words(para)))
+    return [words for _, words in sorted(found, key=lambda t: -t[0])]
 
 
 def opening_words(paragraph: str, words: int = 6) -> str:
