@@ -302,3 +302,30 @@ def test_readme_similarity_figures_are_as_measured(ireland: Store) -> None:
             f"{one.highest:.2f}") in readme
     assert (f"twelve senders to one MEP: median {twelve.median:.2f}, highest "
             f"{twelve.highest:.2f}") in readme
+
+
+def test_a_long_pdf_letter_names_its_recipient_on_page_two(ireland: Store) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from campaign.formats import DocFormat
+
+    note = " ".join(f"Our branch discussed the case again at meeting number {n}, and the "
+                    f"members asked me to write to you once more about it." for n in range(30))
+    letters = L.prepare(ireland, "mep", sender=SENDERS[0], as_of=DAY, fmt=DocFormat.pdf,
+                        contacts=["Aodhán Ó Ríordáin", "Seán Kelly"], note=note)
+    pages = [p.extract_text() for p in
+             PdfReader(BytesIO(L.encode_combined(letters, DocFormat.pdf, SENDERS[0]))).pages]
+    assert len(pages) >= 4
+    seconds = [p for p in pages if "page 2" in p]
+    assert len(seconds) == 2
+    for page, ltr in zip(seconds, letters, strict=True):
+        head = page.splitlines()[0]
+        assert ltr.recipient in head and "2 December 2026" in head
+    firsts = [p for p in pages if p.lstrip().startswith("Jane Doe")]
+    assert len(firsts) == 2 and not any("page 2" in p for p in firsts)
+    # The closing never stands alone: it shares its page with the last paragraph.
+    for ltr in letters:
+        closing_page = next(p for p in pages if "Yours sincerely" in p and ltr.recipient in p)
+        assert "look forward" in closing_page or "reply" in closing_page

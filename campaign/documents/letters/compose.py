@@ -265,8 +265,9 @@ def date_in(day: dt.date, lang: str) -> str:
     return dates.human(day.isoformat())
 
 
-def _shared(facts: Facts, book: _Book, to: str) -> dict[str, list[dict[str, Any]]]:
-    """The facts every letter of the merge shows, built once."""
+def _shared(facts: Facts, book: _Book, to: str) -> dict[str, Any]:
+    """The facts every letter of the merge shows (the story, the demands), built once
+    per merge, not per recipient."""
     return {
         "events": [{"title": e["title"], "place": e.get("place"), "date": e["date"],
                     "date_text": _date_range(e["date"], e.get("end_date")),
