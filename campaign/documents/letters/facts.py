@@ -11,10 +11,11 @@ Nothing here guesses a stance or a vote: every sentence is a record of the
 store, told in the record's own past-tense summary (or its title, quoted), with
 its date and citation.
 
-Where nothing sets two recipients apart, each still gets a different part of
-the campaign to take up: a prisoner's case and one more event of the campaign's
-story, assigned in turn the way adopt-a-prisoner campaigns work (``assign``), so
-no two letters of a merge are copies of one another.
+Only facts on the campaign's subject are told (``on_subject``: the pack's
+``concerns`` of each event decide). Why now is the next commemorated anniversary
+(``occasion``); why you includes the member's roles on the EP bodies that matter
+(``memberships``). Each letter takes up one case and is written in its own
+version of each paragraph (letters.voices).
 
 The demands and the people come from ``campaign.selection``, the one selection
 every document uses (``letter_demands``, ``gather_facts``).
@@ -490,26 +491,6 @@ def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
                 _Cite(book, e["sources"]), ".")})
             break
     return out
-
-
-def assign(count: int, items: Sequence[Any]) -> list[Any]:
-    """One of ``items`` for each of ``count`` letters, in turn (adopt-a-prisoner): the
-    same merge always gives the same recipient the same part, and n letters get n
-    different parts while there are parts enough."""
-    if not items:
-        return [None] * count
-    return [items[n % len(items)] for n in range(count)]
-
-
-# What an MEP letter may add to "what happened": the strike, the protests, the raids
-# and arrests, the laws: the story around the shootings, one event to a letter.
-MOMENT_KINDS = ("strike", "protest", "raid", "arrest", "law", "day-of-action", "hearing")
-
-
-def moments_of(facts: Facts) -> list[dict[str, Any]]:
-    """The events a letter can add to what happened, oldest first (not the shootings,
-    which every letter tells)."""
-    return [e for e in facts.all_events if e["kind"] in MOMENT_KINDS]
 
 
 def case_history(person: dict[str, Any],
