@@ -584,9 +584,14 @@ def _voice(ctx: dict[str, Any], to: str, who: dict[str, Any], skey: str,
         plain = _opening(who)
         ctx["recipient"]["opening"] = plain
         ctx["recipient"]["seat"] = plain.removeprefix("As ")
-        said = {m["phrase"].casefold() for m in roles}
-        roles = [*({"phrase": r, "listed": None} for r in ctx.get("hook_roles", [])
-                   if r.casefold() not in said), *roles]
+        hooked = [r for r in ctx.get("hook_roles", [])]
+        # A body a caller's hook already names (--committee DROI) is said once, as the
+        # hook says it; each role carries the day the directory listed it.
+        roles = [*({"phrase": r, "text": r} for r in hooked),
+                 *({**m, "text": m["phrase"] + (f" (as listed by the European Parliament on "
+                                                f"{m['listed']})" if m.get("listed") else "")}
+                   for m in roles if not any(m["name"].casefold() in r.casefold()
+                                             for r in hooked))]
     ctx["roles"] = roles
     ctx["asks"] = (mep_asks(roles, case, when, skey + "|" + rkey) if to == "mep"
                    else envoy_asks(case, bool(ctx["recipient"]["excellency"]), to))
