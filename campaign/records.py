@@ -276,6 +276,9 @@ class Event(Cited):
     planned: bool = False
     # What happened, as a past-tense clause: "police opened fire on striking oil workers".
     summary: str | None = None
+    # Whom or what the event concerns: person ids, or "subject" (the campaign's own
+    # subject). Letters tell only events on the subject (letters.facts.on_subject).
+    concerns: list[str] = Field(default_factory=list)
 
     _check = field_validator("date", "end_date", mode="before")(lambda v: _date(v))
 

@@ -253,6 +253,16 @@ _V_HARDEN = """
 ALTER TABLE case_events ADD COLUMN pack TEXT;
 """
 
+# Letters an MEP acts on: what each event concerns (people, or the campaign's
+# subject), so "on the subject" is data; and on the outreach log, the case a letter
+# took up (reused on re-runs) and a compact sketch of its text (shingle hashes), so
+# a new letter can be compared with those already sent from other senders.
+_V_LETTERS = """
+ALTER TABLE events ADD COLUMN concerns TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE outreach ADD COLUMN case_id TEXT;
+ALTER TABLE outreach ADD COLUMN sketch TEXT;
+"""
+
 # Forward migrations: MIGRATIONS[n] takes a store from version n to n + 1.
 MIGRATIONS: list[str] = [
     _V1,
@@ -264,6 +274,7 @@ MIGRATIONS: list[str] = [
     _V_COALITION,
     _V_SENDING,
     _V_HARDEN,
+    _V_LETTERS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

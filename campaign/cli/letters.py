@@ -90,12 +90,16 @@ def letter(
         "--dry-run", help="Show who would get what and how alike the letters are; write "
         "nothing. Similarity: word 3-gram shingles, Jaccard, after removing names, "
         "salutations, addresses and the date; every pair up to 400 letters, a seeded sample "
-        "of 60,000 pairs beyond; 0.9 or more is nearly identical.")] = False,
+        "of 60,000 pairs beyond; 0.8 or more is nearly identical.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Log letters already drafted with the same text as new drafts.")
     ] = False,
     released_ok: Annotated[bool, typer.Option(
         "--released-ok", help="Write to a prisoner the sources report released.")] = False,
+    occasion: Annotated[str | None, typer.Option(
+        "--occasion", help="Why write now: an event id (news you recorded with `campaign "
+        "facts add`), or none. Default: the next anniversary of the shootings, arrests or "
+        "deaths within 60 days ahead (or 14 days past).")] = None,
     templates: TemplatesOpt = None,
     as_of_: AsOfOpt = None,
 ) -> None:
@@ -134,13 +138,22 @@ def letter(
         contacts=contact or [], prisoners=prisoner or [], demand_ids=demand or [],
         note=note_text, lang=lang, fmt=implied or DocFormat.md, user_dir=templates,
         as_of=as_of(as_of_), released_ok=released_ok, committees=committee or [],
-        delegations=delegation or [])
+        delegations=delegation or [], occasion=occasion)
     plan = lib.plan_output(output, chosen, len(letters))
     from campaign.output import printable
 
     for ltr in letters:
         for warning in ltr.warnings:
             typer.echo(printable(f"campaign: warning: {warning}"), err=True)
+    if to.value in ("mep", "embassy", "authority") and sender_.anonymous() and letters:
+        typer.echo("campaign: warning: the letters say who you are from your name"
+                   f"{' and country' if sender_.country else ''} alone; add a sentence or two "
+                   "about yourself or your branch with `campaign profile set --about \"...\"`",
+                   err=True)
+    from campaign.documents.letters.memory import echoes
+
+    for echo in echoes(st, letters, sender_.name):
+        typer.echo(printable(f"campaign: warning: {echo.line()}"), err=True)
     if dry_run:
         _dry_run(st, letters, plan)
         _similarity(letters, err=False)
@@ -186,25 +199,55 @@ def _dry_run(st: Store, letters: list[Letter], plan: Plan) -> None:
                               ("email", "email"), ("file", "file"), ("state", "state")],
          title=f"Dry run: {len(rows)} letter(s) as {plan.fmt.value} to {plan.target}",
          caption="Nothing was written.")
+    said = [(n, ltr, _what_it_says(ltr)) for n, ltr in enumerate(letters, start=1)]
+    if any(any(what.values()) for _, _, what in said):
+        from campaign.output import printable
+
+        typer.echo("What each letter says:")
+        for n, ltr, what in said:
+            parts = [f"case: {what['case'] or '(none)'}",
+                     f"occasion: {what['occasion'] or '(none)'}",
+                     f"requests: {what['asks'] or '(none)'}"]
+            typer.echo(printable(f"{n}. {ltr.recipient}: " + "; ".join(parts)))
+
+
+def _what_it_says(ltr: Letter) -> dict[str, str]:
+    """The dry run's view of a letter's content: its case, its requests, its occasion."""
+    ctx = ltr.context
+    case = ctx.get("case") or {}
+    when = ctx.get("occasion") or {}
+    if when.get("type") == "anniversary":
+        said = f"{when['ordinal']} anniversary of {when.get('what') or when['title']}, " \
+               f"{when['on_text']}"
+    elif when.get("type") == "news":
+        said = f"{when['title']} ({when['date_text']})"
+    else:
+        said = ""
+    return {"case": case.get("name", ""), "asks": "; ".join(ctx.get("asks") or []),
+            "occasion": said}
 
 
 def _similarity(letters: list[Letter], *, err: bool) -> None:
-    """The report every merge ends with, and a warning for nearly identical letters."""
+    """The report every merge ends with, and a warning for nearly identical letters that
+    says which paragraphs they share."""
+    from campaign.documents.letters.memory import advice, hashes, shared_paragraphs
     from campaign.documents.letters.similarity import NEAR, letter_text, report
 
     if len(letters) < 2 or letters[0].kind in ("prisoner", "family"):
         return  # offices compare the letters they get; prisoners do not
-    found = report([letter_text(ltr) for ltr in letters])
+    texts = [letter_text(ltr) for ltr in letters]
+    found = report(texts)
     typer.echo(found.line(), err=err)
     if found.near:
         i, j, sim = found.near[0]
         from campaign.output import printable
 
-        typer.echo(f"campaign: warning: {len(found.near)} pair(s) of letters are nearly "
-                   f"identical (similarity {NEAR} or more; e.g. to "
-                   f"{printable(letters[i].recipient)} and {printable(letters[j].recipient)}: "
-                   f"{sim:.2f}); add your own paragraph with --note, and write to fewer people "
-                   "at once", err=True)
+        shared = shared_paragraphs(texts[i], hashes(texts[j]))
+        typer.echo(printable(
+            f"campaign: warning: {len(found.near)} pair(s) of letters are nearly identical "
+            f"(similarity {NEAR} or more; e.g. to {letters[i].recipient} and "
+            f"{letters[j].recipient}: {sim:.2f}); " + advice(shared)
+            + ", and write to fewer people at once"), err=True)
 
 
 def register(app: typer.Typer) -> None:

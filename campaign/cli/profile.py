@@ -12,7 +12,8 @@ from campaign.output import Format, emit
 
 app = typer.Typer(help="Your details as a sender of letters.", no_args_is_help=True)
 
-FIELDS = ("name", "address", "org", "email", "country")
+FIELDS = ("name", "address", "org", "email", "country", "about")
+ABOUT_LIMIT = 600  # characters: one or two sentences, not a biography
 SMTP_FIELDS = ("smtp_host", "smtp_port", "smtp_user", "smtp_security")
 
 
@@ -46,16 +47,23 @@ def set_(
     smtp_port: SmtpPortOpt = None,
     smtp_user: SmtpUserOpt = None,
     smtp_security: SmtpSecurityOpt = None,
+    about: Annotated[str | None, typer.Option(
+        "--about", help="One or two sentences about you or your branch (how many members, "
+        "what you do), at most 600 characters: the 'who I am' of every letter.")] = None,
 ) -> None:
     """Save (or change) your sender details; options not given are kept."""
     from campaign.errors import UsageError
 
-    given = {"name": name, "address": address, "org": org, "email": email, "country": country}
+    given = {"name": name, "address": address, "org": org, "email": email, "country": country,
+             "about": about}
     values = {k: v.strip() for k, v in given.items() if v is not None}
     values.update(_smtp_values(smtp_host, smtp_port, smtp_user, smtp_security))
     if not values:
         raise UsageError("nothing to set",
-                         "give --name, --address, --org, --email, --country or --smtp-host")
+                         "give --name, --address, --org, --email, --country, --about or "
+                         "--smtp-host")
+    if values.get("about") is not None:
+        _check_about(values["about"])
     if values.get("country") is not None:
         from campaign.documents.resolution import representatives
 
@@ -79,11 +87,27 @@ def set_(
     typer.echo("saved profile: " + ", ".join(sorted(values)))
 
 
+def _check_about(text: str) -> None:
+    """A letter prints --about as its sender's own words: refused when too long for one
+    or two sentences, or when it holds a control character (a line break included)."""
+    import re
+
+    from campaign.errors import UsageError
+
+    if len(text) > ABOUT_LIMIT:
+        raise UsageError(f"--about is {len(text):,} characters; at most {ABOUT_LIMIT} are "
+                         "allowed", "say who you are in one or two sentences")
+    found = re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", text)
+    if found:
+        raise UsageError(f"--about holds a control character (U+{ord(found.group()):04X})",
+                         "give one or two plain sentences on one line")
+
+
 @app.command()
 def show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Show your saved sender details."""
     profile = store(ctx).profile()
-    shown = [k for k in FIELDS if k != "country" or profile.get(k)]
+    shown = [k for k in FIELDS if k not in ("country", "about") or profile.get(k)]
     shown += [k for k in SMTP_FIELDS if profile.get(k)]
     rows = [{"field": k, "value": profile.get(k) or ""} for k in shown]
     if fmt is Format.json:

@@ -396,3 +396,71 @@ def test_a_saved_sender_email_that_is_not_one_address(cli, meps_db: Path, error_
     r = cli("letter", "--to", "mep", "--country", "Ireland", "--format", "eml")
     line = error_line(r, 2)
     assert "not" in line and "email address" in line
+
+
+# -- issue 18: the occasion, who I am, the dry run, and the log warning ---------------
+
+def test_occasion_errors_are_one_line(error_line, cli, db_path: Path) -> None:
+    before = db_path.read_bytes()
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--occasion", "no-such-event")
+    line = error_line(r, 1)
+    assert "no-such-event" in line
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--as-of", "2011-01-01",
+            "--occasion", "zhanaozen-shootings")
+    assert "after the letter's date" in error_line(r, 2)
+    assert db_path.read_bytes() == before
+
+
+def test_profile_about_is_checked_and_used(error_line, cli) -> None:
+    r = cli("profile", "set", "--about", "x" * 601)
+    assert "600" in error_line(r, 2)
+    r = cli("profile", "set", "--about", "We are a branch.\x07")
+    assert "control character" in error_line(r, 2)
+    r = cli("profile", "show", "--format", "json")
+    assert "about" not in json.loads(r.stdout)
+    # No organisation and no --about: the letter says name and country, and the command
+    # suggests --about.
+    r = cli("profile", "set", "--name", "Tom Walsh", "--country", "Ireland")
+    assert r.exit_code == 0, r.stderr
+    r = cli("letter", "--to", "mep", "--contact", "Seán Kelly", "--as-of", "2026-12-02")
+    assert r.exit_code == 0, r.stderr
+    assert "profile set --about" in r.stderr
+    assert "Tom Walsh" in r.stdout and "Ireland" in r.stdout.split("Dear Seán Kelly,")[1]
+    r = cli("profile", "set", "--about", "I am a nurse in Dublin and a member of INMO.")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(cli("profile", "show", "--format", "json").stdout)["about"] == \
+        "I am a nurse in Dublin and a member of INMO."
+    r = cli("letter", "--to", "mep", "--contact", "Seán Kelly", "--as-of", "2026-12-02")
+    assert "I am a nurse in Dublin and a member of INMO." in r.stdout
+    assert "profile set --about" not in r.stderr
+
+
+def test_dry_run_shows_case_requests_and_occasion(cli) -> None:
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--as-of", "2026-12-02",
+            "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    out = " ".join(r.stdout.split())
+    assert "case" in out and "requests" in out and "occasion" in out
+    assert "15th anniversary" in out
+    r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--as-of", "2026-12-02",
+            "--occasion", "none", "--dry-run")
+    assert "15th anniversary" not in " ".join(r.stdout.split())
+
+
+def test_two_branches_sending_one_text_are_warned(cli, tmp_path: Path) -> None:
+    shared = tmp_path / "shared.txt"
+    # A long common statement, pasted by two branches as their "own" paragraph.
+    shared.write_text("Our coalition of unions in Ireland agreed this statement. " + " ".join(
+        f"Clause {n} names motion{n} and branch{n} with delegate{n} voting{n}."
+        for n in range(120)), encoding="utf-8")
+    r = cli("letter", "--to", "mep", "--contact", "Seán Kelly", "--sender", "Branch One",
+            "--sender-org", "Unite Cork", "--note", str(shared), "-o", str(tmp_path / "a"))
+    assert r.exit_code == 0, r.stderr
+    assert "drafted to them" not in r.stderr
+    r = cli("letter", "--to", "mep", "--contact", "Seán Kelly", "--sender", "Branch Two",
+            "--sender-org", "SIPTU Galway", "--note", str(shared), "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    err = " ".join(r.stderr.split())
+    assert "Branch One drafted to them on" in err
+    assert "paragraphs beginning “Our coalition of unions" in err
+    assert "--note" in err and "profile set --about" in err

@@ -167,7 +167,7 @@ def test_a_list_item_hangs_its_wrapped_lines_under_its_text() -> None:
     (margin, _, dear), (marker_x, marker_y, marker), (text_x, text_y, first), *rest = shown
     assert (dear, marker, first.split()[0]) == ("Dear Ana,", "•", "Alpha")
     assert marker_x == pytest.approx(margin) and text_y == pytest.approx(marker_y)
-    assert text_x == pytest.approx(margin + 14.7, abs=0.5)  # 1.4em of 10.5 pt (issue 13)
+    assert text_x == pytest.approx(margin + 14.0, abs=0.5)  # 1.4em of 10 pt (issue 18)
     assert len(rest) >= 2 and rest[-1][2].endswith("Omega")
     assert all(x == pytest.approx(text_x) for x, _, _ in rest)
 

@@ -136,7 +136,9 @@ def test_an_unsafe_cache_is_not_written_either(cli: Any, ready: Path, cache: Pat
 def test_a_mail_merge_warns_once(cli: Any, meps_db: Path, cache: Path, tmp_path: Path) -> None:
     cache.mkdir()
     cache.chmod(0o777)
+    # (An organisation, so the letters need no `profile set --about` advice: issue 18.)
     r = cli("letter", "--to", "mep", "--country", "Ireland", "--sender", "Jane Doe",
+            "--sender-org", "Unite Dublin Central",
             "--sender-address", "1 Main Street, Dublin 1", "-o", str(tmp_path / "l") + "/")
     assert r.exit_code == 0, r.stderr
     assert r.stderr.count("warning") == 1

@@ -40,6 +40,7 @@ from campaign.documents.letters.facts import (
     RelevanceHook,
     default_demands,
     gather_facts,
+    on_subject,
     role_hook,
 )
 from campaign.documents.letters.layout import (
@@ -86,4 +87,5 @@ __all__ = [
     "plan_output", "prepare", "proper_name", "read_note", "recipient_address", "salutation",
     "RelevanceHook", "add_postal_address", "check_person", "person_address", "role_hook",
     "select_contacts", "select_prisoners", "sender_from", "template_name", "who_gets_what",
+    "on_subject",
 ]

@@ -192,6 +192,9 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
             entries.append({"contact_id": ltr.contact_id, "document": f"letter-{ltr.kind}",
                             "digest": ltr.digest, "path": path, "sender": by_sender})
         new_ids = record(store, entries, state="drafting")
+        from campaign.documents.letters.memory import remember
+
+        remember(store, letters)  # each row's case and text sketch (letters.memory)
     try:
         if plan.directory is not None:
             write_directory(plan.directory, files)

@@ -20,12 +20,13 @@ from campaign.documents.letters.facts import (
     _Cite,
     _date_range,
     _Sources,
-    about,
-    assign,
+    ask_of,
     case_history,
+    clause,
     gather_facts,
-    moments_of,
-    names_recipient,
+    last_report,
+    memberships,
+    publication,
     relevance,
     requests,
     role_hook,
@@ -52,6 +53,14 @@ from campaign.documents.letters.recipients import (
     select_contacts,
     select_prisoners,
 )
+from campaign.documents.letters.voices import (
+    deal,
+    envoy_asks,
+    mep_asks,
+    pick,
+    sender_key,
+    versions,
+)
 from campaign.errors import (
     InputError,
     LanguageError,
@@ -70,13 +79,26 @@ class Sender:
     address: str | None = None
     org: str | None = None
     email: str | None = None
+    # One or two sentences about the sender or their branch (`profile set --about`),
+    # and their country (`profile set --country`): the letter's "who I am".
+    about: str | None = None
+    country: str | None = None
 
     def context(self) -> dict[str, Any]:
         address_lines = [ln.strip() for ln in (self.address or "").splitlines() if ln.strip()]
         lines = [self.name, *([self.org] if self.org else []), *address_lines,
                  *([self.email] if self.email else [])]
+        about = (self.about or "").strip()
+        if about and about[-1] not in ".!?":
+            about += "."
         return {"name": self.name, "org": self.org, "address_lines": address_lines,
-                "email": self.email, "lines": lines}
+                "email": self.email, "lines": lines, "about": about or None,
+                "country": countries.english(self.country) if self.country else None}
+
+    def anonymous(self) -> bool:
+        """Nothing says who the sender is beyond their name: the letter can say only
+        the name and the country, and the command suggests `profile set --about`."""
+        return not self.org and not (self.about or "").strip()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
@@ -135,6 +157,10 @@ def sender_from(store: Store, name: str | None = None, address: str | None = Non
                              "--address ... --org ... --email ...`")
         found = Sender(profile["name"], address or profile.get("address"),
                        org or profile.get("org"), email or profile.get("email"))
+    profile = store.profile()
+    if found.about is None and (not name or name.strip() == profile.get("name")):
+        found.about = profile.get("about")  # the saved sender's own words, not another's
+    found.country = found.country or profile.get("country")
     for label, value in (("--sender", found.name), ("--sender-org", found.org),
                          ("--sender-email", found.email)):
         check_text(value, label)
@@ -245,8 +271,9 @@ def date_in(day: dt.date, lang: str) -> str:
     return dates.human(day.isoformat())
 
 
-def _shared(facts: Facts, book: _Book, to: str) -> dict[str, list[dict[str, Any]]]:
-    """The facts every letter of the merge shows, built once."""
+def _shared(facts: Facts, book: _Book, to: str) -> dict[str, Any]:
+    """The facts every letter of the merge shows (the story, the demands), built once
+    per merge, not per recipient."""
     return {
         "events": [{"title": e["title"], "place": e.get("place"), "date": e["date"],
                     "date_text": _date_range(e["date"], e.get("end_date")),
@@ -262,19 +289,107 @@ def _shared(facts: Facts, book: _Book, to: str) -> dict[str, list[dict[str, Any]
         "demands": [{"id": d["id"], "text": d["text"], "addressed_to": d.get("addressed_to"),
                      "cite": _Cite(book, d["sources"])} for d in facts.demands],
         "requests": requests(facts.demands, to, book),
+        "story": _story(facts, book),
+        "standing": [{"id": d["id"], "ask": ask_of(d), "addressed_to": d.get("addressed_to"),
+                      "cite": _Cite(book, d["sources"])} for d in facts.demands],
     }
 
 
-def _case(person: dict[str, Any], book: _Book) -> dict[str, Any]:
+def _case(person: dict[str, Any], book: _Book,
+          published: Callable[[Sequence[str]], str | None] | None = None) -> dict[str, Any]:
     when = person.get("status_date")
     said = dates.human(when)
     on = f"on {said}" if when and len(when) == 10 else f"in {said}"
+    report = last_report(person, published)
     return {"id": person["id"], "name": person["name"],
-            "description": person.get("description"), "status": person["status"],
+            "description": describe(person.get("description")), "status": person["status"],
             "status_text": person["status_text"],
-            "reported": case_history(person) or (f"was reported {person['status']} {on}"
-                                                 if when else "is named by the campaign"),
+            "reported": case_history(person, published) or (
+                f"was reported {person['status']} {on}" if when else "is named by the campaign"),
+            "last_report": dates.month_year(report) if report else None,
             "cite": _Cite(book, person["sources"])}
+
+
+def describe(text: str | None) -> str | None:
+    """A record's description as a phrase: 'Alga party member and social activist', never
+    the record's own 'member; social activist' with its semicolon."""
+    if not text:
+        return text
+    parts = [p.strip() for p in text.split(";") if p.strip()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_DOCUMENT_WORDS = re.compile(r"\b(statement|motion|report|resolution|call|article)\b", re.I)
+
+
+def according(source: str) -> str:
+    """Who a figure is according to, with the article a document needs: 'the GUE/NGL
+    press statement', but 'official reports' and 'independent sources' as they are."""
+    text = source.strip()
+    if _DOCUMENT_WORDS.search(text) and not re.match(r"(the|a|an|your)\b", text, re.I):
+        return "the " + text
+    return text
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                 "nine", "ten")
+
+
+def number_words(n: int) -> str:
+    """One style of numbers in a letter's prose: words up to ten, digits above."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
+
+
+def _story(facts: Facts, book: _Book) -> dict[str, Any]:
+    """What happened, in parts a template writes as two to four sentences: the strike,
+    the shootings and the disputed death toll (each figure with its qualifier and its
+    source), those who died in custody, and what became of those imprisoned. Only
+    events on the subject (facts.on_subject); built once for a whole merge."""
+    published = publication(facts.known_sources)
+    told = facts.story_events()
+
+    def event(kind: str) -> dict[str, Any] | None:
+        found = [e for e in told if e["kind"] == kind]
+        if not found:
+            return None
+        e = found[-1] if kind == "shooting" else found[0]
+        return {"clause": clause(e), "sentence": sentence(e), "summary": e.get("summary"),
+                "date_text": _date_range(e["date"], e.get("end_date")),
+                "month": dates.month_year(e["date"]), "place": e.get("place"),
+                "cite": _Cite(book, e["sources"])}
+
+    toll = [{"number": f"{f['qualifier'] + ' ' if f['qualifier'] else ''}{f['number']:,}",
+             "by": according(f["according_to"]), "according_to": f["according_to"],
+             "cite": _Cite(book, f["sources"])} for f in facts.figures]
+    dead = [{"name": p["name"], "description": describe(p.get("description")),
+             "summary": (p.get("status_summary") or "died"),
+             "reported": dates.month_year(last_report(p, published) or p["status_date"]),
+             "cite": _Cite(book, p.get("status_sources") or p["sources"])}
+            for p in facts.dead]
+    held = [p for p in facts.prisoners if p["status"] in ("imprisoned", "on trial")]
+    waiting = [p for p in facts.prisoners if p["status"] == "detained"]
+    latest = max((last_report(p, published) or "" for p in held), default="",
+                 key=dates.sort_key) if held else ""
+    leaders = [p["name"] for p in held if p.get("role") == "strike leader"]
+    imprisoned = {
+        "count": number_words(len(held)), "n": len(held),
+        "month": dates.month_year(latest) if latest else None,
+        "leaders": leaders[:3], "leaders_text": _join(leaders[:3]),
+        "cite": _Cite(book, list(dict.fromkeys(
+            s for p in held for s in (p.get("status_sources") or [])))),
+        "detained": number_words(len(waiting)), "detained_n": len(waiting),
+        "detained_month": dates.month_year(max(
+            (last_report(p, published) or "" for p in waiting), key=dates.sort_key))
+        if waiting else None,
+    } if held or waiting else None
+    return {"strike": event("strike"), "shootings": event("shooting"), "toll": toll,
+            "dead": dead, "imprisoned": imprisoned}
+
+
+def _join(names: Sequence[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _opening(who: dict[str, Any]) -> str:
@@ -357,8 +472,7 @@ def _outside(facts: Facts) -> str:
 def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any], book: _Book,
              *, sender: dict[str, Any], note: str | None, medium: str, today: dt.date,
              address: list[str], case: dict[str, Any] | None, lang: str,
-             hooks: Sequence[RelevanceHook], focus: dict[str, Any] | None = None
-             ) -> dict[str, Any]:
+             hooks: Sequence[RelevanceHook]) -> dict[str, Any]:
     cites = book.current.restart()  # each letter numbers its own sources from [1]
     book.current = cites
     person = to in ("prisoner", "family")
@@ -409,10 +523,106 @@ def _context(to: str, who: dict[str, Any], facts: Facts, shared: dict[str, Any],
         "figures": figures,
         "prisoners": [] if person else prisoners,
         "demands": [] if person else shared["demands"],
-        "requests": [] if person else (requests([*facts.demands, focus], to, book) if focus
-                                       else shared["requests"]),
+        "requests": [] if person else shared["requests"],
+        "story": None if person else shared["story"],
+        "standing": [] if person else shared["standing"],
+        "occasion": None, "asks": [], "roles": [], "v": {}, "same_country": False,
+        "hook_roles": [r.rstrip(".").removeprefix("As ") for r in roles],
         "campaign": facts.campaign, "sources": _Sources(cites),
     }
+
+
+def _occasion(store: Store, facts: Facts, today: dt.date, wanted: str | None
+              ) -> dict[str, Any] | None:
+    """Why write now, once for the merge: "none"; an event the user names (news they
+    recorded, dated by the letter's date); else the next commemorated anniversary."""
+    if wanted is not None and wanted.strip().casefold() == "none":
+        return None
+    if not wanted:
+        from campaign.documents.letters.facts import occasion as next_anniversary
+
+        return next_anniversary(facts.all_events, today, facts.named)
+    from campaign.errors import NotFoundError
+
+    every = {e["id"]: e for e in store.events()}
+    found = every.get(wanted.strip())
+    if found is None:
+        from campaign.names import suggest
+
+        raise NotFoundError("event", wanted, suggest(wanted, list(every)),
+                            hint="see `campaign facts list --kind event` for the ids, or give "
+                                 "--occasion none")
+    if found.get("planned") or dates.start(found["date"]) > today:
+        raise UsageError(f"--occasion '{wanted}' is dated {dates.human(found['date'])}, after "
+                         f"the letter's date ({dates.human(today.isoformat())})",
+                         "name an event that has happened, or give --occasion none")
+    return {"type": "news", "id": found["id"], "sentence": sentence(found),
+            "date_text": _date_range(found["date"], found.get("end_date")),
+            "sources": found["sources"], "title": found["title"]}
+
+
+_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")  # a template's macros leave blank runs
+_KIND_NOUN = {"shooting": "shootings", "massacre": "massacre", "killing": "killings",
+              "strike": "strike", "arrest": "arrests", "died": "death", "death": "death",
+              "sentence": "sentences"}
+
+
+def _voice(ctx: dict[str, Any], to: str, who: dict[str, Any], skey: str,
+           case: dict[str, Any] | None, when: dict[str, Any] | None,
+           roles: list[dict[str, Any]], book: _Book) -> None:
+    """The parts of a letter that make it this sender's letter to this recipient: the
+    version of each paragraph, the asks that fit the recipient's role, the occasion,
+    and one of the facts that say why them (chosen by the same hash, so twelve senders
+    do not all quote the same record at one MEP)."""
+    rkey = str(who.get("id") or who.get("name"))
+    ctx["v"] = versions(skey, rkey)
+    if when is not None:
+        when = {**when, "cite": _Cite(book, when.get("sources", ()))}
+        if when["type"] == "anniversary":
+            on = dt.date.fromisoformat(when["on"])
+            today = dt.date.fromisoformat(ctx["date"])
+            when["tense"] = "is" if on == today else ("was" if on < today else "will be")
+            where = f" at {when['locality']}" if when.get("locality") else ""
+            when["what"] = f"the {_KIND_NOUN.get(when['kind'], when['kind'])}{where}"
+    ctx["occasion"] = when
+    if to == "mep" and not ctx["recipient"]["historical"]:
+        # The seat and the roles apart, so each version can say them its own way.
+        plain = _opening(who)
+        ctx["recipient"]["opening"] = plain
+        ctx["recipient"]["seat"] = plain.removeprefix("As ")
+        hooked = [r for r in ctx.get("hook_roles", [])]
+        # A body a caller's hook already names (--committee DROI) is said once, as the
+        # hook says it; each role carries the day the directory listed it.
+        roles = [*({"phrase": r, "text": r} for r in hooked),
+                 *({**m, "text": m["phrase"] + (f" (as listed by the European Parliament on "
+                                                f"{m['listed']})" if m.get("listed") else "")}
+                   for m in roles if not any(m["name"].casefold() in r.casefold()
+                                             for r in hooked))]
+    ctx["roles"] = roles
+    ctx["asks"] = (mep_asks(roles, case, when, skey + "|" + rkey) if to == "mep"
+                   else envoy_asks(case, bool(ctx["recipient"]["excellency"]), to))
+    sender_country = ctx["sender"].get("country")
+    ctx["same_country"] = bool(sender_country and ctx["recipient"]["country"]
+                               and countries.same_country(sender_country,
+                                                          ctx["recipient"]["country"]))
+    # Why them: an unanswered letter and a caller's facts always; of the records that
+    # concern this recipient (their group's, their country's, a predecessor's) at most
+    # two, which two by the hash; the Parliament's own record only when there is none.
+    kept = [f for f in ctx["why"] if f["kind"] in ("unanswered", "hook")]
+    own = [f for f in ctx["why"] if f["kind"] in ("group", "country", "predecessor")]
+    rest = [f for f in ctx["why"] if f not in kept and f not in own]
+    if len(own) > 2:
+        start = pick(skey, rkey, "why-fact", n=len(own))
+        own = [own[start], own[(start + 1) % len(own)]]
+    elif not own and rest:
+        own = [rest[pick(skey, rkey, "why-fact", n=len(rest))]]
+    ctx["why"] = kept + own
+    # A figure the recipient gave is theirs ("your own press statement").
+    story = ctx.get("story")
+    if story and story.get("toll"):
+        toll = [_yours(f, who) for f in story["toll"]]
+        ctx["story"] = {**story, "toll": [{**f, "by": according(f["according_to"])}
+                                          for f in toll]}
 
 
 def _yours(figure: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
@@ -506,6 +716,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             today: dt.date | None = None, released_ok: bool = False,
             relevance_hooks: Sequence[RelevanceHook] = (),
             committees: Sequence[str] = (), delegations: Sequence[str] = (),
+            occasion: str | None = None,
             progress: Callable[[int], None] | None = None) -> list[Letter]:
     """Every letter's Markdown, checked and rendered; nothing is written.
 
@@ -514,7 +725,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     ``campaign meps list`` takes them) choose MEPs by their current memberships,
     and each letter then opens with the member's role there, as of the day the
     directory was fetched. ``today`` is the date written in the letter (the
-    document's date: ``--as-of`` or today).
+    document's date: ``--as-of`` or today). ``occasion``: why write now, an event id
+    (news the user recorded) or "none"; by default the next commemorated anniversary
+    (facts.occasion).
     """
     from campaign.documents.templates import renderer
     from campaign.outreach import digest
@@ -604,42 +817,37 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     shared = _shared(facts, book, to)
     sender_ctx = sender.context()
     cases: list[dict[str, Any] | None] = [None] * len(recipients)
-    focus: list[dict[str, Any] | None] = [None] * len(recipients)
-    moments: list[dict[str, Any] | None] = [None] * len(recipients)
-    if to == "mep":
-        # Recipients that share a country and a group are the ones an office would
-        # compare: in that order, each gets the next case, so they get different ones.
+    skey = sender_key(sender)
+    published = publication(facts.known_sources)
+    when = _occasion(store, facts, today, occasion)
+    roles = memberships(store, [str(w["id"]) for w in recipients], facts.as_of) \
+        if to == "mep" else {}
+    if to in ("mep", "embassy", "authority"):
+        # Recipients an office would compare (one country, one group) in a stable
+        # order; each gets the next case of the sender's own permutation.
         order = sorted(range(len(recipients)), key=lambda k: (
             str(recipients[k].get("country") or ""), str(recipients[k].get("group") or ""),
-            display_name(recipients[k])))
-        parts = assign(len(recipients), facts.prisoners)
-        extras = assign(len(recipients), facts.focus)
-        step = max(1, len(facts.prisoners))
-        pool = moments_of(facts)
-        for k, r in enumerate(order):
-            person = parts[k]
-            cases[r] = _case(person, book) if person else None
-            focus[r] = extras[(k // step) % len(extras)] if facts.focus else None
-            moment = next((pool[(k + j) % len(pool)] for j in range(len(pool))
-                           if not names_recipient(about(pool[(k + j) % len(pool)]),
-                                                  recipients[r])), None) if pool else None
-            moments[r] = {"title": moment["title"], "date": moment["date"],
-                          "date_text": _date_range(moment["date"], moment.get("end_date")),
-                          "sentence": sentence(moment),
-                          "cite": _Cite(book, moment["sources"])} if moment else None
+            display_name(recipients[k]), str(recipients[k].get("id"))))
+        kept = {str(recipients[k]["id"]): facts.kept_cases[(str(recipients[k]["id"]),
+                                                             sender.name)]
+                for k in order if (str(recipients[k]["id"]), sender.name) in facts.kept_cases}
+        dealt = deal(skey, [str(recipients[k]["id"]) for k in order], facts.prisoners,
+                     kept=kept, shuffle=not prisoners)
+        for k, person in zip(order, dealt, strict=True):
+            cases[k] = _case(person, book, published) if person else None
     letters = []
-    for n, (who, address, case, extra, moment) in enumerate(
-            zip(recipients, addresses, cases, focus, moments, strict=True), start=1):
+    for n, (who, address, case) in enumerate(zip(recipients, addresses, cases, strict=True),
+                                             start=1):
         ctx = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
                        medium=medium, today=today, address=address, case=case, lang=lang,
-                       hooks=relevance_hooks, focus=extra)
-        if moment:  # one more part of the campaign's story, a different one per letter
-            ctx["events"] = sorted([*ctx["events"], moment], key=lambda e: e["date"])
+                       hooks=relevance_hooks)
+        if to in ("mep", "embassy", "authority"):
+            _voice(ctx, to, who, skey, case, when, roles.get(str(who["id"]), []), book)
         if to in ("prisoner", "family"):
             from campaign.documents.letters.persons import adapt_person_context
 
             adapt_person_context(store, ctx, who, to, today, lang)
-        subject, body = _split_subject(render(ctx))
+        subject, body = _split_subject(_BLANKS.sub("\n\n", render(ctx)))
         if to in ("prisoner", "family") and len(body) > PRISONER_LETTER_MAX:
             warnings.append(f"the letter to {who['name']} is {len(body):,} characters; "
                             "prisoner-support groups advise at most about "
@@ -657,7 +865,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
                      "closing": ctx["closing"], "sources": list(ctx["sources"]),
                      "lang": lang, "date": ctx["date"], "date_text": ctx["date_text"],
                      "sender": sender.name, "sender_lines": sender_ctx["lines"],
-                     "medium": medium},
+                     "medium": medium, "case": ctx.get("case"),
+                     "asks": [a["text"] for a in ctx.get("asks", [])],
+                     "occasion": ctx.get("occasion")},
             templates=str(user_dir) if user_dir else None,
             warnings=warnings if n == 1 else [],
             person_id=who["id"] if to in ("prisoner", "family") else None))
@@ -666,7 +876,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
 
             ctx_en = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
                               medium=medium, today=today, address=[], case=case, lang="en",
-                              hooks=relevance_hooks, focus=extra)
+                              hooks=relevance_hooks)
             letters.append(english_rendering(store, rendering, ctx_en, who, to, today, lang,
                                              letters[-1]))
         if progress:

@@ -11,10 +11,11 @@ Nothing here guesses a stance or a vote: every sentence is a record of the
 store, told in the record's own past-tense summary (or its title, quoted), with
 its date and citation.
 
-Where nothing sets two recipients apart, each still gets a different part of
-the campaign to take up: a prisoner's case and one more event of the campaign's
-story, assigned in turn the way adopt-a-prisoner campaigns work (``assign``), so
-no two letters of a merge are copies of one another.
+Only facts on the campaign's subject are told (``on_subject``: the pack's
+``concerns`` of each event decide). Why now is the next commemorated anniversary
+(``occasion``); why you includes the member's roles on the EP bodies that matter
+(``memberships``). Each letter takes up one case and is written in its own
+version of each paragraph (letters.voices).
 
 The demands and the people come from ``campaign.selection``, the one selection
 every document uses (``letter_demands``, ``gather_facts``).
@@ -23,7 +24,7 @@ every document uses (``letter_demands``, ``gather_facts``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +145,17 @@ class Facts:
     warnings: list[str] = field(default_factory=list)
     # Country name -> the events naming it (filled as a merge asks).
     by_country: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The people the campaign names (its prisoners, the people its demands concern):
+    # what makes an event "on the subject" (on_subject).
+    named: frozenset[str] = frozenset()
+    # Those reported dead (Kenzhebaev): every letter's "what happened" tells of them.
+    dead: list[dict[str, Any]] = field(default_factory=list)
+    # (contact id, sender) -> the person id of the case a logged letter took up.
+    kept_cases: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def story_events(self) -> list[dict[str, Any]]:
+        """The events a letter may tell: on the subject, up to the letter's date."""
+        return [e for e in self.all_events if on_subject(e, self.named)]
 
 
 # What a letter asks of each addressee of a demand: "I ask you to call on the
@@ -230,8 +242,10 @@ def focus_demands(demands: Sequence[dict[str, Any]], to: str) -> list[dict[str, 
     return eu if to == "mep" else []
 
 
-# Cases a letter can ask its recipient to take up: imprisoned first, then detained.
-CASE_STATUSES = ("imprisoned", "detained", "charged", "on trial", "under investigation")
+# Cases a letter can ask its recipient to take up (adopt-a-prisoner): people whose
+# latest report has them held. Someone charged or under investigation is not a
+# prisoner to adopt (the January 2014 source has Ainur Kurmanov speaking in Brussels).
+CASE_STATUSES = ("imprisoned", "detained", "on trial")
 
 
 def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
@@ -259,6 +273,9 @@ def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
     campaign = {"title": store.meta("title"), "url": store.meta("campaign_url"),
                 "name": campaign_contact["name"] if campaign_contact else None}
     past = [c for c in store.contacts(kind="mep") if c["historical"]]
+    dead, _ = select_people(store, as_of=as_of, max_people=len(chosen) + 50,
+                            statuses=("died",))
+    named = frozenset(r[0] for r in store.conn.execute("SELECT id FROM persons"))
     return Facts(
         events=[e for e in every_event if e["kind"] == "shooting"],
         figures=figures,
@@ -275,7 +292,21 @@ def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
         unanswered=unanswered(store, sender),
         campaign_postal=postal,
         warnings=demand_notes,
+        named=named,
+        dead=dead,
+        kept_cases=kept_cases(store),
     )
+
+
+def kept_cases(store: Store) -> dict[tuple[str, str], str]:
+    """(contact id, sender) -> the case the latest logged letter between them took up:
+    a re-run keeps it, so the same sender gets the same letter."""
+    found: dict[tuple[str, str], str] = {}
+    for contact, sender, case in store.conn.execute(
+            "SELECT contact_id, coalesce(sender, ''), case_id FROM outreach "
+            "WHERE case_id IS NOT NULL ORDER BY id"):
+        found[(contact, sender)] = case
+    return found
 
 
 def unanswered(store: Store, sender: str | None) -> dict[str, str]:
@@ -472,39 +503,35 @@ def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     return out
 
 
-def assign(count: int, items: Sequence[Any]) -> list[Any]:
-    """One of ``items`` for each of ``count`` letters, in turn (adopt-a-prisoner): the
-    same merge always gives the same recipient the same part, and n letters get n
-    different parts while there are parts enough."""
-    if not items:
-        return [None] * count
-    return [items[n % len(items)] for n in range(count)]
+def case_history(person: dict[str, Any],
+                 published: Callable[[Sequence[str]], str | None] | None = None) -> str:
+    """What the sources report of a case, in the past tense, each step with its date
+    where it differs from the last: 'was arrested two days before … (reported in
+    September 2010), … and was imprisoned as a result of the strike (the latest report
+    the campaign holds, January 2014)'; from the records' summaries where they have
+    them, else from the kind of each event and its date.
 
-
-# What an MEP letter may add to "what happened": the strike, the protests, the raids
-# and arrests, the laws: the story around the shootings, one event to a letter.
-MOMENT_KINDS = ("strike", "protest", "raid", "arrest", "law", "day-of-action", "hearing")
-
-
-def moments_of(facts: Facts) -> list[dict[str, Any]]:
-    """The events a letter can add to what happened, oldest first (not the shootings,
-    which every letter tells)."""
-    return [e for e in facts.all_events if e["kind"] in MOMENT_KINDS]
-
-
-def case_history(person: dict[str, Any]) -> str:
-    """What the sources report of a case, in the past tense, with the date of the last
-    report: 'was arrested in connection with … and was imprisoned as a result of the
-    strike (as reported in January 2014)'; from the records' summaries where they have
-    them, else from the kind of each event and its date."""
+    The latest report is dated by its source's publication (``published``: source ids
+    -> the latest date), not by the event: an arrest on 6 January reported on 7 March
+    is last reported in March."""
     from campaign.status import STATUS_OF_KIND
 
+    def reported(e: dict[str, Any]) -> str:
+        said = published(e.get("sources") or []) if published else None
+        return max(filter(None, [said, e["date"]]), key=dates.sort_key)
+
+    events = person.get("events", [])
     steps = []
-    for e in person.get("events", []):
-        if e.get("summary"):
-            steps.append(str(e["summary"]))
-            continue
+    for n, e in enumerate(events):
+        last = n == len(events) - 1
         date = e["date"]
+        if e.get("summary"):
+            step = str(e["summary"])
+            if not last and dates.month_year(reported(e)) != dates.month_year(
+                    reported(events[-1])):
+                step += f" (reported in {dates.month_year(reported(e))})"
+            steps.append(step)
+            continue
         exact = len(date) == 10 and e.get("date_basis", "event") == "event"
         on = f"on {dates.human(date)}" if exact else f"in {dates.month_year(date)}"
         step = f"was reported {STATUS_OF_KIND.get(e['kind'], e['kind'])} {on}"
@@ -518,5 +545,126 @@ def case_history(person: dict[str, Any]) -> str:
     if not steps:
         return ""
     text = steps[0] if len(steps) == 1 else ", ".join(steps[:-1]) + " and " + steps[-1]
-    last = person["events"][-1]
-    return f"{text} (the latest report the campaign holds, {dates.month_year(last['date'])})"
+    return (f"{text} (the latest report the campaign holds, "
+            f"{dates.month_year(reported(events[-1]))})")
+
+
+def last_report(person: dict[str, Any],
+                published: Callable[[Sequence[str]], str | None] | None = None) -> str | None:
+    """The date of the latest report on a person: its source's publication, else the
+    event's own date."""
+    events = person.get("events") or []
+    if not events:
+        return person.get("status_date")
+    e = events[-1]
+    said = published(e.get("sources") or []) if published else None
+    return max(filter(None, [said, e["date"]]), key=dates.sort_key)
+
+
+def publication(known: dict[str, dict[str, Any]]) -> Callable[[Sequence[str]], str | None]:
+    """Source ids -> the latest publication date among them (None if none is known)."""
+    def latest(ids: Sequence[str]) -> str | None:
+        found = [str(known[i]["published"]) for i in ids if i in known
+                 and known[i].get("published")]
+        return max(found, key=dates.sort_key) if found else None
+
+    return latest
+
+
+# -- on the subject ----------------------------------------------------------
+
+SUBJECT = "subject"
+
+
+def on_subject(event: dict[str, Any], named: Collection[str]) -> bool:
+    """The rule for what a letter may tell: an event is on the campaign's subject when
+    its ``concerns`` (the pack's data) include the subject itself ("subject": the
+    strike, the shootings, the repression after them, the Parliament's own record on
+    them) or a person the campaign names (``named``: its prisoners and the people its
+    demands concern). A pack without ``concerns`` keeps the events a campaign
+    commemorates (shootings, deaths, arrests, sentences, strikes). Anything else (a law
+    on religion, a prison protest elsewhere) is background an MEP's office reads as
+    filler, and never appears."""
+    from campaign.anniversaries import commemorated
+
+    concerns = event.get("concerns") or []
+    if not concerns:
+        return commemorated(event)
+    return SUBJECT in concerns or any(c in named for c in concerns)
+
+
+# -- why now -----------------------------------------------------------------
+
+AHEAD_DAYS = 60   # an anniversary this many days ahead is a reason to write now
+PAST_DAYS = 14    # and one passed this recently still is
+
+
+def occasion(events: Sequence[dict[str, Any]], today: dt.date, named: Collection[str]
+             ) -> dict[str, Any] | None:
+    """The next commemorated anniversary of an event on the subject within AHEAD_DAYS
+    ahead of the letter's date or PAST_DAYS past (never of a motion or a statement:
+    anniversaries.commemorated), the most prominent and nearest first."""
+    from campaign.anniversaries import _anniversary, _occurrences, commemorated
+
+    first, last = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=AHEAD_DAYS)
+    found = [_anniversary(e, d, i, on) for e in events
+             if commemorated(e) and on_subject(e, named)
+             for d, i, on in _occurrences(e, first, last) if i == 0]
+    if not found:
+        return None
+    best = min(found, key=lambda a: (a["rank"], abs((dt.date.fromisoformat(a["on"])
+                                                     - today).days)))
+    on = dt.date.fromisoformat(best["on"])
+    return {**best, "type": "anniversary", "on_text": dates.human(best["on"]),
+            "past": on < today, "today": on == today,
+            "years_words": _YEARS_WORDS.get(best["years"], str(best["years"]))}
+
+
+_YEARS_WORDS = {n: w for n, w in enumerate(
+    ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+     "eighteen", "nineteen", "twenty"))}
+
+
+# -- why you: the EP bodies that matter --------------------------------------
+
+KEY_BODIES = ("DROI", "AFET", "DCAS")
+_REGION_WORDS = ("kazakhstan", "central asia")
+ROLE_PHRASES = {"CHAIR": "Chair of", "CO_CHAIR": "Co-Chair of", "VICE_CHAIR": "Vice-Chair of",
+                "MEMBER_SUBSTITUTE": "a substitute member of"}
+
+
+def memberships(store: Store, ids: Sequence[str],
+                as_of: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Contact id -> the member's current roles, as of ``as_of``, on the bodies that
+    matter to the campaign: the Subcommittee on Human Rights (DROI), Foreign Affairs
+    (AFET), the delegation for relations with Central Asia (DCAS), and any body whose
+    name mentions Kazakhstan or Central Asia. One query for the whole merge; nothing
+    when the directory's details were never fetched."""
+    if not ids:
+        return {}
+    day = as_of.isoformat()
+    marks = ", ".join("?" for _ in ids)
+    rows = store.rows(
+        "SELECT m.contact_id, m.role, m.fetched_at, b.label, b.name FROM ep_memberships m "
+        f"JOIN ep_bodies b ON b.id = m.body_id WHERE m.contact_id IN ({marks}) "
+        "AND (m.start_date IS NULL OR m.start_date <= ?) "
+        "AND (m.end_date IS NULL OR m.end_date >= ?)", (*ids, day, day))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        label = (r["label"] or "").upper()
+        name = r["name"] or label
+        if label not in KEY_BODIES and not any(w in name.casefold() for w in _REGION_WORDS):
+            continue
+        the = name if name.casefold().startswith("the ") else f"the {name}"
+        out.setdefault(r["contact_id"], []).append({
+            "label": label, "name": name,
+            "phrase": f"{ROLE_PHRASES.get(r['role'], 'a member of')} {the}",
+            "listed": dates.human(str(r["fetched_at"])[:10]) if r["fetched_at"] else None,
+            "droi": label == "DROI", "dcas": label == "DCAS" or (
+                "central asia" in name.casefold() and "delegation" in name.casefold()),
+            "afet": label == "AFET"})
+    for found in out.values():
+        found.sort(key=lambda m: (KEY_BODIES.index(m["label"]) if m["label"] in KEY_BODIES
+                                  else 9, m["name"]))
+    return out

@@ -238,6 +238,8 @@ def letter_parts(letter: Letter,
         "closing": close,
         "signature": signature,
         "sources": letter_blocks(sources_md, cache) if rule else [],
+        # For the head of a second page: whom the letter is to, and its date.
+        "recipient": str(ctx["recipient"].get("display_name") or letter.recipient),
     }
 
 

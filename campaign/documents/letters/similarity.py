@@ -15,8 +15,11 @@ seeded with the merge's size (so a re-run reports the same): the median is then
 that of the sample, within ``median_error`` percentiles of the true one 95 times in
 100, and the highest is the highest seen, which the report says. Letters with the
 same shingles are found among all of them, sample or not, so an identical pair is
-never missed. Two letters at ``NEAR`` or more are "nearly identical": the merge
-warns and advises a personal note.
+never missed. Two letters at ``NEAR`` (0.8) or more are "nearly identical": the
+merge warns, says which paragraphs they share, and advises a personal note or
+`profile set --about` (sending refuses at the same figure). A letter at ``LOGGED``
+(0.5) or more like one already logged to the same recipient from another sender is
+what WriteToThem freezes: letters.memory warns about that.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SHINGLE = 3
-NEAR = 0.9
+NEAR = 0.8
+LOGGED = 0.5
 EXACT_UP_TO = 400
 PER_LETTER = 40  # beyond EXACT_UP_TO: each letter against this many others
 METHOD = ("word 3-gram shingles, Jaccard similarity, after removing names, salutations, "
