@@ -179,15 +179,15 @@ def recent_writers(store: Store, contact_id: str, days: int = 30,
     since = ((today or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days))
     out: dict[str, list[str]] = {}
     for row in store.rows(
-            # SELECT *: the letters' "case" column may not be there (an older log).
+            # SELECT *: the letters' case_id column may not be there (an older log).
             "SELECT * FROM outreach WHERE contact_id = ? ORDER BY id",
             (contact_id,)):
         when = _when(row["created"])
         if when is None or when < since:
             continue
         cases = out.setdefault(row["member"] or "local", [])
-        if row.get("case") and row["case"] not in cases:
-            cases.append(row["case"])
+        if row.get("case_id") and row["case_id"] not in cases:
+            cases.append(row["case_id"])
     return out
 
 
@@ -214,8 +214,8 @@ def choose_case(store: Store, contact_id: str, candidates: Sequence[str],
     # A re-run keeps the case this member already raised with them (the same letter).
     for row in store.rows("SELECT * FROM outreach WHERE contact_id = ? AND member = ?"
                           " ORDER BY id DESC", (contact_id, store.member)):
-        if row.get("case") in candidates:
-            return str(row["case"])
+        if row.get("case_id") in candidates:
+            return str(row["case_id"])
     others = {m: c for m, c in recent_writers(store, contact_id, days).items()
               if m != store.member}
     taken: dict[str, int] = {}

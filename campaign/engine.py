@@ -262,8 +262,14 @@ class Cursor:
         return rest
 
     def __iter__(self) -> Iterator[Row]:
-        while (row := self.fetchone()) is not None:
-            yield row
+        return self
+
+    def __next__(self) -> Row:
+        # An iterator as sqlite3's cursor is: ``next(cursor, None)`` walks it too.
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
 
 
 # -- SQL translation ------------------------------------------------------------

@@ -28,14 +28,7 @@ def owner_url(cli: Any, pg_server: Any, _pg_meps: str) -> str:
     (after ``cli``, whose store file it replaces)."""
     url = str(pg_server.url(pg_server.new_database(_pg_meps)))
     os.environ["CAMPAIGN_DB"] = url  # _isolated's monkeypatch restores it
-    st = Store(url)
-    try:
-        cols = {r[0] for r in st.conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'outreach'")}
-        if "case" not in cols:  # the letters' column (issue 18), when it is not merged yet
-            st.conn.execute('ALTER TABLE outreach ADD COLUMN "case" TEXT')
-    finally:
-        st.close()
+    Store(url).close()
     return url
 
 
@@ -232,7 +225,7 @@ def _log(st: Store, contact: str, case: str | None) -> None:
 
     outreach.record(st, [{"contact_id": contact, "document": "letter-mep",
                           "digest": outreach.digest(f"{st.member} {case}"), "path": None}])
-    st.conn.execute('UPDATE outreach SET "case" = ? WHERE id = (SELECT max(id) FROM outreach)',
+    st.conn.execute('UPDATE outreach SET case_id = ? WHERE id = (SELECT max(id) FROM outreach)',
                     (case,))
 
 

@@ -158,10 +158,10 @@ def choose_file(paths: Sequence[str], combined: set[str]) -> tuple[Path | None, 
 
 def cases_since(store: Store, entry: dict[str, Any], text: str,
                 persons: list[dict[str, Any]]) -> str | None:
-    """Why a letter's case no longer stands: a person it names (or its recorded ``case``)
+    """Why a letter's case no longer stands: a person it names (or its recorded ``case_id``)
     reported released or dead on or after the day it was drafted; None if none."""
     drafted = dates.start(str(entry["created"])[:10])
-    wanted = entry.get("case")
+    wanted = entry.get("case_id")
     for p in persons:
         if p["status"] not in DEAD_OR_FREE or not p["status_date"]:
             continue
