@@ -46,7 +46,7 @@ def fixture_letters(st: Store) -> list[tuple[list[dict[str, Any]], str, str | No
     a letter to a prisoner in Russian, and a letter with no salutation (set as blocks)."""
     meps = L.prepare(st, "mep", sender=SENDER, countries_=["IE"], fmt=DocFormat.docx)
     L.add_postal_address(st, "Roza Tuletaeva", "Aktau", "socialistworld-2014-01")
-    [ru] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"], lang="ru",
+    ru, _english = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"], lang="ru",
                      fmt=DocFormat.docx)
     shapeless = {"title": "Notes", "letter": None, "recipient": "Someone",
                  "blocks": letter_blocks("A line\\\nand another.\n\n- one\n- two\n\n---\n\n"
@@ -196,7 +196,7 @@ def test_each_letter_is_a_section_with_a_second_page_header(st: Store) -> None:
 
 def test_a_russian_letter_says_page_in_russian(st: Store) -> None:
     L.add_postal_address(st, "Roza Tuletaeva", "Aktau", "socialistworld-2014-01")
-    [ru] = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"], lang="ru",
+    ru, _english = L.prepare(st, "prisoner", sender=SENDER, prisoners=["Roza Tuletaeva"], lang="ru",
                      fmt=DocFormat.docx)
     doc = Document(io.BytesIO(L.encode_one(ru, DocFormat.docx)))
     assert "страница" in doc.sections[0].header.paragraphs[0].text

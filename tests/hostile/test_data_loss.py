@@ -310,7 +310,8 @@ def test_a_huge_address_already_stored_is_bounded_on_the_letter(cli: Any, db_pat
                      ("\n".join(f"Line {i:04d}" for i in range(5000)), SOURCE))
     conn.close()
     out = tmp_path / "roza.pdf"
-    r = cli("letter", "--to", "prisoner", "--prisoner", ROZA, *SENDER, "-o", str(out))
+    r = cli("letter", "--to", "prisoner", "--prisoner", ROZA, *SENDER, "--lang", "en",
+            "-o", str(out))
     assert r.exit_code == 0, r.stderr
     assert "postal address recorded for Roza Tuletaeva" in r.stderr
     assert "shorten the note" not in r.stderr

@@ -203,7 +203,7 @@ def test_a_stored_date_out_of_range_still_reads(cli: Any, ready: Path, bad: str)
         if command == ["export"]:  # the data as stored, to be corrected
             assert f"date: '{bad}'" in r.stdout or f"date: {bad}" in r.stdout
         if command == ["prisoners", "list"]:
-            assert "Political prisoners" in r.stdout and r.stdout.count("\n") > 20
+            assert "People imprisoned" in r.stdout and r.stdout.count("\n") > 20
 
 
 # --- the rule itself, for any date -------------------------------------------------------------
@@ -244,7 +244,8 @@ def test_as_of_any_date_ends_with_a_document_or_one_line(cli: Any, ready: Path,
     r = cli("prisoners", "list", "--as-of", f"{day.year:04d}-{day.month:02d}-{day.day:02d}")
     if 1800 <= day.year <= 2199:
         assert r.exit_code == 0, r.stderr
-        assert f"as of {day.isoformat()}" in r.stdout  # the list is as of that day
+        # the list is as of that day (its title may wrap on a narrow terminal)
+        assert f"as of {day.isoformat()}" in " ".join(r.stdout.split())
     else:
         assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
 

@@ -28,7 +28,7 @@ def test_the_same_contact_twice_in_a_merge_is_one_letter(cli: Any, db_path: Path
 
 def test_family_letters_for_two_people_are_two_letters(cli: Any, db_path: Path) -> None:
     r = cli("letter", "--to", "family", "--prisoner", "Bazarbai Kenzhebaev", "--prisoner",
-            "Roza Tuletaeva", *SENDER, "-f", "md")
+            "Roza Tuletaeva", *SENDER, "--lang", "en", "-f", "md")
     assert r.exit_code == 0, r.stderr
     letters = r.stdout.split("\n* * *\n")
     assert len(letters) == 2
