@@ -256,6 +256,32 @@ def escapes_records(name: str) -> bool:
     return base.startswith("letter-") and base.endswith(".md.j2")
 
 
+def _macros_say_markdown() -> None:
+    """A macro's output in an escaping template is Markdown already: every ``{{ … }}``
+    inside it was escaped as it was printed, and the rest is the template's own text.
+    Printed again (``{{ why_now() }}``, a paragraph chosen by name), the finaliser must
+    not escape it a second time, which would turn the template's own ``**bold**`` and
+    every escaped character into visible backslashes. jinja2 marks a macro's output
+    only when autoescaping HTML, so its ``Macro._invoke`` is wrapped once: in an
+    environment whose finaliser is the Markdown one, the output is ``Markdown``."""
+    from jinja2.runtime import Macro
+
+    if getattr(Macro, "_campaign_markdown", False):
+        return
+    from campaign.formats.markdown import Markdown, finalize
+
+    invoke = Macro._invoke
+
+    def _invoke(self: Any, arguments: list[Any], autoescape: bool) -> Any:
+        out = invoke(self, arguments, autoescape)
+        if type(out) is str and getattr(self._environment, "finalize", None) is finalize:
+            return Markdown(out)
+        return out
+
+    Macro._invoke = _invoke  # type: ignore[method-assign]
+    Macro._campaign_markdown = True  # type: ignore[attr-defined]
+
+
 def _environment(user_dir: str | Path | None, name: str = "") -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
 
@@ -264,6 +290,7 @@ def _environment(user_dir: str | Path | None, name: str = "") -> Any:
         from campaign.formats.markdown import finalize
 
         options["finalize"] = finalize
+        _macros_say_markdown()
     env = _sandbox()(
         loader=FileSystemLoader([str(d) for d in search_path(user_dir)]),
         undefined=StrictUndefined,
@@ -277,6 +304,12 @@ def _environment(user_dir: str | Path | None, name: str = "") -> Any:
     env.filters["month_year"] = dates.month_year
     env.filters["ordinal"] = ordinal
     env.filters["number"] = number
+    if escapes_records(name):
+        from campaign.formats.markdown import Markdown
+
+        # `| md`: text the template composed itself (a macro's output, trimmed), which is
+        # Markdown already; the finaliser prints it as it is.
+        env.filters["md"] = Markdown
     directory = cache_dir()
     if directory is not None and _safe_cache_dir(directory):
         env.bytecode_cache = _compiled_cache()(directory, _fingerprint(env))

@@ -401,14 +401,14 @@ def test_a_saved_sender_email_that_is_not_one_address(cli, meps_db: Path, error_
 # -- issue 18: the occasion, who I am, the dry run, and the log warning ---------------
 
 def test_occasion_errors_are_one_line(error_line, cli, db_path: Path) -> None:
-    before = db_path.read_bytes()
+    before = snapshot(db_path)
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--occasion", "no-such-event")
     line = error_line(r, 1)
     assert "no-such-event" in line
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--as-of", "2011-01-01",
             "--occasion", "zhanaozen-shootings")
     assert "after the letter's date" in error_line(r, 2)
-    assert db_path.read_bytes() == before
+    assert snapshot(db_path) == before
 
 
 def test_profile_about_is_checked_and_used(error_line, cli) -> None:
