@@ -226,6 +226,8 @@ def test_asks_fit_the_role(ireland: Store) -> None:
         assert "I ask you:" not in ltr.markdown
         assert ltr.markdown.count("independent, international investigation") == 1
         assert "release all political prisoners" not in ltr.markdown
+        # the template's own Markdown (the case's name in bold) is not escaped twice
+        assert "\\*" not in ltr.markdown and f"**{ltr.context['case']['name']}**" in ltr.markdown
 
 
 def test_the_fact_fixes_reach_the_letters(ireland: Store) -> None:
