@@ -401,6 +401,8 @@ def test_a_saved_sender_email_that_is_not_one_address(cli, meps_db: Path, error_
 # -- issue 18: the occasion, who I am, the dry run, and the log warning ---------------
 
 def test_occasion_errors_are_one_line(error_line, cli, db_path: Path) -> None:
+    from conftest import snapshot
+
     before = snapshot(db_path)
     r = cli("letter", "--to", "mep", "--country", "IE", *SENDER, "--occasion", "no-such-event")
     line = error_line(r, 1)
