@@ -191,6 +191,30 @@ def recent_writers(store: Store, contact_id: str, days: int = 30,
     return out
 
 
+def raised_by_others(store: Store, contact_ids: Sequence[str], days: int = 30,
+                     today: dt.datetime | None = None) -> dict[str, dict[str, list[str]]]:
+    """For each of ``contact_ids``: the other members who wrote to them within ``days``
+    and the cases they raised (contact -> member -> cases), read in one query. On
+    SQLite every entry is the one local user's, so there are none."""
+    wanted = set(contact_ids)
+    since = ((today or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days))
+    out: dict[str, dict[str, list[str]]] = {}
+    if not wanted:
+        return out
+    for row in store.rows("SELECT * FROM outreach WHERE member <> ? ORDER BY id",
+                          (store.member,)):
+        if row.get("contact_id") not in wanted:
+            continue
+        when = _when(row["created"])
+        if when is None or when < since:
+            continue
+        cases = out.setdefault(str(row["contact_id"]), {}).setdefault(
+            row["member"] or "local", [])
+        if row.get("case_id") and row["case_id"] not in cases:
+            cases.append(row["case_id"])
+    return out
+
+
 def _when(text: str | None) -> dt.datetime | None:
     if not text:
         return None
@@ -244,3 +268,19 @@ def coalition_note(store: Store, contact_name: str, contact_id: str, days: int =
     if cases:
         text += " (cases: " + ", ".join(label.get(c, c) for c in cases) + ")"
     return text
+
+
+def coalition_lines(others: dict[str, dict[str, list[str]]], names: dict[str, str],
+                    cases: dict[str, str], days: int) -> list[str]:
+    """What a merge says of recipients other members wrote to lately, one line each:
+    "Barry Andrews: written to by 3 members in the last 30 days (cases: …)"."""
+    lines = []
+    for contact_id, by in others.items():
+        n = len(by)
+        raised = list(dict.fromkeys(c for cs in by.values() for c in cs))
+        text = (f"{names.get(contact_id, contact_id)}: written to by {n} member"
+                f"{'s' if n != 1 else ''} in the last {days} days")
+        if raised:
+            text += " (cases: " + ", ".join(cases.get(c, c) for c in raised) + ")"
+        lines.append(text)
+    return lines

@@ -308,3 +308,37 @@ def test_a_branch_announces_but_cannot_retitle_the_campaign(
             st.set_meta("title", "Ours now")
     finally:
         st.close()
+
+
+def test_a_merge_asks_each_mep_about_a_case_no_other_member_raised(
+        cli: Any, pg_server: Any, owner_url: str, members: dict[str, str],
+        tmp_path: Path) -> None:
+    """Two branches write to the same Irish MEPs, one after the other, with the same
+    sender name (so the same permutation of cases): the second branch's merge takes, for
+    each MEP, a case the first did not raise with them, and says who wrote before."""
+    as_member(pg_server, owner_url, "branch_dublin")
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+            "-o", str(tmp_path / "dublin"), "-f", "md")
+    assert r.exit_code == 0, r.output
+    as_member(pg_server, owner_url, "branch_cork")
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER,
+            "-o", str(tmp_path / "cork"), "-f", "md")
+    assert r.exit_code == 0, r.output
+    assert "written to by 1 member in the last 30 days (cases: " in r.stderr
+    st = Store(owner_url)
+    try:
+        rows = st.rows("SELECT contact_id, member, case_id FROM outreach ORDER BY id")
+    finally:
+        st.close()
+    cases: dict[str, dict[str, str]] = {}
+    for row in rows:
+        cases.setdefault(row["contact_id"], {})[row["member"]] = row["case_id"]
+    assert len(cases) >= 3 and all(len(by) == 2 for by in cases.values())
+    for contact, by in cases.items():
+        assert by["branch_dublin"] and by["branch_cork"], contact
+        assert by["branch_dublin"] != by["branch_cork"], contact
+    # --recent-days 0: the other branch's letters are not recent, so nothing is said
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "--recent-days", "0",
+            "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "written to by" not in r.stderr

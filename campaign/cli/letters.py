@@ -100,6 +100,11 @@ def letter(
         "--occasion", help="Why write now: an event id (news you recorded with `campaign "
         "facts add`), or none. Default: the next anniversary of the shootings, arrests or "
         "deaths within 60 days ahead (or 14 days past).")] = None,
+    recent_days: Annotated[int, typer.Option(
+        "--recent-days", min=0, max=3650,
+        help="On a coalition's shared store: an MEP another member wrote to within this "
+        "many days is asked about a case none of them raised, and the merge says who "
+        "wrote.")] = 30,
     templates: TemplatesOpt = None,
     as_of_: AsOfOpt = None,
 ) -> None:
@@ -138,7 +143,7 @@ def letter(
         contacts=contact or [], prisoners=prisoner or [], demand_ids=demand or [],
         note=note_text, lang=lang, fmt=implied or DocFormat.md, user_dir=templates,
         as_of=as_of(as_of_), released_ok=released_ok, committees=committee or [],
-        delegations=delegation or [], occasion=occasion)
+        delegations=delegation or [], occasion=occasion, recent_days=recent_days)
     plan = lib.plan_output(output, chosen, len(letters))
     from campaign.output import printable
 

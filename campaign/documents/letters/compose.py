@@ -716,7 +716,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             today: dt.date | None = None, released_ok: bool = False,
             relevance_hooks: Sequence[RelevanceHook] = (),
             committees: Sequence[str] = (), delegations: Sequence[str] = (),
-            occasion: str | None = None,
+            occasion: str | None = None, recent_days: int = 30,
             progress: Callable[[int], None] | None = None) -> list[Letter]:
     """Every letter's Markdown, checked and rendered; nothing is written.
 
@@ -727,7 +727,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     directory was fetched. ``today`` is the date written in the letter (the
     document's date: ``--as-of`` or today). ``occasion``: why write now, an event id
     (news the user recorded) or "none"; by default the next commemorated anniversary
-    (facts.occasion).
+    (facts.occasion). ``recent_days``: on a shared store, a recipient another member
+    wrote to within that many days is asked about a case no member raised with them
+    lately, while there is one, and the merge says who wrote (campaign.coalition).
     """
     from campaign.documents.templates import renderer
     from campaign.outreach import digest
@@ -831,8 +833,16 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         kept = {str(recipients[k]["id"]): facts.kept_cases[(str(recipients[k]["id"]),
                                                              sender.name)]
                 for k in order if (str(recipients[k]["id"]), sender.name) in facts.kept_cases}
-        dealt = deal(skey, [str(recipients[k]["id"]) for k in order], facts.prisoners,
-                     kept=kept, shuffle=not prisoners)
+        from campaign.coalition import coalition_lines, raised_by_others
+
+        ids = [str(recipients[k]["id"]) for k in order]
+        others = raised_by_others(store, ids, recent_days)
+        avoid = {r: {c for cs in by.values() for c in cs} for r, by in others.items()}
+        dealt = deal(skey, ids, facts.prisoners, kept=kept, shuffle=not prisoners,
+                     avoid=avoid)
+        warnings += coalition_lines(others, {str(w["id"]): display_name(w) for w in recipients},
+                                    {str(p["id"]): str(p["name"]) for p in facts.prisoners},
+                                    recent_days)
         for k, person in zip(order, dealt, strict=True):
             cases[k] = _case(person, book, published) if person else None
     letters = []

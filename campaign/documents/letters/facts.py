@@ -300,11 +300,12 @@ def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
 
 def kept_cases(store: Store) -> dict[tuple[str, str], str]:
     """(contact id, sender) -> the case the latest logged letter between them took up:
-    a re-run keeps it, so the same sender gets the same letter."""
+    a re-run keeps it, so the same sender gets the same letter. Only this member's own
+    letters count (on a coalition's shared store two branches may sign with one name)."""
     found: dict[tuple[str, str], str] = {}
     for contact, sender, case in store.conn.execute(
             "SELECT contact_id, coalesce(sender, ''), case_id FROM outreach "
-            "WHERE case_id IS NOT NULL ORDER BY id"):
+            "WHERE case_id IS NOT NULL AND member = ? ORDER BY id", (store.member,)):
         found[(contact, sender)] = case
     return found
 

@@ -52,13 +52,16 @@ def versions(sender: str, recipient: str, parts: dict[str, int] | None = None
 
 
 def deal(sender: str, recipients: Sequence[str], cases: Sequence[dict[str, Any]], *,
-         kept: dict[str, str] | None = None, shuffle: bool = True) -> list[dict[str, Any] | None]:
+         kept: dict[str, str] | None = None, shuffle: bool = True,
+         avoid: dict[str, set[str]] | None = None) -> list[dict[str, Any] | None]:
     """One case for each recipient (ids, in the merge's stable order): a case logged
     for (sender, recipient) before is kept (``kept``: recipient -> person id); the
     rest are dealt from a permutation of ``cases`` seeded by the sender (``shuffle``
     False keeps the user's own order, as --prisoner gives it), skipping cases already
     taken while there are others left, so n recipients get n different cases while
-    there are enough."""
+    there are enough. ``avoid`` (recipient -> case ids) holds the cases other members
+    of a coalition raised with that recipient lately: a case none of them raised is
+    taken first, while there is one."""
     if not cases:
         return [None] * len(recipients)
     by_id = {c["id"]: c for c in cases}
@@ -76,6 +79,11 @@ def deal(sender: str, recipients: Sequence[str], cases: Sequence[dict[str, Any]]
         if not free:  # more recipients than cases: start the round again
             taken = set()
             free = order
+        raised = (avoid or {}).get(recipients[n], set())
+        fresh = [c for c in free if c["id"] not in raised] or \
+            [c for c in order if c["id"] not in raised]
+        if fresh:
+            free = fresh
         out[n] = free[0]
         taken.add(free[0]["id"])
     return out
