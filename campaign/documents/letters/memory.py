@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,16 +36,33 @@ def _hash(shingle: tuple[str, ...]) -> int:
                                           digest_size=4).digest(), "big")
 
 
+# shingle -> _hash(shingle): a merge's letters share most of their shingles, so each is
+# hashed once per process, not once per letter (the values, which stored sketches hold,
+# are unchanged).
+_SHINGLE_HASHES: dict[tuple[str, ...], int] = {}
+
+
 def hashes(text: str) -> set[int]:
     """The 32-bit hashes of a compared text's word 3-grams."""
     from campaign.documents.letters.similarity import shingles
 
-    return {_hash(s) for s in shingles(text)}
+    known = _SHINGLE_HASHES
+    if len(known) > 200_000:  # a long-running caller's shingles, not a leak
+        known.clear()
+    out = set()
+    for s in shingles(text):
+        h = known.get(s)
+        if h is None:
+            h = known[s] = _hash(s)
+        out.add(h)
+    return out
 
 
 def sketch(text: str) -> str:
-    """A compact, exact record of a compared text: its shingle hashes, packed."""
-    packed = b"".join(h.to_bytes(4, "big") for h in sorted(hashes(text)))
+    """A compact, exact record of a compared text: its shingle hashes, packed (32-bit
+    big-endian, ascending)."""
+    found = sorted(hashes(text))
+    packed = struct.pack(f">{len(found)}I", *found)
     return base64.b64encode(packed).decode("ascii")
 
 
