@@ -36,25 +36,35 @@ def _hash(shingle: tuple[str, ...]) -> int:
                                           digest_size=4).digest(), "big")
 
 
-# shingle -> _hash(shingle): a merge's letters share most of their shingles, so each is
-# hashed once per process, not once per letter (the values, which stored sketches hold,
-# are unchanged).
+# paragraph -> its shingles' hashes: a merge's letters share most of their paragraphs,
+# so each is hashed once per process, not once per letter (the values, which stored
+# sketches hold, are unchanged: a text's shingles are its paragraphs' together).
+_PARAGRAPH_HASHES: dict[str, frozenset[int]] = {}
+# shingle -> _hash(shingle): the paragraphs that differ still share most shingles.
 _SHINGLE_HASHES: dict[tuple[str, ...], int] = {}
+
+
+def _hashed(shingle: tuple[str, ...]) -> int:
+    found = _SHINGLE_HASHES.get(shingle)
+    if found is None:
+        found = _SHINGLE_HASHES[shingle] = _hash(shingle)
+    return found
 
 
 def hashes(text: str) -> set[int]:
     """The 32-bit hashes of a compared text's word 3-grams."""
     from campaign.documents.letters.similarity import shingles
 
-    known = _SHINGLE_HASHES
-    if len(known) > 200_000:  # a long-running caller's shingles, not a leak
+    known = _PARAGRAPH_HASHES
+    if len(known) > 20_000 or len(_SHINGLE_HASHES) > 200_000:  # not a leak
         known.clear()
-    out = set()
-    for s in shingles(text):
-        h = known.get(s)
-        if h is None:
-            h = known[s] = _hash(s)
-        out.add(h)
+        _SHINGLE_HASHES.clear()
+    out: set[int] = set()
+    for para in text.split("\n\n"):
+        found = known.get(para)
+        if found is None:
+            found = known[para] = frozenset(map(_hashed, shingles(para)))
+        out |= found
     return out
 
 
