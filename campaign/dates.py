@@ -72,8 +72,10 @@ def check_day(day: dt.date, what: str = "the date") -> dt.date:
     return day
 
 
+@functools.lru_cache(maxsize=4096)
 def start(text: str) -> dt.date:
-    """The first day a partial date can mean.
+    """The first day a partial date can mean (cached: a big store's persons share a few
+    thousand dates, and every status and sort asks for them again).
 
     Lenient about the range: a store written before the range was enforced may hold
     a year 0 or 9999, and it must still list, export and be corrected, not fail

@@ -170,8 +170,10 @@ def iter_persons(store: Store, as_of: dt.date | None = None) -> Iterator[dict[st
         evs: list[dict[str, Any]] = []
         while pending is not None and pending["person_id"] == p["id"]:
             e = dict(pending)
-            e["quotes"] = json.loads(e["quotes"]) if isinstance(e.get("quotes"), str) \
-                else e.get("quotes") or []
+            q = e.get("quotes")
+            # Most events quote nothing: "[]" needs no JSON parser.
+            e["quotes"] = ([] if q == "[]" else json.loads(q)) if isinstance(q, str) \
+                else q or []
             e["sources"] = event_cites.get(str(e["id"]), [])
             e.pop("person_id")
             e.pop("pack", None)  # the store's bookkeeping (see pack._put_persons)
@@ -179,7 +181,8 @@ def iter_persons(store: Store, as_of: dt.date | None = None) -> Iterator[dict[st
             pending = next(cursor, None)
         quotes = p["quotes"]
         yield _shaped(p, evs, aliases.get(p["id"], []), person_cites.get(p["id"], []), as_of,
-                      json.loads(quotes) if isinstance(quotes, str) else quotes)
+                      ([] if quotes == "[]" else json.loads(quotes))
+                      if isinstance(quotes, str) else quotes)
 
 
 def _shaped(p: Mapping[str, Any], evs: list[dict[str, Any]], aliases: list[str],

@@ -566,10 +566,18 @@ def role_of(person: Mapping[str, Any]) -> str:
     """The person's recorded role, else one guessed from the description."""
     if person.get("role"):
         return str(person["role"])
-    text = (person.get("description") or "").casefold()
+    return _guessed_role(person.get("description") or "")
+
+
+def _guessed_role(description: str) -> str:
+    """``role_of``'s guess from a description: the first role (in ``_ROLE_WORDS``'s
+    order) one of whose words it contains. Plain loops: a motion ranks every person of
+    a 10,000-person store, twice."""
+    text = description.casefold()
     for role, words in _ROLE_WORDS:
-        if any(w in text for w in words):
-            return role
+        for w in words:
+            if w in text:
+                return role
     return "other"
 
 
@@ -710,4 +718,9 @@ def _newest_first(date: str | None) -> tuple[int, str]:
     if not date:
         return (1, "")
     # Invert the digits so that a plain ascending sort gives the newest first.
-    return (0, "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in date))
+    return (0, date.translate(_INVERT_DIGITS))
+
+
+# "0" <-> "9", "1" <-> "8", ...: a stored date has ASCII digits only (dates.check_partial)
+# so this inverts every digit it has.
+_INVERT_DIGITS = str.maketrans("0123456789", "9876543210")

@@ -761,6 +761,21 @@ class Store:
             out.setdefault(rid, []).append(sid)
         return out
 
+    def _citations_of(self, record_type: str, record_ids: Sequence[str]
+                      ) -> dict[str, list[str]]:
+        """``citations`` of a few records only (ids as the citations table keeps them)."""
+        out: dict[str, list[str]] = {}
+        if not record_ids:
+            return out
+        marks = ", ".join("?" * len(record_ids))
+        for rid, sid in self.conn.execute(
+            "SELECT record_id, source_id FROM citations WHERE record_type = ?"
+            f" AND record_id IN ({marks}) ORDER BY pos",
+            (record_type, *record_ids),
+        ):
+            out.setdefault(rid, []).append(sid)
+        return out
+
     def uncite(self, record_type: str, record_id: str | int) -> None:
         self.conn.execute(
             "DELETE FROM citations WHERE record_type = ? AND record_id = ?",
@@ -792,8 +807,13 @@ class Store:
 
     def cited_rows(self, table: str, record_type: str, where: str = "",
                    params: Sequence[Any] = (), order: str = "seq") -> list[dict[str, Any]]:
-        cites = self.citations(record_type)
         found = self.rows(f"SELECT * FROM {table} {where} ORDER BY {order}", params)
+        if where and len(found) <= 200:
+            # A few rows of a big table (the campaign's own contacts among 20,000): read
+            # their citations only, by the primary key, not every record's.
+            cites = self._citations_of(record_type, [str(r["id"]) for r in found])
+        else:
+            cites = self.citations(record_type)
         for r in found:
             r["sources"] = cites.get(str(r["id"]), [])
         return found

@@ -6,6 +6,7 @@ Raw HTML in the Markdown is not passed through: a name or quote containing
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -37,7 +38,14 @@ def escape(text: str) -> str:
     """Record text as literal Markdown, its line breaks kept (an address block, the
     sender's lines): every character in ``LINES`` escaped, citation markers kept."""
     escaped = str(text).translate(_ESCAPE[LINES])
+    if "[" not in escaped:  # no citation marker to keep (most text)
+        return escaped
     return _CITATION.sub(r"[\1]", escaped)
+
+
+# The same strings come back in every letter of a merge (the campaign's facts, the
+# sender's lines): escaped once each.
+_escape_text = functools.lru_cache(maxsize=8192)(escape)
 
 
 def finalize(value: Any) -> Any:
@@ -50,6 +58,8 @@ def finalize(value: Any) -> Any:
         return value
     if hasattr(value, "__markdown__"):  # an object that knows which of its parts are text
         return Markdown(value.__markdown__())
+    if type(value) is str:
+        return _escape_text(value)
     return escape(str(value))  # text, or an object printed as its text (a citation: kept)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,16 +36,43 @@ def _hash(shingle: tuple[str, ...]) -> int:
                                           digest_size=4).digest(), "big")
 
 
+# paragraph -> its shingles' hashes: a merge's letters share most of their paragraphs,
+# so each is hashed once per process, not once per letter (the values, which stored
+# sketches hold, are unchanged: a text's shingles are its paragraphs' together).
+_PARAGRAPH_HASHES: dict[str, frozenset[int]] = {}
+# shingle -> _hash(shingle): the paragraphs that differ still share most shingles.
+_SHINGLE_HASHES: dict[tuple[str, ...], int] = {}
+
+
+def _hashed(shingle: tuple[str, ...]) -> int:
+    found = _SHINGLE_HASHES.get(shingle)
+    if found is None:
+        found = _SHINGLE_HASHES[shingle] = _hash(shingle)
+    return found
+
+
 def hashes(text: str) -> set[int]:
     """The 32-bit hashes of a compared text's word 3-grams."""
     from campaign.documents.letters.similarity import shingles
 
-    return {_hash(s) for s in shingles(text)}
+    known = _PARAGRAPH_HASHES
+    if len(known) > 20_000 or len(_SHINGLE_HASHES) > 200_000:  # not a leak
+        known.clear()
+        _SHINGLE_HASHES.clear()
+    out: set[int] = set()
+    for para in text.split("\n\n"):
+        found = known.get(para)
+        if found is None:
+            found = known[para] = frozenset(map(_hashed, shingles(para)))
+        out |= found
+    return out
 
 
 def sketch(text: str) -> str:
-    """A compact, exact record of a compared text: its shingle hashes, packed."""
-    packed = b"".join(h.to_bytes(4, "big") for h in sorted(hashes(text)))
+    """A compact, exact record of a compared text: its shingle hashes, packed (32-bit
+    big-endian, ascending)."""
+    found = sorted(hashes(text))
+    packed = struct.pack(f">{len(found)}I", *found)
     return base64.b64encode(packed).decode("ascii")
 
 

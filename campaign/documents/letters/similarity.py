@@ -24,6 +24,7 @@ what WriteToThem freezes: letters.memory warns about that.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -169,7 +170,14 @@ def letter_text(letter: Any) -> str:
     lines = [*recipient.get("address_lines", []), ctx.get("salutation", ""),
              ctx.get("date_text", "")]
     names = [recipient.get("display_name", ""), recipient.get("name", "")]
-    return comparable(letter.markdown, lines, names)
+    return _comparable_once(letter.markdown, tuple(lines), tuple(names))
+
+
+@functools.lru_cache(maxsize=1024)
+def _comparable_once(markdown: str, lines: tuple[str, ...], names: tuple[str, ...]) -> str:
+    """``comparable``, once per letter in a merge: the report and the log's sketch both
+    ask for each letter's text."""
+    return comparable(markdown, lines, names)
 
 
 def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
