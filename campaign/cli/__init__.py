@@ -56,7 +56,7 @@ def load_group(name: str) -> typer.Typer:
     return sub
 
 
-_ASCII_INT = re.compile(r"[0-9]+")
+_ASCII_INT = re.compile(r"-?[0-9]+")  # a sign only to say "negative": ranges refuse it
 
 
 class AsciiInt(_click_types.IntParamType):
