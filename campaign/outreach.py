@@ -229,7 +229,7 @@ def summary(store: Store) -> list[dict[str, Any]]:
 # What an exported entry holds (its id is the store's and is not kept: an import
 # numbers the entries anew).
 LOG_FIELDS = ("contact_id", "document", "created", "digest", "state", "note", "path",
-              "paths", "updated", "sender", "member", "case")
+              "paths", "updated", "sender", "member", "case", "person_id")
 
 
 def export_log(store: Store) -> dict[str, Any]:
@@ -254,24 +254,31 @@ def import_log(store: Store, data: Any, *, path: str | None = None) -> tuple[int
                          hint="give a file written by `campaign outreach export`")
     columns = _columns(store)
     known = {r[0] for r in store.conn.execute("SELECT id FROM contacts")}
-    have = {(c, d, m, t) for c, d, m, t in store.conn.execute(
-        "SELECT contact_id, digest, member, created FROM outreach")}
+    people = {r[0] for r in store.conn.execute("SELECT id FROM persons")}
+    have = {(c, p, d, m, t) for c, p, d, m, t in store.conn.execute(
+        "SELECT contact_id, person_id, digest, member, created FROM outreach")}
     rows = []
     for i, e in enumerate(data["outreach"]):
+        # A letter to a contact names its contact; one to a prisoner or a family, its person.
         if not isinstance(e, dict) or not all(isinstance(e.get(k), str) and e.get(k)
-                                              for k in ("contact_id", "document", "created",
-                                                        "digest")):
-            raise InputError("needs contact_id, document, created and digest", path=path,
-                             field=f"outreach.{i}")
-        if e["contact_id"] not in known:
+                                              for k in ("document", "created", "digest")) \
+                or not any(isinstance(e.get(k), str) and e.get(k)
+                           for k in ("contact_id", "person_id")):
+            raise InputError("needs contact_id (or person_id), document, created and digest",
+                             path=path, field=f"outreach.{i}")
+        if e.get("contact_id") and e["contact_id"] not in known:
             raise InputError(f"no contact '{e['contact_id']}' in the store", path=path,
                              field=f"outreach.{i}.contact_id",
                              hint="import the campaign's pack (or the contact) first")
+        if e.get("person_id") and e["person_id"] not in people:
+            raise InputError(f"no person '{e['person_id']}' in the store", path=path,
+                             field=f"outreach.{i}.person_id",
+                             hint="import the campaign's pack first")
         if e.get("state", "drafted") not in STATES:
             raise InputError(f"unknown state '{e.get('state')}'", path=path,
                              field=f"outreach.{i}.state", hint="use " + ", ".join(STATES))
         member = e.get("member") or store.member
-        key = (e["contact_id"], e["digest"], member, e["created"])
+        key = (e.get("contact_id"), e.get("person_id"), e["digest"], member, e["created"])
         if key in have:
             continue
         have.add(key)

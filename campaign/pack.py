@@ -771,11 +771,13 @@ def _put_addresses(store: Store, people: list[dict[str, Any]]) -> None:
     today = dt.date.today().isoformat()
     for p in people:
         for a in p.get("addresses", []):
+            # `as_of IS ?` is SQLite's alone (PostgreSQL refuses `IS $5`): NULL is asked apart.
+            as_of = "as_of IS NULL" if a.get("as_of") is None else "as_of = ?"
             known = store.conn.execute(
                 "SELECT 1 FROM person_addresses WHERE person_id = ? AND purpose = ? AND "
-                "address = ? AND source_id = ? AND as_of IS ?",
+                f"address = ? AND source_id = ? AND {as_of}",
                 (p["id"], a.get("purpose") or "prisoner", a["address"], a["source"],
-                 a.get("as_of"))).fetchone()
+                 *([] if a.get("as_of") is None else [a["as_of"]]))).fetchone()
             if not known:
                 store.conn.execute(
                     "INSERT INTO person_addresses (person_id, purpose, address, as_of, "

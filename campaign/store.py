@@ -11,12 +11,14 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from campaign.errors import NotFoundError, StoreError, ValidationError
+
+T = TypeVar("T")
 
 RECORD_TYPES = ("person", "case_event", "demand", "event", "figure", "contact")
 
@@ -633,7 +635,7 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise self.explain(exc) from None
+            raise self._explained(exc) from None
         self._depth = 1
         try:
             yield self
@@ -644,7 +646,7 @@ class Store:
                 with suppress(sqlite3.Error):
                     self.conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise self.explain(exc) from None
+                raise self._explained(exc) from None
             raise
         else:
             try:
@@ -653,9 +655,41 @@ class Store:
                 if self.conn.in_transaction:
                     with suppress(sqlite3.Error):
                         self.conn.execute("ROLLBACK")
-                raise self.explain(exc) from None
+                raise self._explained(exc) from None
         finally:
             self._depth = 0
+
+    def _explained(self, exc: BaseException) -> StoreError:
+        """``explain``, marking what may pass if the transaction is run again (PostgreSQL's
+        serialization failures and deadlocks, SQLSTATE 40001 and 40P01)."""
+        error = self.explain(exc)
+        error.retryable = getattr(exc, "kind", None) == "retry"  # type: ignore[attr-defined]
+        return error
+
+    def retrying(self, body: Callable[[], T]) -> T:
+        """``body()`` in one transaction, run again (up to engine.RETRIES more times, after a
+        short pause) when the server gave the transaction up as a serialization failure
+        or a deadlock, which another try may pass; after that, the one line saying so.
+        ``body`` must have no effect outside the store (it may run more than once).
+        Inside an outer transaction it runs once: only the outermost can be run again."""
+        import random
+        import time
+
+        from campaign.engine import RETRIES
+
+        if self._depth:
+            with self.transaction():
+                return body()
+        attempt = 0
+        while True:
+            try:
+                with self.transaction():
+                    return body()
+            except StoreError as exc:
+                if not getattr(exc, "retryable", False) or attempt >= RETRIES:
+                    raise
+            attempt += 1
+            time.sleep(0.05 * 2 ** attempt * random.random())  # noqa: S311 - jitter only
 
     def explain(self, exc: BaseException) -> StoreError:
         """One line for a failure of this store's engine."""

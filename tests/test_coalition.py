@@ -342,3 +342,56 @@ def test_a_merge_asks_each_mep_about_a_case_no_other_member_raised(
             "--dry-run")
     assert r.exit_code == 0, r.output
     assert "written to by" not in r.stderr
+
+
+FOURTEEN_LU = [f"Mep{chr(65 + n)} Lux{chr(65 + n)}" for n in range(14)]
+
+
+def _draft_at_once(pg_server: Any, owner_url: str, tmp_path: Path,
+                   senders: tuple[tuple[str, str, str], ...]) -> list[Any]:
+    """Two branches run `campaign letter` to the same 14 MEPs at the same moment (two
+    processes); both must succeed. The log's rows for those MEPs."""
+    import subprocess
+    import sys
+
+    st = Store(owner_url)
+    try:
+        with st.transaction():
+            for n, name in enumerate(FOURTEEN_LU):
+                st.add_contact({"id": f"mep-lu-{n}", "name": name, "kind": "mep",
+                                "status": "current", "country": "Luxembourg",
+                                "group": "Renew Europe Group"}, ["ep-meps"])
+    finally:
+        st.close()
+    db = owner_url.rsplit("/", 1)[1]
+    env = {**os.environ, "CAMPAIGN_CACHE": str(tmp_path / "cache")}
+    runs = [subprocess.Popen(
+        [sys.executable, "-m", "campaign", "--db", pg_server.url(db, member), "letter",
+         "--to", "mep", "--country", "Luxembourg", "--sender", who, "--sender-org", org,
+         "-o", str(tmp_path / member)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for member, who, org in senders]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    st = Store(owner_url)
+    try:
+        rows = st.rows("SELECT member, contact_id, digest, case_id FROM outreach "
+                       "WHERE contact_id LIKE 'mep-lu-%'")
+    finally:
+        st.close()
+    return rows
+
+
+def test_two_branches_drafting_at_once_from_the_cli(pg_server: Any, owner_url: str,
+                                                    members: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    """Issue 22's proof: both succeed, 28 entries, each letter logged once."""
+    rows = _draft_at_once(pg_server, owner_url, tmp_path, (
+        ("branch_dublin", "Jane Doe", "Unite Dublin Central"),
+        ("branch_cork", "Seán Murphy", "Cork Council of Trade Unions")))
+    assert len(rows) == 28
+    assert len({(r["member"], r["contact_id"]) for r in rows}) == 28
+    assert len({(r["contact_id"], r["digest"]) for r in rows}) == 28  # each letter once
+    for member in ("branch_dublin", "branch_cork"):
+        assert len(list((tmp_path / member).iterdir())) == 14

@@ -273,3 +273,55 @@ def test_an_older_sqlite_store_upgrades_keeping_order_profile_and_log(tmp_path: 
         assert st.conn.execute("SELECT member FROM outreach").fetchone()[0] == "local"
     finally:
         st.close()
+
+
+# -- serialization failures and deadlocks (SQLSTATE 40001, 40P01) --------------------------
+
+_GIVE_UP = "DO $body$ BEGIN RAISE EXCEPTION 'could not serialize' USING ERRCODE = '{}'; END $body$"
+
+
+@pytest.mark.parametrize("state", ["40001", "40P01"])
+def test_a_transaction_the_server_gave_up_is_run_again(pg_url: str, state: str) -> None:
+    """The server's own serialization failure (and deadlock) on the first try: the
+    transaction runs again, and what it wrote is there once."""
+    st = Store(pg_url)
+    tries: list[int] = []
+
+    def body() -> int:
+        tries.append(1)
+        st.conn.execute("INSERT INTO sources (id, title, publisher, published) "
+                        "VALUES ('retry-src', 'T', 'P', '2020')")
+        if len(tries) == 1:
+            st.conn.execute(_GIVE_UP.format(state))
+        return len(tries)
+
+    try:
+        assert st.retrying(body) == 2
+        assert st.conn.execute("SELECT count(*) FROM sources WHERE id = 'retry-src'"
+                               ).fetchone()[0] == 1
+    finally:
+        st.close()
+
+
+def test_a_transaction_given_up_every_time_is_one_line(pg_url: str) -> None:
+    """Bounded: after engine.RETRIES more tries, one line, and nothing written."""
+    from campaign.errors import StoreError
+
+    st = Store(pg_url)
+    tries: list[int] = []
+
+    def body() -> None:
+        tries.append(1)
+        st.conn.execute("INSERT INTO sources (id, title, publisher, published) "
+                        "VALUES ('retry-src', 'T', 'P', '2020')")
+        st.conn.execute(_GIVE_UP.format("40001"))
+
+    try:
+        with pytest.raises(StoreError, match="too busy") as caught:
+            st.retrying(body)
+        assert len(tries) == 1 + engine.RETRIES
+        assert "\n" not in str(caught.value)
+        assert st.conn.execute("SELECT count(*) FROM sources WHERE id = 'retry-src'"
+                               ).fetchone()[0] == 0
+    finally:
+        st.close()

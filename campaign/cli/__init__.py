@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from typer._click import exceptions as _click_exceptions
+from typer._click import types as _click_types
 from typer.core import TyperCommand, TyperGroup
 
 from campaign import __version__
@@ -55,6 +56,41 @@ def load_group(name: str) -> typer.Typer:
     return sub
 
 
+_ASCII_INT = re.compile(r"-?[0-9]+")  # a sign only to say "negative": ranges refuse it
+
+
+class AsciiInt(_click_types.IntParamType):
+    """click's integer, read by the one rule for numbers and ids typed by a user: ASCII
+    digits only. ``int()`` takes ``1_0`` as 10 and ``٣`` as 3, so `outreach mark 1_0
+    sent` would mark entry 10; here it is a usage error (exit 2)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)  # "abc": click's own message
+        if isinstance(value, str) and _ASCII_INT.fullmatch(value) is None:
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            self.fail(f"'{shown}' is not a whole number written in the digits 0-9", param, ctx)
+        return number
+
+
+_ASCII_TYPES: dict[type, type] = {}
+
+
+def ascii_ints(command: Any) -> Any:
+    """``command`` with every integer option and argument read as ``AsciiInt`` (an
+    ``IntRange`` stays a range, with its help): applied to each command as it is built,
+    so no command, today's or a new one, keeps click's int()."""
+    import copy
+
+    for param in getattr(command, "params", ()):
+        kind = type(param.type)
+        if issubclass(kind, _click_types.IntParamType) and not issubclass(kind, AsciiInt):
+            if kind not in _ASCII_TYPES:
+                _ASCII_TYPES[kind] = type(f"Ascii{kind.__name__}", (AsciiInt, kind), {})
+            param.type = copy.copy(param.type)
+            param.type.__class__ = _ASCII_TYPES[kind]
+    return command
+
+
 class LazyCommands(MutableMapping[str, Any]):
     """A group's commands, each converted by typer only when it is asked for.
 
@@ -72,13 +108,13 @@ class LazyCommands(MutableMapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         if name not in self._built:
             info = self._infos[name]  # a KeyError here is what Group.get_command expects
-            self._built[name] = typer.main.get_command_from_info(
+            self._built[name] = ascii_ints(typer.main.get_command_from_info(
                 info, pretty_exceptions_short=self._sub.pretty_exceptions_short,
-                rich_markup_mode=self._sub.rich_markup_mode)
+                rich_markup_mode=self._sub.rich_markup_mode))
         return self._built[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
-        self._built[name] = command
+        self._built[name] = ascii_ints(command)
         self._infos.setdefault(name, None)  # type: ignore[arg-type]
 
     def __delitem__(self, name: str) -> None:
@@ -113,6 +149,8 @@ def lazy_group(name: str) -> Any:
     sub = load_group(name)
     if sub.registered_groups:  # nested groups: let typer build the whole tree
         group = typer.main.get_group(sub)
+        for command in group.commands.values():
+            ascii_ints(command)
     else:
         shell = copy.copy(sub)
         shell.registered_commands = []

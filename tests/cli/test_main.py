@@ -14,8 +14,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import one_error_line, snapshot
 from typer.testing import Result
 
 
@@ -99,3 +101,62 @@ def test_wrong_usage_is_one_line(cli, args: list[str], says: str) -> None:  # ty
 def test_a_group_alone_still_shows_its_help(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("prisoners")
     assert "Commands:" in r.output and "campaign: error" not in r.output
+
+
+# -- ids (and every integer) are ASCII digits --------------------------------------------
+
+@pytest.mark.parametrize("bad", ["1_0", "٣", "１０", "+3", " 3"])
+def test_outreach_mark_refuses_what_int_would_read(cli: Any, db_path: Path, bad: str) -> None:
+    """`outreach mark 1_0 sent` marked entry 10 (click's int() reads 1_0 as 10, ٣ as 3)."""
+    from campaign.outreach import entries, record
+    from campaign.store import Store
+
+    st = Store(db_path)
+    try:
+        [contact] = st.conn.execute("SELECT id FROM contacts ORDER BY id LIMIT 1").fetchone()
+        with st.transaction():
+            record(st, [{"contact_id": contact, "document": "letter-mep",
+                         "digest": f"d{n}", "created": "2026-12-01T10:00:00"}
+                        for n in range(12)])
+    finally:
+        st.close()
+    before = snapshot(db_path)
+    line = one_error_line(cli("outreach", "mark", bad, "sent"), 2)
+    assert "digits 0-9" in line and "outreach mark --help" in line
+    assert snapshot(db_path) == before
+    st = Store(db_path)
+    try:
+        assert {e["state"] for e in entries(st)} == {"drafted"}
+    finally:
+        st.close()
+
+
+@pytest.mark.parametrize("args", [("announce", "--max-people", "1_0"),
+                                  ("demands", "list", "--lapse-years", "٣"),
+                                  ("events", "upcoming", "--days", "１０"),
+                                  ("meps", "fetch", "--retries", "1_0")])
+def test_integer_options_are_ascii_digits(cli: Any, args: tuple[str, ...]) -> None:
+    assert "digits 0-9" in one_error_line(cli(*args), 2)
+
+
+def test_every_integer_parameter_of_every_command_reads_ascii_digits() -> None:
+    """The rule is applied as commands are built: no command, today's or a new one, keeps
+    click's int() for an option or argument."""
+    from typer._click import types
+
+    from campaign.cli import GROUPS, AsciiInt, CampaignGroup, lazy_group
+
+    root = CampaignGroup(name="campaign")
+    found = []
+    for name in root.list_commands(None):  # type: ignore[arg-type]
+        command = root.get_command(None, name)  # type: ignore[arg-type]
+        subs = [command.get_command(None, n) for n in command.list_commands(None)] \
+            if name in GROUPS else [command]
+        assert name not in GROUPS or lazy_group(name) is not None
+        for sub in subs:
+            for param in sub.params:
+                if isinstance(param.type, AsciiInt):
+                    found.append("ok")
+                elif isinstance(param.type, types.IntParamType):
+                    found.append(f"{name} {sub.name} {param.name}")
+    assert found and set(found) == {"ok"}, [f for f in found if f != "ok"]

@@ -334,3 +334,62 @@ def test_a_long_pdf_letter_names_its_recipient_on_page_two(ireland: Store) -> No
     for ltr in letters:
         closing_page = next(p for p in pages if "Yours sincerely" in p and ltr.recipient in p)
         assert "look forward" in closing_page or "reply" in closing_page
+
+
+# -- issue 20: tests that let bugs through --------------------------------------------
+
+def test_nearly_identical_means_from_0_8() -> None:
+    """A pair at 0.85 is nearly identical, one at 0.79 is not, on both paths (every pair,
+    and the sample beyond EXACT_UP_TO): a threshold moved to 0.95 fails here."""
+    from campaign.documents.letters.similarity import report_sketches
+
+    base = list(range(100))
+    near = base[:92] + [2000 + n for n in range(8)]  # 92 / 108 = 0.852
+    far = base[:88] + [3000 + n for n in range(12)]  # 88 / 112 = 0.786
+    assert 0.85 < 92 / 108 < 0.95 and 88 / 112 < 0.8
+    found = report_sketches([base, near])
+    assert [(i, j) for i, j, _ in found.near] == [(0, 1)]
+    assert report_sketches([base, far]).near == []
+    # The sampled path: 5 letters, each compared with 3 of the 4 others (a seeded draw
+    # that takes the pair).
+    sampled = report_sketches([base, near, *[[5000 * k + n for n in range(100)]
+                                              for k in range(1, 4)]],
+                              exact_up_to=2, per_letter=3)
+    assert not sampled.exact and [(i, j) for i, j, _ in sampled.near] == [(0, 1)]
+
+
+def test_why_you_never_tells_an_mep_their_own_acts(ireland: Store) -> None:
+    """An event of the MEP's group that names the MEP (and a statement in their name) is
+    their own act: the letter's "why you" never tells it to them in the third person,
+    while another member of the group is told of it as their group's record."""
+    with ireland.transaction():
+        ireland.add_cited("events", "event", {
+            "id": "boylan-hearing", "date": "2013-12-16", "kind": "other",
+            "title": "Hearing on Zhanaozen organised by Lynn Boylan (GUE/NGL)",
+            "summary": "Lynn Boylan held a hearing on Zhanaozen in the Parliament"},
+            ["greens-efa-2012-03-07"])
+    letters = {ltr.recipient: ltr.markdown
+               for ltr in L.prepare(ireland, "mep", sender=SENDERS[0],
+                                    contacts=["Lynn Boylan", "Luke Ming Flanagan"], as_of=DAY)}
+    own = letters["Lynn Boylan"]
+    body = own.split("Dear", 1)[1]
+    assert "Lynn Boylan held" not in body and "organised by Lynn Boylan" not in body
+    assert "Boylan" not in body.split("\n", 1)[1]  # nowhere after the salutation
+    assert "Lynn Boylan held a hearing" in letters["Luke Ming Flanagan"]
+
+
+def test_deal_gives_each_recipient_its_own_case() -> None:
+    """Which recipient gets which case: a kept case stays with its own recipient, and a
+    case others raised with one recipient is avoided for that recipient only."""
+    cases = [{"id": f"p{n}"} for n in range(6)]
+    recipients = ["a", "b", "c", "d"]
+    for who in range(4):
+        dealt = deal("jane doe|unite", recipients, cases, kept={recipients[who]: "p5"})
+        assert dealt[who] == {"id": "p5"}
+        assert all(c != {"id": "p5"} for n, c in enumerate(dealt) if n != who)
+    plain = deal("x", recipients, cases, shuffle=False)
+    assert [c["id"] for c in plain if c] == ["p0", "p1", "p2", "p3"]
+    # "c" has heard of p0..p3 from others: it gets p4; the others keep the plain order.
+    dealt = deal("x", recipients, cases, shuffle=False,
+                 avoid={"c": {"p0", "p1", "p2", "p3"}})
+    assert [c["id"] for c in dealt if c] == ["p0", "p1", "p4", "p2"]

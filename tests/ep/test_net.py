@@ -89,3 +89,31 @@ def test_http_to_https_on_the_default_ports_is_the_same_place() -> None:
             ep.net._redirect_target(client, "https://data.example/api",
                                     "https://data.example:8443/b", "x",
                                     ["https://data.example/api"], None)
+
+
+def test_a_socket_step_never_waits_past_the_request_deadline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each connect, read and write waits the shorter of its own timeout and what is left of
+    the request's overall deadline (a `max` there lets a slow server run past it)."""
+    now = [1000.0]
+    monkeypatch.setattr(ep.net.time, "monotonic", lambda: now[0])
+    ep.net._DEADLINE.at = 1002.5
+    try:
+        assert ep.net._remaining(30.0) == 2.5  # the deadline is nearer than the step's own
+        assert ep.net._remaining(1.0) == 1.0  # the step's own timeout is nearer
+        assert ep.net._remaining(None) == 2.5
+        now[0] = 1003.0
+        with pytest.raises(Exception, match="overall deadline passed"):
+            ep.net._remaining(30.0)
+    finally:
+        ep.net._DEADLINE.at = None
+    assert ep.net._remaining(30.0) == 30.0  # outside a request: the step's own timeout
+
+
+def test_a_long_retry_after_is_capped(httpserver: HTTPServer, waits: list[float]) -> None:
+    """A server asking for an hour's pause is waited on for MAX_RETRY_WAIT at most."""
+    httpserver.expect_request("/busy").respond_with_data(
+        "busy", status=503, headers={"Retry-After": "3600"})
+    with ep.make_client(5) as client, pytest.raises(NetworkError, match="after 3 attempts"):
+        ep.get(client, httpserver.url_for("/busy"), what="cannot read", retries=2)
+    assert waits == [ep.net.MAX_RETRY_WAIT] * 2

@@ -157,7 +157,10 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
     # (outreach.finish_drafting).
     from campaign.outreach import finish_drafting, forget_drafting
 
-    with store.transaction():
+    def check_and_log(plan: Plan = plan, files: dict[str, Any] = files,
+                      paths: list[Path] = paths) -> tuple[Any, ...]:
+        # Run again as a whole when PostgreSQL gives the transaction up (Store.retrying):
+        # nothing outside the store happens in here.
         renamed = _check_targets(store, letters, plan, files, combined)
         if renamed and plan.directory is not None:
             files = {renamed.get(plan.directory / name, plan.directory / name).name: data
@@ -195,6 +198,9 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
         from campaign.documents.letters.memory import remember
 
         remember(store, letters)  # each row's case and text sketch (letters.memory)
+        return renamed, files, paths, plan, entries, already, new_ids
+
+    renamed, files, paths, plan, entries, already, new_ids = store.retrying(check_and_log)
     try:
         if plan.directory is not None:
             write_directory(plan.directory, files)
