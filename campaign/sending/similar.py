@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from campaign.documents.letters.similarity import comparable, shingles
+from campaign.documents.letters.similarity import as_bits, comparable, shingles
 
 # Letters this alike (or more) are not sent without --allow-similar.
 REFUSE_FROM = 0.8
@@ -61,13 +61,7 @@ def too_alike(fps: Sequence[set[int]], contacts: Sequence[str],
     """Each letter of the run at ``threshold`` or more to an earlier one of the run, or
     to a letter already sent to its recipient. Shingles as bits of one integer, so a
     pair costs an AND and a bit count (705 letters: about 250,000 pairs)."""
-    index: dict[int, int] = {}
-    bits = []
-    for fp in fps:
-        value = 0
-        for h in fp:
-            value |= 1 << index.setdefault(h, len(index))
-        bits.append(value)
+    bits = as_bits(fps)
     sizes = [b.bit_count() for b in bits]
     found: list[Alike] = []
     for i in range(len(fps)):

@@ -205,6 +205,12 @@ def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
 def report_sketches(sketches: Sequence[Iterable[int]], *, exact_up_to: int = EXACT_UP_TO,
                     per_letter: int = PER_LETTER) -> Report:
     """``report`` of letters given by their shingle hashes (``shingle_hashes``)."""
+    return _report(as_bits(sketches), exact_up_to, per_letter)
+
+
+def as_bits(sketches: Iterable[Iterable[int]]) -> list[int]:
+    """Each letter's shingle hashes as the bits of one integer (one bit per distinct
+    hash among them all), so a pair costs an AND and a bit count."""
     index: dict[int, int] = {}
     bits = []
     for sketch in sketches:
@@ -212,7 +218,7 @@ def report_sketches(sketches: Sequence[Iterable[int]], *, exact_up_to: int = EXA
         for h in sketch:
             value |= 1 << index.setdefault(h, len(index))
         bits.append(value)
-    return _report(bits, exact_up_to, per_letter)
+    return bits
 
 
 def _report(bits: list[int], exact_up_to: int, per_letter: int) -> Report:
