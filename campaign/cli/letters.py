@@ -235,8 +235,8 @@ def _what_it_says(ltr: Letter) -> dict[str, str]:
 def _similarity(letters: list[Letter], *, err: bool) -> None:
     """The report every merge ends with, and a warning for nearly identical letters that
     says which paragraphs they share."""
-    from campaign.documents.letters.memory import advice, hashes, shared_paragraphs
-    from campaign.documents.letters.similarity import NEAR, letter_text, report
+    from campaign.documents.letters.memory import advice, shared_paragraphs
+    from campaign.documents.letters.similarity import NEAR, letter_text, report, text_hashes
 
     if len(letters) < 2 or letters[0].kind in ("prisoner", "family"):
         return  # offices compare the letters they get; prisoners do not
@@ -247,7 +247,7 @@ def _similarity(letters: list[Letter], *, err: bool) -> None:
         i, j, sim = found.near[0]
         from campaign.output import printable
 
-        shared = shared_paragraphs(texts[i], hashes(texts[j]))
+        shared = shared_paragraphs(texts[i], text_hashes(texts[j]))
         typer.echo(printable(
             f"campaign: warning: {len(found.near)} pair(s) of letters are nearly identical "
             f"(similarity {NEAR} or more; e.g. to {letters[i].recipient} and "

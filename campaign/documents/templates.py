@@ -94,8 +94,12 @@ def _sandbox() -> Any:
     ``loop.index`` and ``loop.last`` on jinja2's own loop object are safe by the
     sandbox's rules (public names of a type that is neither callable internals nor
     a known mutable), so they are read directly too, saving the sandbox's checks.
+
+    A call of one of the template's own macros (ten a letter) is safe by the same
+    rules, and is made as jinja2's context would make it (a macro takes the eval
+    context first), without the checks the sandbox runs for any other callable.
     """
-    from jinja2.runtime import LoopContext
+    from jinja2.runtime import LoopContext, Macro
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     dict_attributes = frozenset(dir(dict))
@@ -113,6 +117,12 @@ def _sandbox() -> Any:
             elif kind is LoopContext and attribute in loop_attributes:
                 return getattr(obj, attribute)
             return super().getattr(obj, attribute)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any,  # noqa: N805
+                 **kwargs: Any) -> Any:
+            if type(__obj) is Macro and not kwargs:
+                return __obj(__context.eval_ctx, *args)
+            return super().call(__context, __obj, *args, **kwargs)
 
     return CampaignSandbox
 

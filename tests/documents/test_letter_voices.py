@@ -289,6 +289,49 @@ def test_a_letter_like_one_logged_from_another_sender_is_warned(ireland: Store) 
     assert echoes(ireland, [mine], "Ruth Fagan") == []
 
 
+def _sketch_as_first_logged(text: str) -> str:
+    """A sketch as the first release with sketches wrote it: each shingle's own 32-bit
+    BLAKE2b, sorted, packed big-endian, base64, no version mark (written out here, not
+    taken from the code under test)."""
+    import base64
+    import hashlib
+    import struct
+
+    from campaign.documents.letters.similarity import shingles
+
+    found = sorted({int.from_bytes(hashlib.blake2b(" ".join(s).encode("utf-8"),
+                                                   digest_size=4).digest(), "big")
+                    for s in shingles(text)})
+    return base64.b64encode(struct.pack(f">{len(found)}I", *found)).decode("ascii")
+
+
+def test_a_sketch_logged_by_the_first_release_is_still_compared(ireland: Store) -> None:
+    [mine] = L.prepare(ireland, "mep", sender=SENDERS[1], contacts=["Seán Kelly"], as_of=DAY)
+    old = _sketch_as_first_logged(letter_text(mine))
+    assert not old.startswith("2:") and sketch(letter_text(mine)).startswith("2:")
+    with ireland.transaction():
+        ireland.conn.execute(
+            "INSERT INTO outreach (contact_id, document, created, digest, sender, sketch) "
+            "VALUES ('ie-8', 'letter-mep', '2026-11-20T10:00:00', 'x', 'Ruth Fagan', ?)",
+            (old,))
+    [found] = echoes(ireland, [mine], SENDERS[1].name)
+    assert found.similarity == 1.0 and found.earlier_sender == "Ruth Fagan"
+    assert found.paragraphs  # the shared paragraphs are named by the older rule too
+
+
+def test_a_sketch_is_the_reports_hashes_and_compares_exactly() -> None:
+    from campaign.documents.letters.memory import similarity, unsketch
+    from campaign.documents.letters.similarity import jaccard, shingle_hashes, shingles
+
+    a = "Release the oil workers of Zhanaozen now.\n\nWe ask you to raise their case."
+    b = "Release the oil workers of Zhanaozen today.\n\nWe ask you to raise their case."
+    kept = unsketch(sketch(a))
+    assert not kept.legacy
+    assert kept.hashes == {h & 0xFFFFFFFF for h in shingle_hashes(a)}
+    assert similarity(kept.hashes, unsketch(sketch(b)).hashes) == jaccard(shingles(a),
+                                                                          shingles(b))
+
+
 def test_similarity_thresholds() -> None:
     from campaign.documents.letters.similarity import NEAR
 

@@ -8,9 +8,13 @@ letter is 0.5 or more like another branch's, already logged to the same MEP, is
 warned, with the earlier sender and date, the paragraphs the two share, and what to
 do about it (``--note``, ``campaign profile set --about``).
 
-The sketch is the letter's word 3-gram shingles (as the similarity report reads
-them: names, salutation, address and date left out), each hashed to 32 bits, sorted
-and packed: about 2 KB for a page, and an exact Jaccard similarity, not an estimate.
+The sketch is the letter's word 3-gram shingles as the similarity report reads them
+(names, salutation, address and date left out): the report's own 64-bit hashes
+(similarity.paragraph_hashes, worked out once per paragraph), each kept to its low 32 bits,
+sorted and packed behind a "2:" mark: about 2 KB for a page, and an exact Jaccard
+similarity, not an estimate. A sketch without the mark was written before the report
+and the log shared their hashes (each shingle's own 32-bit BLAKE2b); a new letter is
+compared with one of those by that older rule.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,74 +35,122 @@ PARAGRAPH_SHARED = 0.5
 PARAGRAPH_MIN = 6
 
 
-def _hash(shingle: tuple[str, ...]) -> int:
+_LOW = 0xFFFFFFFF
+_VERSION = "2:"
+
+
+def _legacy_hash(shingle: tuple[str, ...]) -> int:
     return int.from_bytes(hashlib.blake2b(" ".join(shingle).encode("utf-8"),
                                           digest_size=4).digest(), "big")
 
 
-# paragraph -> its shingles' hashes: a merge's letters share most of their paragraphs,
-# so each is hashed once per process, not once per letter (the values, which stored
-# sketches hold, are unchanged: a text's shingles are its paragraphs' together).
-_PARAGRAPH_HASHES: dict[str, frozenset[int]] = {}
-# shingle -> _hash(shingle): the paragraphs that differ still share most shingles.
-_SHINGLE_HASHES: dict[tuple[str, ...], int] = {}
+# paragraph -> its shingles' hashes by the older rule, for comparing with sketches
+# logged before the report's hashes were kept (once per paragraph per process).
+_LEGACY: dict[str, frozenset[int]] = {}
 
 
-def _hashed(shingle: tuple[str, ...]) -> int:
-    found = _SHINGLE_HASHES.get(shingle)
-    if found is None:
-        found = _SHINGLE_HASHES[shingle] = _hash(shingle)
-    return found
-
-
-def hashes(text: str) -> set[int]:
-    """The 32-bit hashes of a compared text's word 3-grams."""
+def legacy_hashes(text: str) -> set[int]:
+    """A compared text's shingle hashes by the rule of the first sketches (each
+    shingle's 32-bit BLAKE2b), to compare with a sketch logged then."""
     from campaign.documents.letters.similarity import shingles
 
-    known = _PARAGRAPH_HASHES
-    if len(known) > 20_000 or len(_SHINGLE_HASHES) > 200_000:  # not a leak
-        known.clear()
-        _SHINGLE_HASHES.clear()
+    if len(_LEGACY) > 20_000:  # not a leak
+        _LEGACY.clear()
     out: set[int] = set()
     for para in text.split("\n\n"):
-        found = known.get(para)
+        found = _LEGACY.get(para)
         if found is None:
-            found = known[para] = frozenset(map(_hashed, shingles(para)))
+            found = _LEGACY[para] = frozenset(map(_legacy_hash, shingles(para)))
         out |= found
     return out
 
 
+# paragraph -> its hashes as a sketch keeps them: worked out once per paragraph, as
+# the report's own are (the letters of a merge share most paragraphs).
+_LOW_PARAGRAPHS: dict[str, frozenset[int]] = {}
+
+
+def _low_paragraph(para: str) -> frozenset[int]:
+    found = _LOW_PARAGRAPHS.get(para)
+    if found is None:
+        from campaign.documents.letters.similarity import paragraph_hashes
+
+        if len(_LOW_PARAGRAPHS) > 50_000:  # not a leak
+            _LOW_PARAGRAPHS.clear()
+        found = _LOW_PARAGRAPHS[para] = frozenset({h & _LOW for h in paragraph_hashes(para)})
+    return found
+
+
+def hashes(text: str) -> frozenset[int]:
+    """A compared text's shingle hashes as a sketch keeps them."""
+    return frozenset().union(*map(_low_paragraph, text.split("\n\n")))
+
+
+def pack(found: Iterable[int]) -> str:
+    """A sketch of a text given its hashes as a sketch keeps them (``hashes``): packed
+    as 32-bit big-endian integers behind the version mark. The order is the set's own:
+    a sketch is compared as a set."""
+    import array
+    import sys
+
+    packed = array.array("I", found)
+    if packed.itemsize != 4:  # a platform whose C int is not 32 bits
+        raw = struct.pack(f">{len(packed)}I", *packed)
+    else:
+        if sys.byteorder == "little":
+            packed.byteswap()
+        raw = packed.tobytes()
+    return _VERSION + base64.b64encode(raw).decode("ascii")
+
+
 def sketch(text: str) -> str:
-    """A compact, exact record of a compared text: its shingle hashes, packed (32-bit
-    big-endian, ascending)."""
-    found = sorted(hashes(text))
-    packed = struct.pack(f">{len(found)}I", *found)
-    return base64.b64encode(packed).decode("ascii")
+    """A compact, exact record of a compared text: its shingle hashes (the low 32 bits
+    of the report's), packed."""
+    return pack(hashes(text))
 
 
-def unsketch(value: str | None) -> set[int]:
-    """The hashes of a stored sketch (none for a row logged before sketches existed)."""
+@dataclass(frozen=True)
+class Sketch:
+    """A stored sketch: its hashes, and whether they are by the older rule."""
+
+    hashes: set[int]
+    legacy: bool = False
+
+    def of(self, text: str) -> set[int] | frozenset[int]:
+        """``text``'s hashes by the same rule as this sketch's."""
+        return legacy_hashes(text) if self.legacy else hashes(text)
+
+
+def unsketch(value: str | None) -> Sketch:
+    """A stored sketch (empty for a row logged before sketches existed)."""
     if not value:
-        return set()
+        return Sketch(set())
+    legacy = not value.startswith(_VERSION)
     try:
-        raw = base64.b64decode(value.encode("ascii"), validate=True)
+        raw = base64.b64decode(value.removeprefix(_VERSION).encode("ascii"), validate=True)
     except ValueError:
-        return set()
-    return {int.from_bytes(raw[i:i + 4], "big") for i in range(0, len(raw) - 3, 4)}
+        return Sketch(set())
+    return Sketch({int.from_bytes(raw[i:i + 4], "big") for i in range(0, len(raw) - 3, 4)},
+                  legacy)
 
 
-def similarity(a: set[int], b: set[int]) -> float:
+def similarity(a: set[int] | frozenset[int], b: set[int] | frozenset[int]) -> float:
     union = len(a | b)
     return len(a & b) / union if union else 1.0
 
 
-def shared_paragraphs(text: str, other: set[int]) -> list[str]:
-    """The paragraphs of ``text`` that are mostly in ``other`` (a set of hashes), the
-    longest first (what makes two letters one), each named by its opening words, as a
-    warning can quote them."""
+def shared_paragraphs(text: str, other: set[int] | frozenset[int],
+                      rule: Callable[[str], set[int] | frozenset[int]] | None = None
+                      ) -> list[str]:
+    """The paragraphs of ``text`` that are mostly in ``other`` (a set of hashes by
+    ``rule``: the report's 64-bit ones unless said), the longest first (what makes two
+    letters one), each named by its opening words, as a warning can quote them."""
+    from campaign.documents.letters.similarity import paragraph_hashes
+
+    rule = rule or paragraph_hashes
     found = []
     for para in text.split("\n\n"):
-        own = hashes(para)
+        own = rule(para)
         if len(own) < PARAGRAPH_MIN:
             continue
         if len(own & other) / len(own) >= PARAGRAPH_SHARED:
@@ -149,7 +201,7 @@ def echoes(store: Store, letters: Sequence[Any], sender: str | None) -> list[Ech
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)
-    logged: dict[str, list[tuple[str, str, set[int]]]] = {}
+    logged: dict[str, list[tuple[str, str, Sketch]]] = {}
     for contact, who, created, value in store.conn.execute(
             "SELECT contact_id, coalesce(sender, ''), created, sketch FROM outreach "
             f"WHERE sketch IS NOT NULL AND contact_id IN ({marks}) ORDER BY id", ids):
@@ -161,12 +213,11 @@ def echoes(store: Store, letters: Sequence[Any], sender: str | None) -> list[Ech
         if not earlier:
             continue
         text = letter_text(ltr)
-        mine = hashes(text)
-        sim, who, created, theirs = max(((similarity(mine, h), w, c, h)
-                                         for w, c, h in earlier), key=lambda t: t[0])
+        sim, who, created, theirs = max(((similarity(k.of(text), k.hashes), w, c, k)
+                                         for w, c, k in earlier), key=lambda t: t[0])
         if sim >= LOGGED:
             found.append(Echo(ltr.recipient, who, created[:10], sim,
-                              shared_paragraphs(text, theirs)))
+                              shared_paragraphs(text, theirs.hashes, theirs.of)))
     return found
 
 

@@ -136,7 +136,8 @@ def _paragraph_hashes(para: str) -> set[int]:
     """The shingles of one paragraph as 64-bit hashes: each case-folded word's BLAKE2b
     (8 bytes, little-endian), a 3-gram (a, b, c) as a·K1 xor b·K2 xor c modulo 2^64; a
     paragraph of one or two words is one shingle of them."""
-    words = [_word_hash(w) for w in _WORD.findall(para.casefold())]
+    known = _WORD_HASHES
+    words = [known.get(w) or _word_hash(w) for w in _WORD.findall(para.casefold())]
     if len(words) < SHINGLE:
         if not words:
             return set()
@@ -145,15 +146,36 @@ def _paragraph_hashes(para: str) -> set[int]:
             for a, b, c in zip(words, words[1:], words[2:], strict=False)}
 
 
+# paragraph -> its shingle hashes: the letters of a merge share most paragraphs, so
+# each is hashed once per process, whoever asks first (the report, the log's sketch,
+# the warning that names shared paragraphs).
+_PARAGRAPHS: dict[str, frozenset[int]] = {}
+
+
+def paragraph_hashes(para: str) -> frozenset[int]:
+    """``_paragraph_hashes``, once per paragraph per process."""
+    found = _PARAGRAPHS.get(para)
+    if found is None:
+        if len(_PARAGRAPHS) > 50_000:  # a long-running caller's paragraphs, not a leak
+            _PARAGRAPHS.clear()
+        found = _PARAGRAPHS[para] = frozenset(_paragraph_hashes(para))
+    return found
+
+
+def text_hashes(text: str) -> frozenset[int]:
+    """A text's shingles as 64-bit hashes (the union of its paragraphs')."""
+    paras = text.split("\n\n")
+    if len(paras) == 1:
+        return paragraph_hashes(paras[0])
+    return frozenset().union(*map(paragraph_hashes, paras))
+
+
 def shingle_hashes(text: str) -> list[int]:
     """A text's shingles as sorted 64-bit integers, the same in every process, on every
     machine: what the report compares, and what the log keeps as a letter's sketch
     (give it ``letter_text``'s text). Two texts' Jaccard similarity is
     ``jaccard(set(a), set(b))`` of their hashes."""
-    out: set[int] = set()
-    for para in text.split("\n\n"):
-        out |= _paragraph_hashes(para)
-    return sorted(out)
+    return sorted(text_hashes(text))
 
 
 def jaccard(a: set[Any], b: set[Any]) -> float:
@@ -194,7 +216,7 @@ def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
             found = paragraphs.get(para)
             if found is None:
                 found = 0
-                for h in _paragraph_hashes(para):
+                for h in paragraph_hashes(para):
                     found |= 1 << index.setdefault(h, len(index))
                 paragraphs[para] = found
             value |= found
