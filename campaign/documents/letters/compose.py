@@ -4,6 +4,7 @@ and the rendered Markdown of every letter."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -322,6 +323,7 @@ def describe(text: str | None) -> str | None:
 _DOCUMENT_WORDS = re.compile(r"\b(statement|motion|report|resolution|call|article)\b", re.I)
 
 
+@functools.lru_cache(maxsize=1024)  # the same few sources, in every letter of a merge
 def according(source: str) -> str:
     """Who a figure is according to, with the article a document needs: 'the GUE/NGL
     press statement', but 'official reports' and 'independent sources' as they are."""

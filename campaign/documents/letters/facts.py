@@ -152,6 +152,17 @@ class Facts:
     dead: list[dict[str, Any]] = field(default_factory=list)
     # (contact id, sender) -> the person id of the case a logged letter took up.
     kept_cases: dict[tuple[str, str], str] = field(default_factory=dict)
+    # What a merge works out once and every letter reads (``once``).
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def once(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``, worked out for the first letter of a merge that asks and kept for
+        the rest: what is the same for every recipient is not redone 705 times."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            found = self.memo[key] = make()
+            return found
 
     def story_events(self) -> list[dict[str, Any]]:
         """The events a letter may tell: on the subject, up to the letter's date."""
@@ -427,8 +438,9 @@ def relevance(who: dict[str, Any], to: str, facts: Facts, book: _Book,
 
 def _parliament(facts: Facts, book: _Book) -> list[dict[str, Any]]:
     """The Parliament's own latest resolution or vote on Kazakhstan."""
-    acts = [e for e in facts.all_events if e["kind"] == "resolution"
-            and e["title"].startswith("European Parliament") and "Kazakhstan" in e["title"]]
+    acts = facts.once("parliament", lambda: [
+        e for e in facts.all_events if e["kind"] == "resolution"
+        and e["title"].startswith("European Parliament") and "Kazakhstan" in e["title"]])
     if not acts:
         return []
     e = acts[-1]
@@ -440,11 +452,14 @@ def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
     labels = group_labels(who.get("group"))
     if not labels or labels == {"NI"}:
         return []
-    own = [e for e in facts.all_events if group_labels(e["title"]) & labels
-           and not names_recipient(about(e), who)]
-    said = [f for f in facts.all_figures if group_labels(f.get("according_to")) & labels
-            and "statement" in f["according_to"].casefold() and f.get("date")
-            and not names_recipient(f["according_to"], who)]
+    key = frozenset(labels)
+    own = [e for e in facts.once(("group-events", key), lambda: [
+        e for e in facts.all_events if group_labels(e["title"]) & labels])
+        if not names_recipient(about(e), who)]
+    said = [f for f in facts.once(("group-figures", key), lambda: [
+        f for f in facts.all_figures if group_labels(f.get("according_to")) & labels
+        and "statement" in f["according_to"].casefold() and f.get("date")])
+        if not names_recipient(f["according_to"], who)]
     if not own and not said:
         return []
     label = sorted(group_labels(" ".join([e["title"] for e in own]
@@ -492,7 +507,9 @@ def _country_ties(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
             continue
         if names_recipient(past["name"], who):
             continue
-        acts = [e for e in facts.all_events if past["name"].casefold() in e["title"].casefold()]
+        name = str(past["name"]).casefold()
+        acts = facts.once(("named-in", name), lambda name=name: [  # type: ignore[misc]
+            e for e in facts.all_events if name in e["title"].casefold()])
         if acts:
             e = acts[0]
             took = (f"took part {when(e)}, when {e['summary']}" if e.get("summary")
