@@ -215,10 +215,8 @@ def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
         for para in text.split("\n\n"):
             found = paragraphs.get(para)
             if found is None:
-                found = 0
-                for h in paragraph_hashes(para):
-                    found |= 1 << index.setdefault(h, len(index))
-                paragraphs[para] = found
+                found = paragraphs[para] = _bits(
+                    [index.setdefault(h, len(index)) for h in paragraph_hashes(para)])
             value |= found
         bits.append(value)
     return _report(bits, exact_up_to, per_letter)
@@ -234,13 +232,19 @@ def as_bits(sketches: Iterable[Iterable[int]]) -> list[int]:
     """Each letter's shingle hashes as the bits of one integer (one bit per distinct
     hash among them all), so a pair costs an AND and a bit count."""
     index: dict[int, int] = {}
-    bits = []
-    for sketch in sketches:
-        value = 0
-        for h in sketch:
-            value |= 1 << index.setdefault(h, len(index))
-        bits.append(value)
-    return bits
+    return [_bits([index.setdefault(h, len(index)) for h in sketch]) for sketch in sketches]
+
+
+def _bits(positions: Sequence[int]) -> int:
+    """An integer with these bits set. Set in a byte buffer and converted once: each
+    ``value |= 1 << k`` would make a new integer as wide as the highest bit (thousands
+    of bits in a merge), once for every shingle."""
+    if not positions:
+        return 0
+    buf = bytearray((max(positions) >> 3) + 1)
+    for k in positions:
+        buf[k >> 3] |= 1 << (k & 7)
+    return int.from_bytes(buf, "little")
 
 
 def _report(bits: list[int], exact_up_to: int, per_letter: int) -> Report:
