@@ -6,7 +6,10 @@ another day is still the same letter); asking for it in another format or at
 another path writes the file asked for and adds the path to the letter's one
 entry. A new note or new facts make a new text, so a new letter and a new entry.
 The check and the entry happen in one ``BEGIN IMMEDIATE`` transaction with the
-files, so parallel runs cannot log one draft twice.
+files, so parallel runs cannot log one draft twice. The cases the letters take up
+are settled in that transaction too (deal_again): a member who logged letters to
+the same recipients since these were rendered has their cases avoided, and the
+letters whose case changes are rendered again before they are logged and written.
 
 A file already at a path the merge would write is replaced only if the log says
 it holds the same letter; a different draft is never overwritten: the merge
