@@ -153,6 +153,37 @@ def test_a_schema_from_a_newer_campaign(cli: Any, error_line: Any, pg_url: str) 
                             ).fetchone()[0] == str(SCHEMA_VERSION + 3)
 
 
+def test_a_server_older_than_supported(cli: Any, error_line: Any, pg_server: Any,
+                                       pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server older than engine.MIN_SERVER: one line naming its version and the oldest
+    supported, exit 1, nothing changed (a new database stays empty, a store as it was).
+    There is one server here, so the oldest supported is raised above it: the check reads
+    the version the real server reports."""
+    import psycopg
+    from conftest import snapshot
+
+    with psycopg.connect(pg_url) as conn:
+        major = conn.info.server_version // 10000
+    assert major * 10000 >= engine.MIN_SERVER  # the real server is supported
+    before = snapshot(pg_url)
+    empty = pg_server.url(pg_server.new_database())  # its first use would load the campaign
+    with monkeypatch.context() as m:
+        m.setattr(engine, "MIN_SERVER", (major + 1) * 10000)
+        m.setattr(engine, "MIN_SERVER_TEXT", str(major + 1))
+        on(pg_url)
+        line = error_line(cli("sources", "add", "--title", "Released", "--publisher",
+                              "Campaign Kazakhstan", "--date", "2016-08-01", "--id", "news-1"))
+        assert line == (f"campaign: error: {engine.describe(pg_url)} runs PostgreSQL {major}, "
+                        f"older than the oldest campaign supports ({major + 1}); "
+                        f"use PostgreSQL {major + 1} or newer"), line
+        line = _fails(cli, error_line, empty)
+        assert f"runs PostgreSQL {major}, older than" in line
+    assert snapshot(pg_url) == before
+    with psycopg.connect(empty) as conn:  # no schema was made (a Store would make one)
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = "
+                            "current_schema()").fetchone()[0] == 0
+
+
 def test_without_psycopg_one_line_names_the_extra(cli: Any, error_line: Any,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)
