@@ -115,6 +115,10 @@ def test_a_branch_cannot_import_a_pack(cli: Any, pg_server: Any, owner_url: str,
     as_member(pg_server, owner_url, "branch_cork")
     line = error_line(cli("import", str(pack)))
     assert "needs a coordinator" in line
+    line = error_line(cli("import", "--replace", str(pack)))
+    assert "needs a coordinator" in line
+    # The facts saved before the replace went with it: nothing was replaced.
+    assert not list(tmp_path.glob("data/campaign/*.before-replace-*"))
 
 
 def test_branches_log_their_own_letters_and_read_everyones(

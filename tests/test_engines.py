@@ -68,6 +68,33 @@ def test_export_import_both_ways_identical(cli: Any, db_path: Path, pg_server: A
     assert third.read_text() == first.read_text()
 
 
+def test_replace_on_postgresql_saves_the_facts_first(cli: Any, pg_url: str,
+                                                     tmp_path: Path) -> None:
+    """`import --replace` on a PostgreSQL store first saves the facts as `campaign export`
+    writes them, owner-only, in the user data directory (XDG_DATA_HOME, set by the
+    tests), says where, and that export takes the store back to what it was."""
+    on(pg_url)
+    assert cli("sources", "add", "--title", "Released at last", "--publisher", "Campaign",
+               "--date", "2016-08-01", "--id", "news-1").exit_code == 0
+    before = cli("export").stdout
+    assert "news-1" in before
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("pack: tiny\ntitle: Tiny\n", encoding="utf-8")
+    r = cli("import", "--replace", str(tiny))
+    assert r.exit_code == 0, r.output
+    saved = list((tmp_path / "data" / "campaign").glob("*.before-replace-*.yaml"))
+    assert len(saved) == 1
+    db = pg_url.rsplit("/", 1)[1]
+    assert saved[0].name.startswith(f"{db}-on-127.0.0.1-")
+    assert str(saved[0]) in r.stderr and "facts" in r.stderr
+    assert saved[0].stat().st_mode & 0o777 == 0o600
+    assert saved[0].read_text(encoding="utf-8") == before
+    assert "news-1" not in cli("export").stdout  # replaced
+    r = cli("import", "--replace", str(saved[0]))
+    assert r.exit_code == 0, r.output
+    assert cli("export").stdout == before
+
+
 def test_first_use_creates_the_schema_and_loads_the_campaign(cli: Any, pg_server: Any) -> None:
     on(pg_server.url(pg_server.new_database()))
     r = cli("prisoners", "show", "rosa tuletaeva")
