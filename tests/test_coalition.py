@@ -341,6 +341,10 @@ def test_a_merge_asks_each_mep_about_a_case_no_other_member_raised(
     for contact, by in cases.items():
         assert by["branch_dublin"] and by["branch_cork"], contact
         assert by["branch_dublin"] != by["branch_cork"], contact
+    # A dry run (nothing logged) says it too, as of the cases it would take up.
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "written to by 1 member in the last 30 days (cases: " in r.stderr
     # --recent-days 0: the other branch's letters are not recent, so nothing is said
     r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "--recent-days", "0",
             "--dry-run")
