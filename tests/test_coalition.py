@@ -419,6 +419,37 @@ def test_cases_are_chosen_again_as_the_letters_are_logged(
         assert logged[("branch_dublin", ltr.contact_id)][1] == before[ltr.contact_id]
 
 
+def test_a_case_raised_meanwhile_elsewhere_changes_only_the_report(
+        pg_server: Any, owner_url: str, members: dict[str, str], tmp_path: Path) -> None:
+    """Another member logs a letter to one of the MEPs between this merge's rendering and
+    its logging, about a case this merge does not raise with them: no letter changes,
+    and the merge's report, as of the letters logged, names that member's case."""
+    from campaign.documents import letters as lib
+    from campaign.formats import DocFormat
+
+    db = owner_url.rsplit("/", 1)[1]
+    dublin, cork = (Store(pg_server.url(db, m)) for m in ("branch_dublin", "branch_cork"))
+    try:
+        sender = lib.Sender("Jane Doe", org="Unite Dublin Central")
+        drafts = lib.prepare(dublin, "mep", sender=sender, countries_=["Ireland"])
+        target = drafts[-1]
+        mine = target.context["case"]["id"]
+        other = next(c for c in ("roza-tuletaeva", "vadim-kuramshin") if c != mine)
+        with cork.transaction():
+            _log(cork, str(target.contact_id), other)
+        done = lib.commit(dublin, drafts, lib.plan_output(str(tmp_path / "d"), DocFormat.md,
+                                                          len(drafts)), sender=sender)
+    finally:
+        dublin.close()
+        cork.close()
+    assert [ltr.digest for ltr in done.written] == [ltr.digest for ltr in drafts]
+    assert all(a is b for a, b in zip(done.written[1:], drafts[1:], strict=True))
+    lines = [line for ltr in done.written for line in ltr.coalition]
+    assert len(lines) == 1 and lines[0].startswith(f"{target.recipient}: written to by 1 "
+                                                   "member in the last 30 days (cases: ")
+    assert not drafts[0].coalition  # rendered before Cork wrote
+
+
 FOURTEEN_LU = [f"Mep{chr(65 + n)} Lux{chr(65 + n)}" for n in range(14)]
 
 

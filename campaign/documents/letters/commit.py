@@ -158,7 +158,10 @@ def _encode_again(before: Sequence[Letter], after: Sequence[Letter], plan: Plan,
     """The files' bytes for letters dealt again: in a directory, only the letters that
     changed are encoded again (a file's name is its place and recipient, which stay);
     one combined file is encoded again whole, if any letter changed."""
-    changed = [n for n, (a, b) in enumerate(zip(before, after, strict=True)) if a is not b]
+    # (a letter whose text is unchanged, given only the merge's new coalition lines,
+    # encodes as it did)
+    changed = [n for n, (a, b) in enumerate(zip(before, after, strict=True))
+               if (a.subject, a.markdown) != (b.subject, b.markdown)]
     if not changed:
         return files, combined
     if plan.directory is not None:

@@ -273,9 +273,12 @@ class Dealing:
                 if (person or {}).get("id") != self.cases[cid]:
                     ltr = self.render(cid, person)
             out.append(ltr)
-        first = next((n for n, ltr in enumerate(out) if ltr.dealing is self), None)
-        if first is not None:
-            out[first] = replace(out[first], coalition=self.lines(now))
+        said = self.lines(now)  # on the first of these letters, once
+        for n, ltr in enumerate(out):
+            if ltr.dealing is self:
+                if ltr.coalition != said:
+                    out[n] = replace(ltr, coalition=said)
+                said = []
         return out
 
 
