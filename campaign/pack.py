@@ -809,17 +809,26 @@ def backup(store: Store) -> Path | None:
 
     Taken with SQLite's backup API, so a store in WAL mode is copied whole and
     consistent. Made before ``import --replace`` so a mistaken replace can be undone.
-    A PostgreSQL store has no file to copy (its server's backups keep it): None.
+
+    A PostgreSQL store has no file to copy, and campaign cannot make its server's
+    backups (pg_dump is the server's tool, and the member may not have its rights).
+    What ``--replace`` replaces is the campaign's facts, so they are saved instead,
+    as ``campaign export`` writes them (a YAML pack, which ``campaign import
+    --replace`` takes back), in the place the default store and its copies live (the
+    user data directory), as ``<database>-on-<host>.before-replace-<time>.yaml``:
+    the outreach log and the profiles, which --replace keeps, are not in it. It is
+    read in one transaction, holding the writers' lock, so it is one consistent
+    state; a coordinator's change committed between it and the replace is in
+    neither.
     """
     import datetime as dt
     import sqlite3
 
     from campaign.errors import StoreError
 
-    if store.path is None:
-        return None
-
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    if store.path is None:
+        return _export_backup(store, stamp)
     base = store.path.with_name(f"{store.path.name}.before-replace-{stamp}")
     target = base
     n = 1
@@ -846,6 +855,64 @@ def backup(store: Store) -> Path | None:
         target.unlink(missing_ok=True)
         raise StoreError(f"cannot make a backup of the store beside it ({exc})",
                          "free some space and try again; nothing was replaced") from None
+    return target
+
+
+def _new_file(base: Path, suffix: str = "") -> Path:
+    """A new owner-only file named ``base`` (or ``base-2``, ``base-3``, ...)."""
+    from campaign.errors import StoreError
+
+    target = base.with_name(base.name + suffix)
+    n = 1
+    while True:
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+            return target
+        except FileExistsError:
+            n += 1
+            target = base.with_name(f"{base.name}-{n}{suffix}")
+        except OSError as exc:
+            raise StoreError(f"cannot make a backup of the campaign in {base.parent} "
+                             f"({exc.strerror})",
+                             "free some space or fix the directory's permissions; "
+                             "nothing was replaced") from None
+
+
+def _export_backup(store: Store, stamp: str) -> Path:
+    """The campaign's facts as ``campaign export`` writes them, saved before a replace of
+    a store that is no file (a PostgreSQL database): see ``backup``."""
+    from urllib.parse import urlsplit
+
+    from platformdirs import user_data_dir
+
+    from campaign.errors import StoreError
+
+    parts = urlsplit(store.url or "")
+    place = f"{parts.path.lstrip('/') or 'database'}-on-{parts.hostname or 'localhost'}"
+    if parts.port:
+        place += f"-{parts.port}"
+    place = re.sub(r"[^A-Za-z0-9._-]+", "-", place).strip("-.") or "database"
+    directory = Path(user_data_dir("campaign", appauthor=False))
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(f"cannot make a backup of the campaign in {directory} "
+                         f"({exc.strerror})", "fix the directory's permissions; "
+                         "nothing was replaced") from None
+    with store.transaction():  # one state: the writers' lock is held while it is read
+        text = "".join(iter_pack_yaml(store))
+    target = _new_file(directory / f"{place}.before-replace-{stamp}", ".yaml")
+    try:
+        with open(target, "wb") as out:
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"cannot make a backup of the campaign in {directory} "
+                         f"({exc.strerror})", "free some space and try again; "
+                         "nothing was replaced") from None
     return target
 
 

@@ -671,7 +671,13 @@ class Store:
         short pause) when the server gave the transaction up as a serialization failure
         or a deadlock, which another try may pass; after that, the one line saying so.
         ``body`` must have no effect outside the store (it may run more than once).
-        Inside an outer transaction it runs once: only the outermost can be run again."""
+        Inside an outer transaction it runs once: only the outermost can be run again.
+
+        Every write transaction takes the one writers' lock first (``BEGIN IMMEDIATE``;
+        engine.WRITE_LOCK on PostgreSQL), at READ COMMITTED, so campaign's own writers
+        neither deadlock one another nor meet serialization failures; this guards the
+        letters' check-and-log (commit.py), the one write that is run again safely,
+        against what the server may still do (a deadlock with another client)."""
         import random
         import time
 

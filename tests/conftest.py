@@ -48,6 +48,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point CAMPAIGN_DB and the template cache at temporary paths; clear overrides."""
     monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "store.db"))
     monkeypatch.setenv("CAMPAIGN_CACHE", str(tmp_path / "cache"))
+    # The user data directory (a PostgreSQL store's backups go there): never the real one.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("CAMPAIGN_TEMPLATES", raising=False)
     monkeypatch.delenv("CAMPAIGN_DEBUG", raising=False)
 

@@ -115,6 +115,10 @@ def test_a_branch_cannot_import_a_pack(cli: Any, pg_server: Any, owner_url: str,
     as_member(pg_server, owner_url, "branch_cork")
     line = error_line(cli("import", str(pack)))
     assert "needs a coordinator" in line
+    line = error_line(cli("import", "--replace", str(pack)))
+    assert "needs a coordinator" in line
+    # The facts saved before the replace went with it: nothing was replaced.
+    assert not list(tmp_path.glob("data/campaign/*.before-replace-*"))
 
 
 def test_branches_log_their_own_letters_and_read_everyones(
@@ -337,6 +341,10 @@ def test_a_merge_asks_each_mep_about_a_case_no_other_member_raised(
     for contact, by in cases.items():
         assert by["branch_dublin"] and by["branch_cork"], contact
         assert by["branch_dublin"] != by["branch_cork"], contact
+    # A dry run (nothing logged) says it too, as of the cases it would take up.
+    r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "written to by 1 member in the last 30 days (cases: " in r.stderr
     # --recent-days 0: the other branch's letters are not recent, so nothing is said
     r = cli("letter", "--to", "mep", "--country", "Ireland", *SENDER, "--recent-days", "0",
             "--dry-run")
@@ -344,13 +352,114 @@ def test_a_merge_asks_each_mep_about_a_case_no_other_member_raised(
     assert "written to by" not in r.stderr
 
 
+@pytest.mark.parametrize("output", ["cork", "cork.md"])
+def test_cases_are_chosen_again_as_the_letters_are_logged(
+        pg_server: Any, owner_url: str, members: dict[str, str], tmp_path: Path,
+        output: str) -> None:
+    """Two branches render letters to the same Irish MEPs before either logs them, with
+    one sender (so one permutation of cases): both letters to each MEP take up the same
+    case when rendered. The second to log deals again inside its transaction: each MEP
+    gets a different case from each branch, and the files, the log and the report all
+    hold the letters as dealt again."""
+    from campaign.documents import letters as lib
+    from campaign.formats import DocFormat
+
+    db = owner_url.rsplit("/", 1)[1]
+    dublin, cork = (Store(pg_server.url(db, m)) for m in ("branch_dublin", "branch_cork"))
+    try:
+        sender = lib.Sender("Jane Doe", org="Unite Dublin Central")
+        first = lib.prepare(dublin, "mep", sender=sender, countries_=["Ireland"])
+        second = lib.prepare(cork, "mep", sender=sender, countries_=["Ireland"])
+        before = {ltr.contact_id: ltr.context["case"]["id"] for ltr in second}
+        assert len(before) >= 3
+        assert {ltr.contact_id: ltr.context["case"]["id"] for ltr in first} == before
+        assert not any(ltr.coalition for ltr in second)  # nobody had written yet
+        done = lib.commit(dublin, first, lib.plan_output(str(tmp_path / "dublin"),
+                                                         DocFormat.md, len(first)),
+                          sender=sender)
+        assert [a is b for a, b in zip(done.written, first, strict=True)] == \
+            [True] * len(first)  # nothing changed for the first to log
+        target = tmp_path / output
+        plan = lib.plan_output(str(target), DocFormat.md, len(second))
+        again = lib.commit(cork, second, plan, sender=sender)
+        after = {ltr.contact_id: ltr.context["case"]["id"] for ltr in again.written}
+        assert after.keys() == before.keys()
+        for contact, case in after.items():
+            assert case and case != before[contact], contact
+        # The report, as of the cases logged: each MEP, with the case Dublin raised.
+        names = {str(ltr.contact_id): ltr.context["case"]["name"] for ltr in first}
+        lines = [line for ltr in again.written for line in ltr.coalition]
+        assert len(lines) == len(after)
+        for ltr in first:
+            assert (f"{ltr.recipient}: written to by 1 member in the last 30 days "
+                    f"(cases: {names[str(ltr.contact_id)]})") in lines
+        # The files hold the letters as dealt again.
+        if target.is_dir():
+            texts = [p.read_text(encoding="utf-8") for p in sorted(target.iterdir())]
+            assert len(texts) == len(again.written)
+            for ltr, text in zip(again.written, texts, strict=True):
+                assert ltr.context["case"]["name"] in text
+                assert text.encode("utf-8") == lib.encode_one(ltr, DocFormat.md, sender)
+        else:
+            assert target.read_bytes() == lib.encode_combined(again.written, DocFormat.md,
+                                                              sender)
+    finally:
+        dublin.close()
+        cork.close()
+    st = Store(owner_url)
+    try:
+        rows = st.rows("SELECT member, contact_id, digest, case_id FROM outreach")
+    finally:
+        st.close()
+    logged = {(r["member"], r["contact_id"]): (r["digest"], r["case_id"]) for r in rows}
+    assert len(rows) == len(logged) == 2 * len(after)
+    for ltr in again.written:
+        assert logged[("branch_cork", ltr.contact_id)] == (ltr.digest,
+                                                          ltr.context["case"]["id"])
+        assert logged[("branch_dublin", ltr.contact_id)][1] == before[ltr.contact_id]
+
+
+def test_a_case_raised_meanwhile_elsewhere_changes_only_the_report(
+        pg_server: Any, owner_url: str, members: dict[str, str], tmp_path: Path) -> None:
+    """Another member logs a letter to one of the MEPs between this merge's rendering and
+    its logging, about a case this merge does not raise with them: no letter changes,
+    and the merge's report, as of the letters logged, names that member's case."""
+    from campaign.documents import letters as lib
+    from campaign.formats import DocFormat
+
+    db = owner_url.rsplit("/", 1)[1]
+    dublin, cork = (Store(pg_server.url(db, m)) for m in ("branch_dublin", "branch_cork"))
+    try:
+        sender = lib.Sender("Jane Doe", org="Unite Dublin Central")
+        drafts = lib.prepare(dublin, "mep", sender=sender, countries_=["Ireland"])
+        target = drafts[-1]
+        mine = target.context["case"]["id"]
+        other = next(c for c in ("roza-tuletaeva", "vadim-kuramshin") if c != mine)
+        with cork.transaction():
+            _log(cork, str(target.contact_id), other)
+        done = lib.commit(dublin, drafts, lib.plan_output(str(tmp_path / "d"), DocFormat.md,
+                                                          len(drafts)), sender=sender)
+    finally:
+        dublin.close()
+        cork.close()
+    assert [ltr.digest for ltr in done.written] == [ltr.digest for ltr in drafts]
+    assert all(a is b for a, b in zip(done.written[1:], drafts[1:], strict=True))
+    lines = [line for ltr in done.written for line in ltr.coalition]
+    assert len(lines) == 1 and lines[0].startswith(f"{target.recipient}: written to by 1 "
+                                                   "member in the last 30 days (cases: ")
+    assert not drafts[0].coalition  # rendered before Cork wrote
+
+
 FOURTEEN_LU = [f"Mep{chr(65 + n)} Lux{chr(65 + n)}" for n in range(14)]
 
 
 def _draft_at_once(pg_server: Any, owner_url: str, tmp_path: Path,
-                   senders: tuple[tuple[str, str, str], ...]) -> list[Any]:
+                   senders: tuple[tuple[str, str, str], ...]) -> tuple[list[Any], dict[str, str]]:
     """Two branches run `campaign letter` to the same 14 MEPs at the same moment (two
-    processes); both must succeed. The log's rows for those MEPs."""
+    processes); both must succeed. The log's rows for those MEPs, and each member's
+    stderr. The two processes wait for each other between rendering their letters and
+    logging them (CAMPAIGN_TEST_BARRIER, commit._test_barrier), so both render before
+    either logs: the cases must be chosen again as the letters are logged."""
     import subprocess
     import sys
 
@@ -364,34 +473,60 @@ def _draft_at_once(pg_server: Any, owner_url: str, tmp_path: Path,
     finally:
         st.close()
     db = owner_url.rsplit("/", 1)[1]
-    env = {**os.environ, "CAMPAIGN_CACHE": str(tmp_path / "cache")}
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    env = {**os.environ, "CAMPAIGN_CACHE": str(tmp_path / "cache"),
+           "CAMPAIGN_TEST_BARRIER": f"{barrier}:{len(senders)}"}
     runs = [subprocess.Popen(
         [sys.executable, "-m", "campaign", "--db", pg_server.url(db, member), "letter",
          "--to", "mep", "--country", "Luxembourg", "--sender", who, "--sender-org", org,
          "-o", str(tmp_path / member)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for member, who, org in senders]
-    for run in runs:
+    errs = {}
+    for run, (member, _, _) in zip(runs, senders, strict=True):
         out, err = run.communicate(timeout=300)
         assert run.returncode == 0, err
+        errs[member] = err
+    assert len(list(barrier.iterdir())) == len(senders)  # both waited at the barrier
     st = Store(owner_url)
     try:
-        rows = st.rows("SELECT member, contact_id, digest, case_id FROM outreach "
-                       "WHERE contact_id LIKE 'mep-lu-%'")
+        rows = st.rows("SELECT id, member, contact_id, digest, case_id FROM outreach "
+                       "WHERE contact_id LIKE 'mep-lu-%' ORDER BY id")
     finally:
         st.close()
-    return rows
+    return rows, errs
 
 
-def test_two_branches_drafting_at_once_from_the_cli(pg_server: Any, owner_url: str,
-                                                    members: dict[str, str],
-                                                    tmp_path: Path) -> None:
-    """Issue 22's proof: both succeed, 28 entries, each letter logged once."""
-    rows = _draft_at_once(pg_server, owner_url, tmp_path, (
-        ("branch_dublin", "Jane Doe", "Unite Dublin Central"),
-        ("branch_cork", "Seán Murphy", "Cork Council of Trade Unions")))
+@pytest.mark.parametrize("senders", [
+    (("branch_dublin", "Jane Doe", "Unite Dublin Central"),
+     ("branch_cork", "Seán Murphy", "Cork Council of Trade Unions")),
+    # One sender's name and branch in both: one permutation of cases, so every MEP's
+    # two letters take up the same case when rendered.
+    (("branch_dublin", "Jane Doe", "Unite Dublin Central"),
+     ("branch_cork", "Jane Doe", "Unite Dublin Central")),
+], ids=["two-senders", "one-sender"])
+def test_two_branches_drafting_at_once_from_the_cli(
+        pg_server: Any, owner_url: str, members: dict[str, str], tmp_path: Path,
+        senders: tuple[tuple[str, str, str], ...]) -> None:
+    """Issue 22's proof: two branches drafting to the same 14 MEPs at the same time:
+    both succeed, 28 entries, each letter logged once, and each MEP asked about
+    different cases by the two branches; the branch that logged second says so."""
+    rows, errs = _draft_at_once(pg_server, owner_url, tmp_path, senders)
     assert len(rows) == 28
     assert len({(r["member"], r["contact_id"]) for r in rows}) == 28
     assert len({(r["contact_id"], r["digest"]) for r in rows}) == 28  # each letter once
     for member in ("branch_dublin", "branch_cork"):
         assert len(list((tmp_path / member).iterdir())) == 14
+    cases = {(r["member"], r["contact_id"]): r["case_id"] for r in rows}
+    for n in range(14):
+        dublin = cases[("branch_dublin", f"mep-lu-{n}")]
+        cork = cases[("branch_cork", f"mep-lu-{n}")]
+        assert dublin and cork and dublin != cork, n
+    # One transaction logs all of a merge's letters: the one that logged second...
+    first, second = rows[0]["member"], rows[-1]["member"]
+    assert {r["member"] for r in rows[:14]} == {first} != {second}
+    # ...reports, for every MEP, that the first wrote to them (its merge had not seen it
+    # when it rendered its letters); the first reports nothing.
+    assert errs[second].count("written to by 1 member in the last 30 days (cases: ") == 14
+    assert "written to by" not in errs[first]

@@ -68,6 +68,33 @@ def test_export_import_both_ways_identical(cli: Any, db_path: Path, pg_server: A
     assert third.read_text() == first.read_text()
 
 
+def test_replace_on_postgresql_saves_the_facts_first(cli: Any, pg_url: str,
+                                                     tmp_path: Path) -> None:
+    """`import --replace` on a PostgreSQL store first saves the facts as `campaign export`
+    writes them, owner-only, in the user data directory (XDG_DATA_HOME, set by the
+    tests), says where, and that export takes the store back to what it was."""
+    on(pg_url)
+    assert cli("sources", "add", "--title", "Released at last", "--publisher", "Campaign",
+               "--date", "2016-08-01", "--id", "news-1").exit_code == 0
+    before = cli("export").stdout
+    assert "news-1" in before
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("pack: tiny\ntitle: Tiny\n", encoding="utf-8")
+    r = cli("import", "--replace", str(tiny))
+    assert r.exit_code == 0, r.output
+    saved = list((tmp_path / "data" / "campaign").glob("*.before-replace-*.yaml"))
+    assert len(saved) == 1
+    db = pg_url.rsplit("/", 1)[1]
+    assert saved[0].name.startswith(f"{db}-on-127.0.0.1-")
+    assert str(saved[0]) in r.stderr and "facts" in r.stderr
+    assert saved[0].stat().st_mode & 0o777 == 0o600
+    assert saved[0].read_text(encoding="utf-8") == before
+    assert "news-1" not in cli("export").stdout  # replaced
+    r = cli("import", "--replace", str(saved[0]))
+    assert r.exit_code == 0, r.output
+    assert cli("export").stdout == before
+
+
 def test_first_use_creates_the_schema_and_loads_the_campaign(cli: Any, pg_server: Any) -> None:
     on(pg_server.url(pg_server.new_database()))
     r = cli("prisoners", "show", "rosa tuletaeva")
@@ -151,6 +178,37 @@ def test_a_schema_from_a_newer_campaign(cli: Any, error_line: Any, pg_url: str) 
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
                             ).fetchone()[0] == str(SCHEMA_VERSION + 3)
+
+
+def test_a_server_older_than_supported(cli: Any, error_line: Any, pg_server: Any,
+                                       pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server older than engine.MIN_SERVER: one line naming its version and the oldest
+    supported, exit 1, nothing changed (a new database stays empty, a store as it was).
+    There is one server here, so the oldest supported is raised above it: the check reads
+    the version the real server reports."""
+    import psycopg
+    from conftest import snapshot
+
+    with psycopg.connect(pg_url) as conn:
+        major = conn.info.server_version // 10000
+    assert major * 10000 >= engine.MIN_SERVER  # the real server is supported
+    before = snapshot(pg_url)
+    empty = pg_server.url(pg_server.new_database())  # its first use would load the campaign
+    with monkeypatch.context() as m:
+        m.setattr(engine, "MIN_SERVER", (major + 1) * 10000)
+        m.setattr(engine, "MIN_SERVER_TEXT", str(major + 1))
+        on(pg_url)
+        line = error_line(cli("sources", "add", "--title", "Released", "--publisher",
+                              "Campaign Kazakhstan", "--date", "2016-08-01", "--id", "news-1"))
+        assert line == (f"campaign: error: {engine.describe(pg_url)} runs PostgreSQL {major}, "
+                        f"older than the oldest campaign supports ({major + 1}); "
+                        f"use PostgreSQL {major + 1} or newer"), line
+        line = _fails(cli, error_line, empty)
+        assert f"runs PostgreSQL {major}, older than" in line
+    assert snapshot(pg_url) == before
+    with psycopg.connect(empty) as conn:  # no schema was made (a Store would make one)
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = "
+                            "current_schema()").fetchone()[0] == 0
 
 
 def test_without_psycopg_one_line_names_the_extra(cli: Any, error_line: Any,

@@ -150,6 +150,9 @@ def letter(
     for ltr in letters:
         for warning in ltr.warnings:
             typer.echo(printable(f"campaign: warning: {warning}"), err=True)
+    logging = not dry_run and (plan.directory is not None or plan.file is not None)
+    if not logging:  # a merge that logs says it as of the cases it logged, below
+        _coalition(letters)
     if to.value in ("mep", "embassy", "authority") and sender_.anonymous() and letters:
         typer.echo("campaign: warning: the letters say who you are from your name"
                    f"{' and country' if sender_.country else ''} alone; add a sentence or two "
@@ -177,6 +180,10 @@ def letter(
                                 progress=lambda n: bar.update(task, completed=n))
     else:
         result = lib.commit(st, letters, plan, sender=sender_, force=force)
+    # The cases are chosen again as the letters are logged (another member may have
+    # logged letters to the same recipients meanwhile): the letters written.
+    letters = result.written
+    _coalition(letters)
     where = plan.target
     already = (f"; {len(result.skipped)} already in the log with the same text (this file "
                "added to their entry)" if result.skipped else "")
@@ -192,6 +199,15 @@ def letter(
                    "draft(s) have no To address (the store has no published email for them); "
                    "fill it in, or post those letters (--format docx)", err=True)
     _similarity(letters, err=False)
+
+
+def _coalition(letters: list[Letter]) -> None:
+    """What the merge says of recipients other members of the coalition wrote to lately."""
+    from campaign.output import printable
+
+    for ltr in letters:
+        for line in ltr.coalition:
+            typer.echo(printable(f"campaign: warning: {line}"), err=True)
 
 
 def _dry_run(st: Store, letters: list[Letter], plan: Plan) -> None:

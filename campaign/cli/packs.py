@@ -44,7 +44,8 @@ def import_(
     """Import a YAML pack: merge by id, or --replace everything (after a backup copy).
 
     A merge keeps the store's title, description and web address (the pack's
-    fill in only what the store lacks); --replace takes the pack's.
+    fill in only what the store lacks); --replace takes the pack's. On a PostgreSQL
+    store the backup is an export of the facts, in the user data directory.
     """
     from campaign.files import PACK_LIMIT, check_input
     from campaign.pack import backup, import_pack, read_pack
@@ -62,7 +63,10 @@ def import_(
         raise
     for line in warnings:
         typer.echo(f"campaign: warning: {line}", err=True)
-    if saved is not None:
+    if saved is not None and saved.suffix == ".yaml":  # a store that is no file: its facts
+        typer.echo(f"saved the campaign's facts as they were to {saved} (an export; "
+                   "`campaign import --replace` takes it back)", err=True)
+    elif saved is not None:
         typer.echo(f"saved a copy of the store as it was to {saved}", err=True)
     typer.echo("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 

@@ -6,7 +6,10 @@ another day is still the same letter); asking for it in another format or at
 another path writes the file asked for and adds the path to the letter's one
 entry. A new note or new facts make a new text, so a new letter and a new entry.
 The check and the entry happen in one ``BEGIN IMMEDIATE`` transaction with the
-files, so parallel runs cannot log one draft twice.
+files, so parallel runs cannot log one draft twice. The cases the letters take up
+are settled in that transaction too (deal_again): a member who logged letters to
+the same recipients since these were rendered has their cases avoided, and the
+letters whose case changes are rendered again before they are logged and written.
 
 A file already at a path the merge would write is replaced only if the log says
 it holds the same letter; a different draft is never overwritten: the merge
@@ -129,6 +132,67 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
+def deal_again(store: Store, letters: Sequence[Letter]) -> list[Letter] | None:
+    """Inside the transaction that logs ``letters``: the letters as they are to be
+    logged, their cases dealt again if another member logged letters to the same
+    recipients since they were rendered (compose.Dealing.again); None if nothing
+    changed. One code path for both engines: the transaction holds the one writers'
+    lock (engine.WRITE_LOCK on PostgreSQL, SQLite's own), so no other member logs a
+    case between this read and this transaction's commit."""
+    out: list[Letter] | None = None
+    seen: list[Any] = []
+    for ltr in letters:
+        dealing = ltr.dealing
+        if dealing is None or any(dealing is d for d in seen):
+            continue
+        seen.append(dealing)
+        again = dealing.again(store, out if out is not None else letters)
+        if again is not None:
+            out = again
+    return out
+
+
+def _encode_again(before: Sequence[Letter], after: Sequence[Letter], plan: Plan,
+                  sender: Sender | None, files: dict[str, bytes],
+                  combined: bytes) -> tuple[dict[str, bytes], bytes]:
+    """The files' bytes for letters dealt again: in a directory, only the letters that
+    changed are encoded again (a file's name is its place and recipient, which stay);
+    one combined file is encoded again whole, if any letter changed."""
+    # (a letter whose text is unchanged, given only the merge's new coalition lines,
+    # encodes as it did)
+    changed = [n for n, (a, b) in enumerate(zip(before, after, strict=True))
+               if (a.subject, a.markdown) != (b.subject, b.markdown)]
+    if not changed:
+        return files, combined
+    if plan.directory is not None:
+        names = file_names(after, plan.fmt)
+        files = dict(files)
+        for n in changed:
+            files[names[n]] = encode_one(after[n], plan.fmt, sender)
+        return files, combined
+    return files, encode_combined(after, plan.fmt, sender)
+
+
+def _test_barrier() -> None:
+    """Test-only: with ``CAMPAIGN_TEST_BARRIER=DIR:N`` set, wait here (the letters
+    rendered and encoded, the transaction that logs them not yet begun) until N
+    processes have arrived at DIR, or 60 seconds have passed. The concurrency test
+    (tests/test_coalition.py) uses it so that two merges certainly render before
+    either logs. Unset, as it always is outside the tests, it does nothing."""
+    import os
+
+    spec = os.environ.get("CAMPAIGN_TEST_BARRIER")
+    if not spec:
+        return
+    import time
+
+    directory, _, count = spec.rpartition(":")
+    (Path(directory) / str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(list(Path(directory).iterdir())) < int(count) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sender | None = None,
            force: bool = False, progress: Callable[[int], None] | None = None) -> Result:
     """Write the files and log the letters, all or nothing.
@@ -158,9 +222,14 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
     from campaign.outreach import finish_drafting, forget_drafting
 
     def check_and_log(plan: Plan = plan, files: dict[str, Any] = files,
-                      paths: list[Path] = paths) -> tuple[Any, ...]:
+                      paths: list[Path] = paths, combined: bytes = combined,
+                      letters: Sequence[Letter] = letters) -> tuple[Any, ...]:
         # Run again as a whole when PostgreSQL gives the transaction up (Store.retrying):
         # nothing outside the store happens in here.
+        dealt = deal_again(store, letters)  # the cases, chosen under the writers' lock
+        if dealt is not None:
+            files, combined = _encode_again(letters, dealt, plan, sender, files, combined)
+            letters = dealt
         renamed = _check_targets(store, letters, plan, files, combined)
         if renamed and plan.directory is not None:
             files = {renamed.get(plan.directory / name, plan.directory / name).name: data
@@ -198,9 +267,11 @@ def commit(store: Store, letters: Sequence[Letter], plan: Plan, *, sender: Sende
         from campaign.documents.letters.memory import remember
 
         remember(store, letters)  # each row's case and text sketch (letters.memory)
-        return renamed, files, paths, plan, entries, already, new_ids
+        return renamed, files, paths, plan, entries, already, new_ids, combined, letters
 
-    renamed, files, paths, plan, entries, already, new_ids = store.retrying(check_and_log)
+    _test_barrier()
+    (renamed, files, paths, plan, entries, already, new_ids, combined,
+     letters) = store.retrying(check_and_log)
     try:
         if plan.directory is not None:
             write_directory(plan.directory, files)

@@ -221,6 +221,66 @@ class Letter:
     # An English rendering of a letter in another language, for the sender's records:
     # written as a file beside it, never logged, never sent.
     record_only: bool = False
+    # On the first letter: what the merge says of recipients other members of a
+    # coalition wrote to lately ("Barry Andrews: written to by 3 members ..."), as of
+    # the cases the letters take up.
+    coalition: list[str] = field(default_factory=list)
+    # How the merge dealt its cases (letters to officials), so the transaction that
+    # logs the letters can deal them again (Dealing.again).
+    dealing: Dealing | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(eq=False)
+class Dealing:
+    """The cases of one merge's letters to officials, as dealt when they were rendered,
+    and how to deal and render them again.
+
+    Cases for a new (member, recipient) pair are chosen inside the write transaction
+    that logs the letters (issue 22): a letter is rendered first, outside any
+    transaction, with the cases other members had raised by then; the commit's
+    transaction, which holds the one writers' lock (``BEGIN IMMEDIATE``: SQLite's write
+    lock, PostgreSQL's advisory lock, engine.WRITE_LOCK), reads them again and, if
+    another member logged letters to the same recipients meanwhile, deals again by the
+    same rule and renders again the letters whose case changed. So two members
+    drafting at once do not pick the same case. Rendering has no effect outside the
+    store, so the transaction may be run again."""
+
+    ids: list[str]                          # the recipients' contact ids, in dealing order
+    days: int                               # --recent-days
+    seen: dict[str, dict[str, list[str]]]   # raised_by_others when rendered
+    cases: dict[str, str | None]            # contact id -> the case its letter took up
+    deal: Callable[[dict[str, dict[str, list[str]]]], list[dict[str, Any] | None]]
+    render: Callable[[str, dict[str, Any] | None], Letter]
+    lines: Callable[[dict[str, dict[str, list[str]]]], list[str]]
+
+    def again(self, store: Store, letters: Sequence[Letter]) -> list[Letter] | None:
+        """``letters`` as they are to be logged now: None when no other member logged a
+        letter to these recipients since they were rendered; else the same letters, those
+        whose case is now dealt otherwise rendered again, and the first one's coalition
+        lines as of now."""
+        from dataclasses import replace
+
+        from campaign.coalition import raised_by_others
+
+        now = raised_by_others(store, self.ids, self.days)
+        if now == self.seen:
+            return None
+        dealt = dict(zip(self.ids, self.deal(now), strict=True))
+        out = []
+        for ltr in letters:
+            cid = ltr.contact_id
+            if ltr.dealing is self and cid in dealt:
+                person = dealt[cid]
+                if (person or {}).get("id") != self.cases[cid]:
+                    ltr = self.render(cid, person)
+            out.append(ltr)
+        said = self.lines(now)  # on the first of these letters, once
+        for n, ltr in enumerate(out):
+            if ltr.dealing is self:
+                if ltr.coalition != said:
+                    out[n] = replace(ltr, coalition=said)
+                said = []
+        return out
 
 
 LANGUAGES = {"en": "English", "ru": "Russian"}
@@ -826,6 +886,8 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
     when = _occasion(store, facts, today, occasion)
     roles = memberships(store, [str(w["id"]) for w in recipients], facts.as_of) \
         if to == "mep" else {}
+    dealing: Dealing | None = None
+    coalition: list[str] = []
     if to in ("mep", "embassy", "authority"):
         # Recipients an office would compare (one country, one group) in a stable
         # order; each gets the next case of the sender's own permutation.
@@ -838,18 +900,37 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         from campaign.coalition import coalition_lines, raised_by_others
 
         ids = [str(recipients[k]["id"]) for k in order]
+        shuffle = not prisoners
+        recipient_names = {str(w["id"]): display_name(w) for w in recipients}
+        case_names = {str(p["id"]): str(p["name"]) for p in facts.prisoners}
+
+        def deal_all(others: dict[str, dict[str, list[str]]]) -> list[dict[str, Any] | None]:
+            avoid = {r: {c for cs in by.values() for c in cs} for r, by in others.items()}
+            return deal(skey, ids, facts.prisoners, kept=kept, shuffle=shuffle, avoid=avoid)
+
+        def coalition_of(others: dict[str, dict[str, list[str]]]) -> list[str]:
+            return coalition_lines(others, recipient_names, case_names, recent_days)
+
         others = raised_by_others(store, ids, recent_days)
-        avoid = {r: {c for cs in by.values() for c in cs} for r, by in others.items()}
-        dealt = deal(skey, ids, facts.prisoners, kept=kept, shuffle=not prisoners,
-                     avoid=avoid)
-        warnings += coalition_lines(others, {str(w["id"]): display_name(w) for w in recipients},
-                                    {str(p["id"]): str(p["name"]) for p in facts.prisoners},
-                                    recent_days)
+        dealt = deal_all(others)
+        coalition = coalition_of(others)
         for k, person in zip(order, dealt, strict=True):
             cases[k] = _case(person, book, published) if person else None
-    letters = []
-    for n, (who, address, case) in enumerate(zip(recipients, addresses, cases, strict=True),
-                                             start=1):
+        position = {str(w["id"]): k for k, w in enumerate(recipients)}
+
+        def render_again(cid: str, person: dict[str, Any] | None) -> Letter:
+            k = position[cid]
+            return render_one(k, _case(person, book, published) if person else None)
+
+        dealing = Dealing(ids=ids, days=recent_days, seen=others,
+                          cases={i: (p or {}).get("id") for i, p in zip(ids, dealt,
+                                                                        strict=True)},
+                          deal=deal_all, render=render_again, lines=coalition_of)
+
+    def render_one(k: int, case: dict[str, Any] | None) -> Letter:
+        """The letter to ``recipients[k]`` taking up ``case`` (its English rendering, for
+        a letter to a person in another language, is made by the loop below)."""
+        who, address = recipients[k], addresses[k]
         ctx = _context(to, who, facts, shared, book, sender=sender_ctx, note=note,
                        medium=medium, today=today, address=address, case=case, lang=lang,
                        hooks=relevance_hooks)
@@ -867,7 +948,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         if not body.strip():
             raise TemplateError(f"the template for letters to {KIND_PLURAL[to]} wrote an empty "
                                 "letter", "check the template (campaign templates list)")
-        letters.append(Letter(
+        return Letter(
             kind=to, recipient=ctx["recipient"]["display_name"],
             contact_id=who["id"] if to not in ("prisoner", "family") else None,
             email=who.get("email") if to not in ("prisoner", "family") else None,
@@ -881,8 +962,13 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
                      "asks": [a["text"] for a in ctx.get("asks", [])],
                      "occasion": ctx.get("occasion")},
             templates=str(user_dir) if user_dir else None,
-            warnings=warnings if n == 1 else [],
-            person_id=who["id"] if to in ("prisoner", "family") else None))
+            warnings=warnings if k == 0 else [],
+            person_id=who["id"] if to in ("prisoner", "family") else None,
+            coalition=coalition if k == 0 else [], dealing=dealing)
+
+    letters = []
+    for n, (who, case) in enumerate(zip(recipients, cases, strict=True), start=1):
+        letters.append(render_one(n - 1, case))
         if rendering is not None:
             from campaign.documents.letters.persons import english_rendering
 
