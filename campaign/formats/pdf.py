@@ -265,21 +265,85 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
 
 def join_pdfs(pdfs: Iterable[bytes], *, title: str | None = None,
               joined: Callable[[int], None] | None = None) -> bytes:
-    """The pages of several PDFs, in order, as one PDF (each joined as it comes)."""
+    """The pages of several PDFs, in order, as one PDF (each joined as it comes).
+
+    With pikepdf (qpdf): it copies each part's pages and the objects they use as
+    they are, where pypdf cloned every page object by object in Python (1.2 s of
+    a 705-letter merge, on a core the Typst processes needed; qpdf takes 0.1 s).
+    The joined file is the same for the same parts (no dates, a file id made from
+    its content), so a merge made again writes the same bytes. It keeps the parts'
+    bookmarks (a user's template with headings has them), takes the document's
+    language from the first part and ``title`` as its title.
+    """
     import io
 
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    writer = PdfWriter()
-    for k, pdf in enumerate(pdfs):
-        writer.append(PdfReader(io.BytesIO(pdf)))
-        if joined:
-            joined(k)
-    if title:
-        writer.add_metadata({"/Title": title})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    out = pikepdf.new()
+    parts: list[tuple[pikepdf.Pdf, int]] = []  # with the index of each part's first page
+    try:
+        for k, pdf in enumerate(pdfs):
+            try:
+                part = pikepdf.open(io.BytesIO(pdf))
+            except pikepdf.PdfError:
+                raise TemplateError(f"cannot join the typeset parts into one PDF: part {k + 1}"
+                                    " is not a readable PDF") from None
+            # qpdf copies a part's objects when the file is written: keep it open till then
+            parts.append((part, len(out.pages)))
+            if k == 0 and "/Lang" in part.Root:
+                out.Root.Lang = part.Root.Lang
+            out.pages.extend(part.pages)
+            if joined:
+                joined(k)
+        if any("/Outlines" in part.Root for part, _ in parts):
+            with out.open_outline() as outline:
+                for part, first in parts:
+                    outline.root.extend(_outline(part, out, first))
+        if title:
+            out.docinfo["/Title"] = title
+        buf = io.BytesIO()
+        out.save(buf, deterministic_id=True)
+    except pikepdf.PdfError as exc:
+        message = " ".join(str(exc).split())
+        raise TemplateError(f"cannot join the typeset parts into one PDF: {message[:300]}"
+                            ) from None
+    finally:
+        for part, _ in parts:
+            part.close()
+        out.close()
+    return buf.getvalue()
+
+
+def _outline(part: Any, out: Any, first: int) -> list[Any]:
+    """A part's bookmarks as items of ``out``, each to the same place on its page there.
+
+    A bookmark that does not name a page of its part (a named destination, an action
+    other than going to a page) goes to the part's first page.
+    """
+    import pikepdf
+
+    page_at = {page.obj.objgen: first + n for n, page in enumerate(part.pages)}
+
+    def copy(items: Any) -> list[Any]:
+        copies = []
+        for item in items:
+            dest = item.destination
+            if dest is None and item.action is not None and item.action.get("/S") == "/GoTo":
+                dest = item.action.get("/D")
+            new = pikepdf.OutlineItem(str(item.title))
+            if (isinstance(dest, pikepdf.Array) and len(dest) > 0
+                    and isinstance(dest[0], pikepdf.Dictionary) and dest[0].objgen in page_at):
+                new.destination = pikepdf.Array(
+                    [out.pages[page_at[dest[0].objgen]].obj, *list(dest)[1:]])
+            else:
+                new.destination = pikepdf.Array([out.pages[first].obj, pikepdf.Name.Fit])
+            new.is_closed = item.is_closed
+            new.children.extend(copy(item.children))
+            copies.append(new)
+        return copies
+
+    with part.open_outline() as outline:
+        return copy(outline.root)
 
 
 def markdown_to_pdf(markdown: str, *, title: str, user_dir: str | Path | None = None,

@@ -216,3 +216,40 @@ def test_a_letter_has_room_to_sign_and_unbroken_citation_markers() -> None:
     first = dict((t.strip(), y) for y, t in _lines_of(pdf, 0))
     from_top_mm = (841.89 - first["Seán Kelly MEP"]) / 72 * 25.4
     assert 50 <= from_top_mm <= 60
+
+
+def test_join_keeps_pages_bookmarks_and_language_and_writes_the_same_bytes() -> None:
+    """The join copies each part's pages in order, the bookmarks a user's template makes
+    (each to its page in the joined file), the first part's language and the title; no
+    date or random id goes in, so the same parts make the same file."""
+    import typst
+
+    from campaign.formats.pdf import join_pdfs
+
+    one = typst.compile(b'#set text(lang: "ru")\n= One\n\nfirst\n#pagebreak()\n== Sub\n\nsecond',
+                        pdf_tags=False)
+    two = typst.compile(b"= Two\n\nthird", pdf_tags=False)
+    joined = join_pdfs([one, two, one], title="Жаңаөзен")
+    reader = PdfReader(io.BytesIO(joined))
+    assert [p.extract_text().split()[-1] for p in reader.pages] == \
+        ["first", "second", "third", "first", "second"]
+    assert reader.metadata is not None and reader.metadata.title == "Жаңаөзен"
+    assert reader.trailer["/Root"]["/Lang"] == "ru"
+
+    def marks(items: list[Any]) -> list[Any]:
+        return [marks(i) if isinstance(i, list) else
+                (i.title, reader.get_destination_page_number(i)) for i in items]
+
+    assert marks(reader.outline) == [("One", 0), [("Sub", 1)], ("Two", 2), ("One", 3),
+                                     [("Sub", 4)]]
+    assert join_pdfs([one, two, one], title="Жаңаөзен") == joined
+
+
+def test_a_part_that_is_not_a_pdf_stops_the_join_with_one_line() -> None:
+    import typst
+
+    from campaign.formats.pdf import join_pdfs
+
+    with pytest.raises(TemplateError, match="part 2 is not a readable PDF") as caught:
+        join_pdfs([typst.compile(b"x", pdf_tags=False), b"%PDF-1.7 nonsense"])
+    assert "\n" not in str(caught.value)
