@@ -195,7 +195,13 @@ def context_to_pdf(template_name: str, data: dict[str, Any],
     return compile_typ(locate(template_name, user_dir), data)
 
 
-PARALLEL_PARTS = 2  # Typst processes at once: each takes ~125 MB for 120 letters
+PARALLEL_PARTS = 2  # Typst processes at once: each takes ~112 MB for 120 letters
+
+# glibc's malloc raises its mmap threshold each time a big block is given back, so
+# Typst's later big blocks come from the heap and its peak wandered from 117 to 155 MB
+# for the same 118 letters; a fixed threshold keeps it at ~112 MB, at the same speed.
+# Other C libraries ignore the variable; one set by the user is kept.
+_TYPST_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
 def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
@@ -206,14 +212,16 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     Typst keeps a whole document, and its caches, in memory until the process
     ends: about 0.8 MB a page, so 705 letters took over 600 MB in one run. A
     fresh process per part (``python -m campaign.formats.typst_part``) gives that
-    memory back after each part, so a merge needs the same memory for 5,000
-    letters as for 120. Two parts are typeset at once (Typst alone keeps about
-    1.4 cores busy; two at once took a quarter less time on 2 cores) while this
-    process joins the finished ones in order (``joined(k)`` hears when part k is
-    in, so a progress bar moves during the merge). A plain subprocess, not
-    multiprocessing: a library caller's script need not guard its ``__main__``.
-    The parts are typeset untagged: joining PDFs does not join their structure
-    trees, and a broken tree is worse for a screen reader than none.
+    memory back after each part, so Typst needs the same memory for 5,000
+    letters as for 120 (the joined file still grows with the letters: ~3.5 KB
+    each, and qpdf holds ~2.7 MB for each 120-letter part until it writes). Two
+    parts are typeset at once (Typst alone keeps about 1.4 cores busy; two at
+    once took a quarter less time on 2 cores) while this process joins the
+    finished ones in order (``joined(k)`` hears when part k is in, so a progress
+    bar moves during the merge). A plain subprocess, not multiprocessing: a
+    library caller's script need not guard its ``__main__``. The parts are
+    typeset untagged: joining PDFs does not join their structure trees, and a
+    broken tree is worse for a screen reader than none.
     """
     import subprocess
     import threading
@@ -225,6 +233,7 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     if not sys.executable:  # embedded Python: no interpreter to start
         return join_pdfs((compile_typ(path, part, tags=False) for part in parts), title=title,
                          joined=joined)
+    env = {**_TYPST_ENV, **os.environ}
 
     # Set by the first part that fails, before the caller hears of it: a worker that is
     # free takes the next part at once, so cancelling from the caller's side alone
@@ -245,7 +254,7 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
                              default=str).encode("utf-8")
         try:
             done = subprocess.run([sys.executable, "-m", "campaign.formats.typst_part"],
-                                  input=request, capture_output=True, check=False)
+                                  input=request, capture_output=True, check=False, env=env)
         except OSError as exc:
             raise TemplateError(f"cannot start Python for Typst: {exc.strerror}") from None
         if done.returncode != 0:

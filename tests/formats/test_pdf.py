@@ -253,3 +253,28 @@ def test_a_part_that_is_not_a_pdf_stops_the_join_with_one_line() -> None:
     with pytest.raises(TemplateError, match="part 2 is not a readable PDF") as caught:
         join_pdfs([typst.compile(b"x", pdf_tags=False), b"%PDF-1.7 nonsense"])
     assert "\n" not in str(caught.value)
+
+
+def test_typst_parts_run_with_a_fixed_malloc_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each part's process gets glibc's fixed mmap threshold (a steady peak, not one that
+    wanders by 40 MB), and a value the user set is passed on as it is."""
+    import subprocess
+
+    from campaign.formats.pdf import parts_to_pdf
+
+    seen: list[str | None] = []
+    real_run = subprocess.run
+
+    def recording_run(*args: Any, **kwargs: Any) -> Any:
+        seen.append((kwargs.get("env") or {}).get("MALLOC_MMAP_THRESHOLD_"))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    parts = [{"letters": _letters_data(["A"])}, {"letters": _letters_data(["B"])}]
+    parts_to_pdf("letters.typ", parts)
+    assert seen == ["131072", "131072"]
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    seen.clear()
+    parts_to_pdf("letters.typ", parts)
+    assert seen == ["65536", "65536"]
