@@ -191,9 +191,11 @@ def install_wheel() -> Path:
         subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist,
                         str(ROOT)], check=True)
         wheel = next(Path(dist).glob("campaign-*.whl"))
-        subprocess.run([str(python), "-m", "pip", "install", "-q",
-                        "--disable-pip-version-check", "--force-reinstall",
-                        *([] if fresh else ["--no-deps"]), str(wheel)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        if not fresh:  # a dependency added since the virtualenv was made (nothing if none)
+            subprocess.run([*pip, str(wheel)], check=True)
+        subprocess.run([*pip, "--force-reinstall", *([] if fresh else ["--no-deps"]),
+                        str(wheel)], check=True)
     return python
 
 
