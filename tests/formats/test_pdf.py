@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,29 @@ def test_the_part_process_rejects_a_bad_request() -> None:
                           input=b"{not json", capture_output=True, check=False)
     assert done.returncode == 1 and done.stdout == b""
     assert done.stderr.decode().count("\n") == 1 and "bad request" in done.stderr.decode()
+
+
+def test_the_part_process_passes_the_json_on_and_says_what_is_wrong_in_one_line() -> None:
+    """The part's data go to Typst as they came (the template reads them); data that
+    are not UTF-8, or not JSON, stop the process with one line and no PDF."""
+    import subprocess
+    import sys
+
+    from campaign.documents.templates import locate
+
+    template = str(locate("letters.typ"))
+
+    def part(data: bytes) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "campaign.formats.typst_part", template],
+                              input=data, capture_output=True, check=False)
+
+    done = part(json.dumps({"letters": _letters_data(["Жанар"])}).encode())
+    assert done.returncode == 0, done.stderr
+    assert PdfReader(io.BytesIO(done.stdout)).pages[0].extract_text().strip() == "Dear Жанар,"
+    for bad, says in ((b"\xff{", "bad request"), (b"{not json", "Typst could not typeset")):
+        done = part(bad)
+        assert done.returncode == 1 and done.stdout == b""
+        assert done.stderr.decode().count("\n") == 1 and says in done.stderr.decode()
 
 
 def test_a_list_item_hangs_its_wrapped_lines_under_its_text() -> None:
