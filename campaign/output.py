@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import shutil
 import sys
 import textwrap
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, TextIO
@@ -68,15 +69,23 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Columns) -> str:
     return buf.getvalue()
 
 
-def to_markdown(rows: Sequence[Mapping[str, Any]], columns: Columns) -> str:
-    def esc(text: str) -> str:
-        return printable(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def _md_escape(text: str) -> str:
+    return printable(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(h for _, h in columns) + " |",
-             "|" + "|".join("---" for _ in columns) + "|"]
-    for r in rows:
-        lines.append("| " + " | ".join(esc(cell(r.get(k))) for k, _ in columns) + " |")
-    return "\n".join(lines) + "\n"
+
+def _md_head(columns: Columns) -> str:
+    return ("| " + " | ".join(h for _, h in columns) + " |\n"
+            + "|" + "|".join("---" for _ in columns) + "|\n")
+
+
+def _md_row(r: Mapping[str, Any], columns: Columns) -> str:
+    return "| " + " | ".join(_md_escape(cell(r.get(k))) for k, _ in columns) + " |\n"
+
+
+def to_markdown(rows: Sequence[Mapping[str, Any]], columns: Columns) -> str:
+    """A Markdown table, its cells not padded to a width: each row stands on its own, so
+    a long list is written a row at a time (``emit_rows``) with the same text."""
+    return _md_head(columns) + "".join(_md_row(r, columns) for r in rows)
 
 
 # --- table -----------------------------------------------------------------
@@ -265,44 +274,88 @@ def to_table(
     so the reader sees what would be listed and the caption. ``ascii_only``
     draws the box with ``+-|`` for outputs that cannot encode box drawing.
     """
+    return "".join(_table_lines(rows, columns, title=title, caption=caption, width=width,
+                                ascii_only=ascii_only))
+
+
+# Rows a streamed table measures its columns on (``emit_rows``).
+TABLE_MEASURED_ROWS = 1000
+
+
+def _table_lines(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Columns,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    width: int | None = None,
+    ascii_only: bool = False,
+    measured: int | None = None,
+) -> Iterator[str]:
+    """``to_table``'s lines, each with its line end, as they are drawn.
+
+    With ``measured``, the columns are sized on the first ``measured`` rows only and
+    the rest are drawn as they come, so a long list is never held whole. A later cell
+    wider than its column wraps inside it, as a long cell does in a narrow terminal;
+    every column is then at least two cells wide, room for one wide character. A
+    list no longer than ``measured`` comes out exactly as ``to_table`` draws it.
+    """
     if width is None:
         width = shutil.get_terminal_size((80, 24)).columns
     headers = [printable(h) for _, h in columns]
-    body = [[printable(cell(r.get(k))) for k, _ in columns] for r in rows]
+
+    def cells_of(r: Mapping[str, Any]) -> list[str]:
+        return [printable(cell(r.get(k))) for k, _ in columns]
+
+    rest: Iterator[Mapping[str, Any]] = iter(())
+    if measured is None:
+        body = [cells_of(r) for r in rows]
+        more = False
+    else:
+        it = iter(rows)
+        body = [cells_of(r) for r in itertools.islice(it, measured)]
+        following = next(it, None)
+        more = following is not None
+        if following is not None:
+            rest = itertools.chain((following,), it)
     texts = [[h, *(b[i] for b in body)] for i, h in enumerate(headers)]
     natural = [max(1, *(display_width(line.rstrip(" ")) for t in col for line in t.split("\n")))
                for col in texts]
-    least = [2 if any(_char_width(ch) == 2 for t in col if not t.isascii() for ch in t) else 1
-             for col in texts]
+    least = [2 if more or any(_char_width(ch) == 2 for t in col if not t.isascii() for ch in t)
+             else 1 for col in texts]
     frame = 3 * len(columns) + 1  # "│ " before each column, " │" after the last
-    widths = _column_widths(natural, least, max(width - frame, sum(least)))
+    widths = _column_widths([max(n, lo) for n, lo in zip(natural, least, strict=True)],
+                            least, max(width - frame, sum(least)))
 
-    def row_lines(cells: list[str], side: str, inner: str) -> list[str]:
+    def row_lines(cells: list[str], side: str, inner: str) -> Iterator[str]:
         wrapped = [_wrap(text, w) for text, w in zip(cells, widths, strict=True)]
         height = max(len(lines) for lines in wrapped)
-        out = []
         for n in range(height):
             parts = []
             for lines, w in zip(wrapped, widths, strict=True):
                 text = lines[n] if n < len(lines) else ""
                 parts.append(text + " " * (w - display_width(text)))
-            out.append(f"{side} " + f" {inner} ".join(parts) + f" {side}")
-        return out
+            yield f"{side} " + f" {inner} ".join(parts) + f" {side}\n"
 
     def rule(chars: str) -> str:
-        return chars[0] + chars[2].join(chars[1] * (w + 2) for w in widths) + chars[3]
+        return chars[0] + chars[2].join(chars[1] * (w + 2) for w in widths) + chars[3] + "\n"
 
-    top, head, head_rule, line, bottom = _ASCII_BOX if ascii_only else _BOX
-    box: list[str] = []
-    if columns:
-        box = [rule(top), *row_lines(headers, head[0], head[2]), rule(head_rule)]
-        for cells in body:
-            box.extend(row_lines(cells, line[0], line[2]))
-        box.append(rule(bottom))
     span = sum(widths) + frame if columns else 0
     room = max(width, span, 1)
-    lines = [*_centred(title, span, room), *box, *_centred(caption, span, room)]
-    return "".join(line + "\n" for line in lines)
+    for line in _centred(title, span, room):
+        yield line + "\n"
+    top, head, head_rule, line, bottom = _ASCII_BOX if ascii_only else _BOX
+    if columns:
+        yield rule(top)
+        yield from row_lines(headers, head[0], head[2])
+        yield rule(head_rule)
+        for row in body:
+            yield from row_lines(row, line[0], line[2])
+        for r in rest:
+            yield from row_lines(cells_of(r), line[0], line[2])
+        yield rule(bottom)
+    for text in _centred(caption, span, room):
+        yield text + "\n"
 
 
 def _isatty(out: TextIO) -> bool:
@@ -328,10 +381,21 @@ def _can_encode(out: TextIO, text: str) -> bool:
 
 
 def emit_rows(rows: Iterable[Mapping[str, Any]], fmt: Format, columns: Columns,
-              out: TextIO | None = None) -> None:
-    """CSV or JSON written a row at a time as the rows come, so a long list is never held
-    whole: the same text ``emit`` writes for the list (JSON: the whole records; CSV: the
-    columns)."""
+              out: TextIO | None = None, *, title: str | None = None,
+              caption: str | None = None) -> None:
+    """The list written a row at a time as the rows come, so a long one is never held
+    whole, in any format: the same text ``emit`` writes for it, but for a long table.
+
+    JSON holds the whole records, CSV and Markdown the columns (a Markdown table's
+    cells are not padded, so each row is written as it is read). A box-drawn table
+    must know its column widths before its first row: up to ``TABLE_MEASURED_ROWS``
+    rows it is drawn exactly as ``emit`` draws it; a longer list is one table whose
+    columns are sized on those first rows, the rest drawn as they come, a cell wider
+    than its column wrapping inside it (see ``_table_lines``). A reader of a long list
+    at a terminal sees its first rows at once, and memory stays flat however many
+    people a campaign follows. ``title`` and ``caption`` go where ``emit`` puts them
+    (not in CSV or JSON).
+    """
     out = out or sys.stdout
     if fmt is Format.json:
         first = True
@@ -340,14 +404,25 @@ def emit_rows(rows: Iterable[Mapping[str, Any]], fmt: Format, columns: Columns,
             out.write(("[\n" if first else ",\n") + textwrap.indent(item, "  "))
             first = False
         out.write("[]\n" if first else "\n]\n")
-        return
-    if fmt is not Format.csv:
-        raise ValueError(f"rows are streamed as csv or json, not {fmt.value}")
-    tty = _isatty(out)
-    out.write(to_csv([], columns))
-    for r in rows:
-        line = to_csv([r], columns).split("\r\n", 1)[1]  # without the header
-        out.write(_for_terminal(line) if tty else line)
+    elif fmt is Format.csv:
+        tty = _isatty(out)
+        out.write(to_csv([], columns))
+        for r in rows:
+            line = to_csv([r], columns).split("\r\n", 1)[1]  # without the header
+            out.write(_for_terminal(line) if tty else line)
+    elif fmt is Format.md:
+        if title:
+            out.write(f"## {printable(title)}\n\n")
+        out.write(_md_head(columns))
+        for r in rows:
+            out.write(_md_row(r, columns))
+        if caption:
+            out.write(f"\n{printable(caption)}\n")
+    else:
+        for line in _table_lines(rows, columns, title=title, caption=caption,
+                                 ascii_only=not _can_encode(out, "".join(_BOX)),
+                                 measured=TABLE_MEASURED_ROWS):
+            out.write(line)
 
 
 def emit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -183,6 +184,33 @@ def iter_persons(store: Store, as_of: dt.date | None = None) -> Iterator[dict[st
         yield _shaped(p, evs, aliases.get(p["id"], []), person_cites.get(p["id"], []), as_of,
                       ([] if quotes == "[]" else json.loads(quotes))
                       if isinstance(quotes, str) else quotes)
+
+
+def status_counts(store: Store, as_of: dt.date | None = None) -> dict[str | None, int]:
+    """How many persons have each status as of a date (None: no report by then), read
+    from the case events alone: what a streamed list's heading says before its first
+    row. The same status ``iter_persons`` gives each person (``status_at`` over the
+    person's events in the same order), without building the persons."""
+    as_of = as_of or dates.today()
+    counts: dict[str | None, int] = {}
+    reported = 0
+    events: list[dict[str, Any]] = []
+    current = None
+    rows = store.conn.execute(
+        "SELECT e.person_id, e.date, e.kind FROM case_events e"
+        " JOIN persons p ON p.id = e.person_id ORDER BY e.person_id, e.date, e.id")
+    for pid, date, kind in itertools.chain(rows, [(None, None, None)]):
+        if pid != current:
+            if current is not None:
+                status = status_at(events, as_of)[0]
+                counts[status] = counts.get(status, 0) + 1
+                reported += 1
+            current, events = pid, []
+        events.append({"date": date, "kind": kind})
+    total = int(store.conn.execute("SELECT count(*) FROM persons").fetchone()[0])
+    if total > reported:
+        counts[None] = counts.get(None, 0) + total - reported
+    return counts
 
 
 def _shaped(p: Mapping[str, Any], evs: list[dict[str, Any]], aliases: list[str],

@@ -14,10 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from campaign import output
 from campaign.output import (
     Format,
+    _table_lines,
     display_width,
     emit,
+    emit_rows,
     safe_csv_cell,
     to_csv,
     to_markdown,
@@ -370,3 +373,87 @@ def test_each_formula_prefix_is_neutralised(text: str) -> None:
 @pytest.mark.parametrize("text", ["Roza Tuletaeva", "16 December 2011", "'quoted", " =x"])
 def test_ordinary_cells_are_left_alone(text: str) -> None:
     assert safe_csv_cell(text) == text
+
+
+def measured_table(rows: list[list[str]], headers: list[str], width: int, measured: int,
+                   caption: str | None = None) -> str:
+    columns = [(f"c{i}", h) for i, h in enumerate(headers)]
+    records = [{f"c{i}": v for i, v in enumerate(r)} for r in rows]
+    return "".join(_table_lines(records, columns, caption=caption, width=width,
+                                measured=measured))
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables(), st.integers(20, 160), st.integers(0, 7))
+def test_a_table_sized_on_its_first_rows_is_straight_and_fits(
+        table: tuple[list[list[str]], list[str]], width: int, measured: int) -> None:
+    """A streamed table sizes its columns on the first rows; later, wider cells (wide
+    characters too) wrap inside them and the box stays straight. While the list is no
+    longer than that, it is the table ``to_table`` draws."""
+    rows, headers = table
+    out = measured_table(rows, headers, width, measured, caption="Each status is as reported.")
+    if len(rows) <= measured:
+        assert out == render(rows, headers, width=width, caption="Each status is as reported.")
+    assert not [ch for ch in out if ch != "\n" and unicodedata.category(ch) == "Cc"]
+    limit = max(width, 5 * len(headers) + 1)  # two cells a column at least, and the box
+    assert all(cells(line) <= limit for line in out.splitlines()), out
+    lines = box(out)
+    assert len({cells(line) for line in lines}) == 1, out
+    assert len(lines) >= 4 + len(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables(plain_text), st.integers(20, 160), st.integers(0, 7))
+def test_a_table_sized_on_its_first_rows_keeps_every_character_in_order(
+        table: tuple[list[list[str]], list[str]], width: int, measured: int) -> None:
+    rows, headers = table
+    lines = body(measured_table(rows, headers, width, measured))
+    n = len(headers)
+    assert all(bars(line) == bars(lines[0]) for line in lines)
+    pieces = [line.split("│") for line in lines]
+    assert all(len(p) == n + 2 for p in pieces)
+    for i in range(n):
+        shown = "".join(p[i + 1] for p in pieces)
+        assert squeeze(shown) == squeeze("".join(r[i] for r in rows)), (i, lines)
+
+
+def test_a_long_list_is_written_as_its_rows_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Table and Markdown, like CSV and JSON: the first row is out before the last is read
+    (a table once it has read the rows it sizes its columns on, and one more)."""
+    monkeypatch.setattr(output, "TABLE_MEASURED_ROWS", 3)
+    read = 0
+
+    def rows() -> Any:
+        nonlocal read
+        for n in range(10):
+            read += 1
+            yield {"a": f"row {n}" + " wide" * n}
+
+    written: list[tuple[int, str]] = []
+
+    class Out(io.StringIO):
+        def write(self, s: str) -> int:
+            written.append((read, s))
+            return super().write(s)
+
+    for fmt, first_row_after in ((Format.table, 4), (Format.md, 1), (Format.csv, 1),
+                                 (Format.json, 1)):
+        read, written = 0, []
+        out = Out()
+        emit_rows(rows(), fmt, [("a", "A")], out=out, title="T", caption="C")
+        assert next(n for n, s in written if "row 0" in s) == first_row_after, fmt
+        assert "row 9" in out.getvalue()
+        if fmt is Format.table:
+            assert len({cells(line) for line in box(out.getvalue())}) == 1
+            assert out.getvalue().splitlines()[0].strip() == "T"
+            assert out.getvalue().splitlines()[-1].strip() == "C"
+
+
+def test_a_streamed_list_that_fits_its_measure_is_the_whole_list_s_text() -> None:
+    rows = [{"a": "Жаңаөзен", "b": "中国 " * 30}, {"a": "x|y\\z", "b": None}]
+    columns = [("a", "A"), ("b", "B")]
+    for fmt in Format:
+        whole, streamed = io.StringIO(), io.StringIO()
+        emit(rows, fmt, columns, title="T", caption="C", out=whole)
+        emit_rows(iter(rows), fmt, columns, title="T", caption="C", out=streamed)
+        assert streamed.getvalue() == whole.getvalue(), fmt

@@ -16,7 +16,7 @@ from campaign.cli.common import (
     store,
     to_file,
 )
-from campaign.output import Format, emit, printable, say
+from campaign.output import Format, emit, emit_rows, printable, say
 
 app = typer.Typer(help="People imprisoned, charged or sacked, and what happened.",
                   no_args_is_help=True)
@@ -86,24 +86,25 @@ def list_(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List everyone, with their status as reported and when."""
-    from campaign.people import select
+    from campaign.people import iter_persons
 
     day = as_of(as_of_)
     wanted = [s.value.replace("-", " ") for s in status or []]
-    if fmt in (Format.csv, Format.json):  # streamed: a row as each person is read
-        from campaign.output import emit_rows
-        from campaign.people import iter_persons
+    title = caption = None
+    if fmt in (Format.table, Format.md):
+        # The heading says who is listed before the first row is read: the statuses
+        # are counted from the case events first, then the rows streamed like CSV's.
+        from campaign.labels import describe
+        from campaign.people import status_counts
 
-        emit_rows((p for p in iter_persons(store(ctx), day) if not wanted
-                   or p["status"] in wanted), fmt, COLUMNS)
-        return
-    people = select(store(ctx), [], day, wanted)
-    from campaign.labels import describe
-
-    who = describe(p["status"] for p in people)
-    heading = f"People {who[:1].lower()}{who[1:]}" if people else "No one on record"
-    emit(people, fmt, COLUMNS, title=f"{heading} — as of {day.isoformat()}",
-         caption="Each status is as reported in the cited source, on the date shown.")
+        listed = [s for s in status_counts(store(ctx), day) if not wanted or s in wanted]
+        who = describe(listed)
+        heading = f"People {who[:1].lower()}{who[1:]}" if listed else "No one on record"
+        title = f"{heading} — as of {day.isoformat()}"
+        caption = "Each status is as reported in the cited source, on the date shown."
+    # a row as each person is read, in every format
+    emit_rows((p for p in iter_persons(store(ctx), day) if not wanted
+               or p["status"] in wanted), fmt, COLUMNS, title=title, caption=caption)
 
 
 @app.command()

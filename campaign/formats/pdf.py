@@ -161,13 +161,22 @@ def compile_typ(path: Path, data: dict[str, Any], *, tags: bool = True) -> bytes
     font scan on a desktop with hundreds of fonts); a user's template may name any
     installed font. ``tags`` makes a tagged (accessible) PDF.
     """
-    import typst
+    return compile_json(path, _payload(path, data), tags=tags)
 
+
+def _payload(path: Path, data: dict[str, Any]) -> str:
     try:
-        payload = json.dumps(data, ensure_ascii=False, default=str)
+        return json.dumps(data, ensure_ascii=False, default=str)
     except (TypeError, ValueError) as exc:  # pragma: no cover - contexts are plain data
         raise TemplateError(f"{path}: the document's data cannot be passed to Typst ({exc})"
                             ) from None
+
+
+def compile_json(path: Path, payload: str, *, tags: bool = True) -> bytes:
+    """``compile_typ`` with the data already as JSON text (a part's process passes on
+    what it was sent: decoding and encoding 1 MB again took it 60 ms)."""
+    import typst
+
     try:
         pdf = typst.compile(str(path), root=str(path.parent), sys_inputs={"data": payload},
                             ignore_system_fonts=_builtin(path), pdf_tags=tags)
@@ -195,7 +204,13 @@ def context_to_pdf(template_name: str, data: dict[str, Any],
     return compile_typ(locate(template_name, user_dir), data)
 
 
-PARALLEL_PARTS = 2  # Typst processes at once: each takes ~125 MB for 120 letters
+PARALLEL_PARTS = 2  # Typst processes at once: each takes ~112 MB for 120 letters
+
+# glibc's malloc raises its mmap threshold each time a big block is given back, so
+# Typst's later big blocks come from the heap and its peak wandered from 117 to 155 MB
+# for the same 118 letters; a fixed threshold keeps it at ~112 MB, at the same speed.
+# Other C libraries ignore the variable; one set by the user is kept.
+_TYPST_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
 def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
@@ -206,14 +221,16 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     Typst keeps a whole document, and its caches, in memory until the process
     ends: about 0.8 MB a page, so 705 letters took over 600 MB in one run. A
     fresh process per part (``python -m campaign.formats.typst_part``) gives that
-    memory back after each part, so a merge needs the same memory for 5,000
-    letters as for 120. Two parts are typeset at once (Typst alone keeps about
-    1.4 cores busy; two at once took a quarter less time on 2 cores) while this
-    process joins the finished ones in order (``joined(k)`` hears when part k is
-    in, so a progress bar moves during the merge). A plain subprocess, not
-    multiprocessing: a library caller's script need not guard its ``__main__``.
-    The parts are typeset untagged: joining PDFs does not join their structure
-    trees, and a broken tree is worse for a screen reader than none.
+    memory back after each part, so Typst needs the same memory for 5,000
+    letters as for 120 (the joined file still grows with the letters: ~3.5 KB
+    each, and qpdf holds ~2.7 MB for each 120-letter part until it writes). Two
+    parts are typeset at once (Typst alone keeps about 1.4 cores busy; two at
+    once took a quarter less time on 2 cores) while this process joins the
+    finished ones in order (``joined(k)`` hears when part k is in, so a progress
+    bar moves during the merge). A plain subprocess, not multiprocessing: a
+    library caller's script need not guard its ``__main__``. The parts are
+    typeset untagged: joining PDFs does not join their structure trees, and a
+    broken tree is worse for a screen reader than none.
     """
     import subprocess
     import threading
@@ -225,6 +242,7 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     if not sys.executable:  # embedded Python: no interpreter to start
         return join_pdfs((compile_typ(path, part, tags=False) for part in parts), title=title,
                          joined=joined)
+    env = {**_TYPST_ENV, **os.environ}
 
     # Set by the first part that fails, before the caller hears of it: a worker that is
     # free takes the next part at once, so cancelling from the caller's side alone
@@ -241,11 +259,11 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
             raise
 
     def typeset(part: dict[str, Any]) -> bytes:
-        request = json.dumps({"template": str(path), "data": part}, ensure_ascii=False,
-                             default=str).encode("utf-8")
+        request = _payload(path, part).encode("utf-8")
         try:
-            done = subprocess.run([sys.executable, "-m", "campaign.formats.typst_part"],
-                                  input=request, capture_output=True, check=False)
+            done = subprocess.run([sys.executable, "-m", "campaign.formats.typst_part",
+                                   str(path)],
+                                  input=request, capture_output=True, check=False, env=env)
         except OSError as exc:
             raise TemplateError(f"cannot start Python for Typst: {exc.strerror}") from None
         if done.returncode != 0:
@@ -265,21 +283,85 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
 
 def join_pdfs(pdfs: Iterable[bytes], *, title: str | None = None,
               joined: Callable[[int], None] | None = None) -> bytes:
-    """The pages of several PDFs, in order, as one PDF (each joined as it comes)."""
+    """The pages of several PDFs, in order, as one PDF (each joined as it comes).
+
+    With pikepdf (qpdf): it copies each part's pages and the objects they use as
+    they are, where pypdf cloned every page object by object in Python (1.2 s of
+    a 705-letter merge, on a core the Typst processes needed; qpdf takes 0.1 s).
+    The joined file is the same for the same parts (no dates, a file id made from
+    its content), so a merge made again writes the same bytes. It keeps the parts'
+    bookmarks (a user's template with headings has them), takes the document's
+    language from the first part and ``title`` as its title.
+    """
     import io
 
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    writer = PdfWriter()
-    for k, pdf in enumerate(pdfs):
-        writer.append(PdfReader(io.BytesIO(pdf)))
-        if joined:
-            joined(k)
-    if title:
-        writer.add_metadata({"/Title": title})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    out = pikepdf.new()
+    parts: list[tuple[pikepdf.Pdf, int]] = []  # with the index of each part's first page
+    try:
+        for k, pdf in enumerate(pdfs):
+            try:
+                part = pikepdf.open(io.BytesIO(pdf))
+            except pikepdf.PdfError:
+                raise TemplateError(f"cannot join the typeset parts into one PDF: part {k + 1}"
+                                    " is not a readable PDF") from None
+            # qpdf copies a part's objects when the file is written: keep it open till then
+            parts.append((part, len(out.pages)))
+            if k == 0 and "/Lang" in part.Root:
+                out.Root.Lang = part.Root.Lang
+            out.pages.extend(part.pages)
+            if joined:
+                joined(k)
+        if any("/Outlines" in part.Root for part, _ in parts):
+            with out.open_outline() as outline:
+                for part, first in parts:
+                    outline.root.extend(_outline(part, out, first))
+        if title:
+            out.docinfo["/Title"] = title
+        buf = io.BytesIO()
+        out.save(buf, deterministic_id=True)
+    except pikepdf.PdfError as exc:
+        message = " ".join(str(exc).split())
+        raise TemplateError(f"cannot join the typeset parts into one PDF: {message[:300]}"
+                            ) from None
+    finally:
+        for part, _ in parts:
+            part.close()
+        out.close()
+    return buf.getvalue()
+
+
+def _outline(part: Any, out: Any, first: int) -> list[Any]:
+    """A part's bookmarks as items of ``out``, each to the same place on its page there.
+
+    A bookmark that does not name a page of its part (a named destination, an action
+    other than going to a page) goes to the part's first page.
+    """
+    import pikepdf
+
+    page_at = {page.obj.objgen: first + n for n, page in enumerate(part.pages)}
+
+    def copy(items: Any) -> list[Any]:
+        copies = []
+        for item in items:
+            dest = item.destination
+            if dest is None and item.action is not None and item.action.get("/S") == "/GoTo":
+                dest = item.action.get("/D")
+            new = pikepdf.OutlineItem(str(item.title))
+            if (isinstance(dest, pikepdf.Array) and len(dest) > 0
+                    and isinstance(dest[0], pikepdf.Dictionary) and dest[0].objgen in page_at):
+                new.destination = pikepdf.Array(
+                    [out.pages[page_at[dest[0].objgen]].obj, *list(dest)[1:]])
+            else:
+                new.destination = pikepdf.Array([out.pages[first].obj, pikepdf.Name.Fit])
+            new.is_closed = item.is_closed
+            new.children.extend(copy(item.children))
+            copies.append(new)
+        return copies
+
+    with part.open_outline() as outline:
+        return copy(outline.root)
 
 
 def markdown_to_pdf(markdown: str, *, title: str, user_dir: str | Path | None = None,

@@ -158,3 +158,62 @@ def test_list_streams_the_same_rows_as_the_whole_list(cli) -> None:  # type: ign
         assert r.stdout == whole.getvalue().replace("\r\n", "\n")
     empty = cli("prisoners", "list", "--status", "fined", "-f", "json")
     assert empty.stdout == "[]\n"
+
+
+def test_list_as_table_and_md_streams_the_text_of_the_whole_list(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Table and Markdown are written as the persons are read too (the heading from
+    people.status_counts first): for a list this size, byte for byte what emit writes
+    for the whole list, heading and caption included, with or without a status filter."""
+    import datetime as dt
+    import io
+
+    from campaign.cli.prisoners import COLUMNS
+    from campaign.labels import describe
+    from campaign.output import Format, emit
+    from campaign.people import persons
+    from campaign.store import Store
+
+    monkeypatch.setenv("COLUMNS", "100")
+    day = dt.date(2026, 12, 2)
+    st = Store()
+    try:
+        everyone = persons(st, day)
+    finally:
+        st.close()
+    for wanted in ([], ["imprisoned", "died"], ["fined"]):
+        people = [p for p in everyone if not wanted or p["status"] in wanted]
+        who = describe(p["status"] for p in people)
+        heading = f"People {who[:1].lower()}{who[1:]}" if people else "No one on record"
+        for fmt in (Format.table, Format.md):
+            whole = io.StringIO()
+            emit(people, fmt, COLUMNS, title=f"{heading} — as of 2026-12-02",
+                 caption="Each status is as reported in the cited source, on the date shown.",
+                 out=whole)
+            args = ["prisoners", "list", "--as-of", "2026-12-02", "-f", fmt.value]
+            for s in wanted:
+                args += ["--status", s]
+            r = cli(*args)
+            assert r.exit_code == 0, r.stderr
+            assert r.stdout == whole.getvalue(), (wanted, fmt)
+    assert len(everyone) > 20  # the bundled campaign: a list with every kind of row
+
+
+def test_status_counts_are_the_statuses_the_listed_persons_have() -> None:
+    """The heading's count, from the case events alone, agrees with the persons as built,
+    on dates before, during and after the events (no report yet counts as None)."""
+    import datetime as dt
+    from collections import Counter
+
+    from campaign.people import iter_persons, status_counts
+    from campaign.store import Store
+
+    st = Store()
+    try:
+        st.conn.execute("INSERT INTO persons (id, name) VALUES ('p-none', 'No Events Yet')")
+        for day in (dt.date(2000, 1, 1), dt.date(2012, 3, 1), dt.date(2014, 6, 1),
+                    dt.date(2026, 12, 2)):
+            counts = status_counts(st, day)
+            assert counts == Counter(p["status"] for p in iter_persons(st, day)), day
+            assert None in counts
+    finally:
+        st.close()

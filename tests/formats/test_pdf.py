@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,29 @@ def test_the_part_process_rejects_a_bad_request() -> None:
     assert done.stderr.decode().count("\n") == 1 and "bad request" in done.stderr.decode()
 
 
+def test_the_part_process_passes_the_json_on_and_says_what_is_wrong_in_one_line() -> None:
+    """The part's data go to Typst as they came (the template reads them); data that
+    are not UTF-8, or not JSON, stop the process with one line and no PDF."""
+    import subprocess
+    import sys
+
+    from campaign.documents.templates import locate
+
+    template = str(locate("letters.typ"))
+
+    def part(data: bytes) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "campaign.formats.typst_part", template],
+                              input=data, capture_output=True, check=False)
+
+    done = part(json.dumps({"letters": _letters_data(["Жанар"])}).encode())
+    assert done.returncode == 0, done.stderr
+    assert PdfReader(io.BytesIO(done.stdout)).pages[0].extract_text().strip() == "Dear Жанар,"
+    for bad, says in ((b"\xff{", "bad request"), (b"{not json", "Typst could not typeset")):
+        done = part(bad)
+        assert done.returncode == 1 and done.stdout == b""
+        assert done.stderr.decode().count("\n") == 1 and says in done.stderr.decode()
+
+
 def test_a_list_item_hangs_its_wrapped_lines_under_its_text() -> None:
     """letters.typ indents an item's wrapped lines to where its text starts, with the
     marker out in the margin's line, as a hanging indent does."""
@@ -216,3 +240,65 @@ def test_a_letter_has_room_to_sign_and_unbroken_citation_markers() -> None:
     first = dict((t.strip(), y) for y, t in _lines_of(pdf, 0))
     from_top_mm = (841.89 - first["Seán Kelly MEP"]) / 72 * 25.4
     assert 50 <= from_top_mm <= 60
+
+
+def test_join_keeps_pages_bookmarks_and_language_and_writes_the_same_bytes() -> None:
+    """The join copies each part's pages in order, the bookmarks a user's template makes
+    (each to its page in the joined file), the first part's language and the title; no
+    date or random id goes in, so the same parts make the same file."""
+    import typst
+
+    from campaign.formats.pdf import join_pdfs
+
+    one = typst.compile(b'#set text(lang: "ru")\n= One\n\nfirst\n#pagebreak()\n== Sub\n\nsecond',
+                        pdf_tags=False)
+    two = typst.compile(b"= Two\n\nthird", pdf_tags=False)
+    joined = join_pdfs([one, two, one], title="Жаңаөзен")
+    reader = PdfReader(io.BytesIO(joined))
+    assert [p.extract_text().split()[-1] for p in reader.pages] == \
+        ["first", "second", "third", "first", "second"]
+    assert reader.metadata is not None and reader.metadata.title == "Жаңаөзен"
+    assert reader.trailer["/Root"]["/Lang"] == "ru"
+
+    def marks(items: list[Any]) -> list[Any]:
+        return [marks(i) if isinstance(i, list) else
+                (i.title, reader.get_destination_page_number(i)) for i in items]
+
+    assert marks(reader.outline) == [("One", 0), [("Sub", 1)], ("Two", 2), ("One", 3),
+                                     [("Sub", 4)]]
+    assert join_pdfs([one, two, one], title="Жаңаөзен") == joined
+
+
+def test_a_part_that_is_not_a_pdf_stops_the_join_with_one_line() -> None:
+    import typst
+
+    from campaign.formats.pdf import join_pdfs
+
+    with pytest.raises(TemplateError, match="part 2 is not a readable PDF") as caught:
+        join_pdfs([typst.compile(b"x", pdf_tags=False), b"%PDF-1.7 nonsense"])
+    assert "\n" not in str(caught.value)
+
+
+def test_typst_parts_run_with_a_fixed_malloc_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each part's process gets glibc's fixed mmap threshold (a steady peak, not one that
+    wanders by 40 MB), and a value the user set is passed on as it is."""
+    import subprocess
+
+    from campaign.formats.pdf import parts_to_pdf
+
+    seen: list[str | None] = []
+    real_run = subprocess.run
+
+    def recording_run(*args: Any, **kwargs: Any) -> Any:
+        seen.append((kwargs.get("env") or {}).get("MALLOC_MMAP_THRESHOLD_"))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    parts = [{"letters": _letters_data(["A"])}, {"letters": _letters_data(["B"])}]
+    parts_to_pdf("letters.typ", parts)
+    assert seen == ["131072", "131072"]
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    seen.clear()
+    parts_to_pdf("letters.typ", parts)
+    assert seen == ["65536", "65536"]
