@@ -332,3 +332,30 @@ def test_a_kept_package_others_can_write_or_that_is_broken_is_made_afresh(
     kept.write_text(good.replace("</Types>", "</Typos>"))  # not what it should be
     assert make_in_a_process(tmp_path / "d.docx", cache) == "python-docx imported"
     assert body_of(tmp_path / "d.docx") == body_of(tmp_path / "a.docx")
+
+
+def test_the_kept_package_is_made_again_for_another_python_docx(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept package is named by the python-docx installed: another one (a new
+    version, installed again) gives another name, so a stale package is never used."""
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    from campaign.formats import docx as word
+
+    monkeypatch.setenv("CAMPAIGN_CACHE", str(tmp_path / "cache"))
+    fake = tmp_path / "docx" / "__init__.py"
+    fake.parent.mkdir()
+    fake.write_text("# python-docx 1.0\n")
+    spec = importlib.machinery.ModuleSpec("docx", None, origin=str(fake))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: spec if name == "docx" else real(name, *a))
+    first = word._package_file("en-GB")
+    assert first is not None and first == word._package_file("en-GB")  # stable
+    fake.write_text("# python-docx 1.1, a new release\n")
+    os.utime(fake, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    second = word._package_file("en-GB")
+    assert second is not None and second != first
+    assert word._package_file("ru-RU") != second  # and one for each language
