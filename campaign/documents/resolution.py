@@ -711,6 +711,49 @@ def fit(context: dict[str, Any], max_words: int, user_dir: str | Path | None = N
                      f"give --max-words {need} or more")
 
 
+# A citation marker in the motion's text: "[2]", "[1, 4]" (not an escaped bracket, not
+# a link's text); and an entry of the numbered source list: "3. Title. Publisher, …".
+_MARKER = re.compile(r"(?<!\\)\[(\d{1,4}(?:,[ \u00a0]?\d{1,4})*)\](?!\()")
+_ENTRY = re.compile(r"^(\d{1,4})\. ", re.MULTILINE)
+_SOURCES_HEADING = "\n## Sources\n"
+
+
+def cite_only_what_is_used(markdown: str) -> str:
+    """The source list with only the sources the text still cites, numbered again in
+    order of first use, markers and entries together: a motion fitted to
+    ``--max-words`` drops notes, and with them the first or only citation of some
+    sources, which would leave sources nobody cites and numbers out of order ([2] before
+    [1], a gap at [3]). A motion whose sources are all cited in order comes back as it
+    was; so does a source list this does not recognise (entries of one line each,
+    blank lines between), which is left to its template."""
+    head, heading, tail = markdown.partition(_SOURCES_HEADING)
+    if not heading:
+        return markdown
+    lines = tail.splitlines(keepends=True)
+    at = [k for k, line in enumerate(lines) if _ENTRY.match(line)]
+    if not at or any(lines[k].strip() for k in range(at[0], at[-1]) if k not in at):
+        return markdown  # not a plain numbered list
+    entries = {int(_ENTRY.match(lines[k]).group(1)): lines[k] for k in at}  # type: ignore[union-attr]
+    order = list(dict.fromkeys(int(n) for m in _MARKER.finditer(head)
+                               for n in re.split(r",[ \u00a0]?", m.group(1))
+                               if int(n) in entries))
+    if order == list(entries):
+        return markdown
+    renumber = {old: new for new, old in enumerate(order, 1)}
+
+    def marker(m: re.Match[str]) -> str:
+        numbers = sorted({renumber[int(n)] for n in re.split(r",[ \u00a0]?", m.group(1))
+                          if int(n) in renumber})
+        sep = "," + ("\u00a0" if "\u00a0" in m.group(1) else " ")
+        return "[" + sep.join(map(str, numbers)) + "]" if numbers else m.group(0)
+
+    gap = "".join(lines[at[0] + 1:at[1]]) if len(at) > 1 else ""
+    listed = gap.join(f"{renumber[old]}. " + entries[old][_ENTRY.match(entries[old]).end():]  # type: ignore[union-attr]
+                      for old in order)
+    return (_MARKER.sub(marker, head) + heading + "".join(lines[:at[0]]) + listed
+            + "".join(lines[at[-1] + 1:]))
+
+
 def document_title(context: dict[str, Any]) -> str:
     """The file's title (PDF/DOCX properties, HTML <title>): the motion's own, unescaped."""
     title = context.get("title") or "Motion"
@@ -738,8 +781,8 @@ def render_resolution(store: Store, fmt: DocFormat, *, user_dir: str | Path | No
     context = resolution_context(store, **options)
     if warnings is not None:
         warnings.extend(context["warnings"])
-    markdown = fit(context, max_words, user_dir) if max_words else \
-        render_markdown(context, user_dir)
+    markdown = cite_only_what_is_used(fit(context, max_words, user_dir) if max_words else
+                                      render_markdown(context, user_dir))
     title = document_title(context)
 
     def pdf() -> bytes:

@@ -531,6 +531,42 @@ def test_max_words_fits_by_the_conferences_count(cli, limit: int) -> None:  # ty
     assert "police opened fire" in notes and "Bazarbai Kenzhebaev" in notes  # kept first
 
 
+@pytest.mark.parametrize("limit", [350, 250, 200])
+@pytest.mark.parametrize("body", list(BODY_RUNS))
+def test_a_fitted_motion_lists_only_the_sources_it_cites(cli, body: str, limit: int) -> None:  # type: ignore[no-untyped-def]
+    """Notes dropped to fit take the only citation of some sources with them: the list
+    keeps only the sources still cited, numbered 1, 2, 3… in order of first use."""
+    out = cli(*BODY_RUNS[body], "--max-words", str(limit)).stdout
+    text, listed = split_sources(out)
+    used = [int(n) for group in re.findall(r"\[(\d+(?:, \d+)*)\]", text)
+            for n in group.split(", ")]
+    assert set(used) == set(listed) == set(range(1, len(listed) + 1))
+    first_use = list(dict.fromkeys(used))
+    assert first_use == sorted(first_use)
+    full = split_sources(cli(*BODY_RUNS[body], "--max-words", "5000").stdout)[1]
+    assert set(listed.values()) <= set(full.values())  # the same sources, fewer of them
+
+
+def test_cite_only_what_is_used_renumbers_markers_and_entries() -> None:
+    from campaign.documents.resolution import cite_only_what_is_used
+
+    nbsp = "\u00a0"
+    motion = ("1. That it happened [1].\n1. That it went on [4, 1] and \\[2\\] is text.\n"
+              f"1. And [4,{nbsp}1].\n\n## Sources\n\n1. First.\n\n2. Second.\n\n"
+              "3. Third.\n\n4. Fourth. <https://example.org/4>\n\nPrepared in 2026.\n")
+    assert cite_only_what_is_used(motion) == (
+        "1. That it happened [1].\n1. That it went on [1, 2] and \\[2\\] is text.\n"
+        f"1. And [1,{nbsp}2].\n\n## Sources\n\n1. First.\n\n"
+        "2. Fourth. <https://example.org/4>\n\nPrepared in 2026.\n")
+    every = motion.replace("it happened [1]", "it happened [1, 2, 3]")
+    assert cite_only_what_is_used(every) == every  # all cited, in order: as it was
+    # The first use of [1] dropped: [2] comes first now, and is numbered 1.
+    later = "A [2].\nB [1, 2].\n\n## Sources\n\n1. One.\n\n2. Two.\n"
+    assert cite_only_what_is_used(later) == (
+        "A [1].\nB [1, 2].\n\n## Sources\n\n1. Two.\n\n2. One.\n")
+    assert cite_only_what_is_used("No sources [1].\n") == "No sources [1].\n"
+
+
 def test_dropping_people_from_the_notes_drops_them_from_the_resolves(cli) -> None:  # type: ignore[no-untyped-def]
     out = cli(*DEFAULT, "--max-words", "200").stdout
     notes = out.split("notes:")[1].split("believes:")[0]
