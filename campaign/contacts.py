@@ -22,12 +22,18 @@ REQUIRED = ("name", "kind")
 def listing(store: Store, *, kind: str | None = None, country: str | None = None,
             group: str | None = None) -> list[dict[str, Any]]:
     """Contacts as a list shows them: a historical contact's status is "historical"
-    (with when it was recorded), never "current", in tables and JSON alike."""
+    (with when it was recorded), never "current", in tables and JSON alike; a contact
+    marked not to be written to (`contacts set --no-contact`) says since when
+    (``no_contact``, a date; None for everyone else), so the list a user reads before
+    a merge shows who the merge will leave out."""
     found = store.contacts(kind=kind, country=country, group=group)
+    marked = not_to_contact(store)
     for c in found:
         if c.get("historical") and c.get("status") == "current":
             c["status"] = "historical"
             c["recorded_as_of"] = c.get("as_of")
+        since = marked.get(c["id"])
+        c["no_contact"] = str(since)[:10] if since else None
     return found
 
 

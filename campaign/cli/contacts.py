@@ -27,6 +27,9 @@ class ContactKind(StrEnum):
 COLUMNS = [("name", "name"), ("kind", "kind"), ("country", "country"), ("group", "group"),
            ("role", "role"), ("email", "email"), ("status", "status"),
            ("historical", "historical")]
+# Shown only when a listed contact is marked not to be written to: most lists have none,
+# and the table is narrow already.
+NO_CONTACT = ("no_contact", "no contact since")
 
 
 @app.command("list")
@@ -42,7 +45,8 @@ def list_(
 
     # A historical contact is never shown as current (issues 13 and 14).
     found = listing(store(ctx), kind=kind.value if kind else None, country=country, group=group)
-    emit(found, fmt, COLUMNS, title="Contacts")
+    columns = COLUMNS + [NO_CONTACT] if any(c.get("no_contact") for c in found) else COLUMNS
+    emit(found, fmt, columns, title="Contacts")
 
 
 @app.command()

@@ -87,3 +87,24 @@ def test_add_with_id_updates_and_keeps_the_rest(cli) -> None:  # type: ignore[no
     assert updated["postal_address"] == "Street 1\nCity"
     assert updated["role"] == embassy["role"]
     assert set(embassy["sources"]) <= set(updated["sources"])
+
+
+def test_the_list_shows_who_is_not_to_be_contacted(cli) -> None:  # type: ignore[no-untyped-def]
+    """A contact marked not to be written to is shown so in the list a user reads before
+    a merge (JSON: ``no_contact``, the date; the column appears only when someone is)."""
+    table = cli("contacts", "list", "--kind", "mep", "-f", "md").stdout
+    assert "no contact since" not in table
+    listed = json.loads(cli("contacts", "list", "--kind", "mep", "-f", "json").stdout)
+    assert listed and all(c["no_contact"] is None for c in listed)
+    r = cli("contacts", "set", "Paul Murphy", "--no-contact", "--reason", "asked us to stop")
+    assert r.exit_code == 0, r.output
+    listed = json.loads(cli("contacts", "list", "--kind", "mep", "-f", "json").stdout)
+    marked = {c["name"]: c["no_contact"] for c in listed if c["no_contact"]}
+    assert list(marked) == ["Paul Murphy"]
+    assert len(marked["Paul Murphy"]) == 10 and marked["Paul Murphy"][4] == "-"  # a date
+    table = cli("contacts", "list", "--kind", "mep", "-f", "md").stdout
+    assert "no contact since" in table
+    row = next(line for line in table.splitlines() if line.startswith("| Paul Murphy |"))
+    assert row.rstrip(" |").endswith(marked["Paul Murphy"])
+    assert cli("contacts", "set", "Paul Murphy", "--contact-ok").exit_code == 0
+    assert "no contact since" not in cli("contacts", "list", "--kind", "mep", "-f", "md").stdout
