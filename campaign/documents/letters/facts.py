@@ -143,8 +143,6 @@ class Facts:
     # The campaign's postal address, recorded as a contact with a source (for prisoners).
     campaign_postal: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
-    # Country name -> the events naming it (filled as a merge asks).
-    by_country: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # The people the campaign names (its prisoners, the people its demands concern):
     # what makes an event "on the subject" (on_subject).
     named: frozenset[str] = frozenset()
@@ -480,11 +478,9 @@ def _group_record(who: dict[str, Any], facts: Facts, book: _Book) -> list[dict[s
 
 def _ties(facts: Facts, country: str) -> list[dict[str, Any]]:
     """The events whose title names the country or its people, once per merge."""
-    found = facts.by_country.get(country)
-    if found is None:
-        words = [country, *([DEMONYMS[country]] if country in DEMONYMS else [])]
-        found = facts.by_country[country] = [
-            e for e in facts.all_events if any(_mentions(about(e), w) for w in words)]
+    words = [country, *([DEMONYMS[country]] if country in DEMONYMS else [])]
+    found: list[dict[str, Any]] = facts.once(("country", country), lambda: [
+        e for e in facts.all_events if any(_mentions(about(e), w) for w in words)])
     return found
 
 
