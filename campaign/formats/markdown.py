@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from campaign.memo import Memo
+
 # What record or user text must not be read as, escaped with a backslash by ``inert``:
 # emphasis, code, links and raw HTML anywhere; with ``lines=True`` also a heading or a
 # table cell, for text that may stand at the start of a line of its own.
@@ -43,18 +45,9 @@ def escape(text: str) -> str:
 
 
 # The same strings come back in every letter of a merge (the campaign's facts, the
-# sender's lines): escaped once each (a plain dict: the finaliser runs for every
-# ``{{ … }}`` of every letter, ~85 times a letter, and a dict look-up is the cheapest).
-_ESCAPED: dict[str, str] = {}
-
-
-def _escape_text(text: str) -> str:
-    found = _ESCAPED.get(text)
-    if found is None:
-        if len(_ESCAPED) > 8192:  # a long-running caller's strings, not a leak
-            _ESCAPED.clear()
-        found = _ESCAPED[text] = escape(text)
-    return found
+# sender's lines): escaped once each (the finaliser runs for every ``{{ … }}`` of every
+# letter, ~85 times a letter, and a hit is a plain dict look-up).
+_ESCAPED: Memo[str, str] = Memo(escape, 8192)
 
 
 def finalize(value: Any) -> Any:
@@ -63,16 +56,14 @@ def finalize(value: Any) -> Any:
     with ``__markdown__`` (a sentence of text and citations) says its own Markdown.
     Being the template's own rule, it covers every field and every paragraph a
     template adds later, with nothing to remember in each."""
-    kind = type(value)
-    if kind is str:  # the common case first
-        found = _ESCAPED.get(value)
-        return found if found is not None else _escape_text(value)
-    if kind is Markdown or value is None or isinstance(value, (Markdown, int, float)):
+    if type(value) is str:  # the common case first
+        return _ESCAPED[value]
+    if value is None or isinstance(value, (Markdown, int, float)):
         return value
     if hasattr(value, "__markdown__"):  # an object that knows which of its parts are text
         return Markdown(value.__markdown__())
     if isinstance(value, str):
-        return _escape_text(str(value))
+        return _ESCAPED[str(value)]
     return escape(str(value))  # text, or an object printed as its text (a citation: kept)
 
 

@@ -10,8 +10,8 @@ do about it (``--note``, ``campaign profile set --about``).
 
 The sketch is the letter's word 3-gram shingles as the similarity report reads them
 (names, salutation, address and date left out): the report's own 64-bit hashes
-(similarity.paragraph_hashes, worked out once per paragraph), each kept to its low 32 bits,
-sorted and packed behind a "2:" mark: about 2 KB for a page, and an exact Jaccard
+(similarity.paragraph_hashes, worked out once per paragraph), each kept to its low 32
+bits and packed behind a "2:" mark: about 2 KB for a page, and an exact Jaccard
 similarity, not an estimate. A sketch without the mark was written before the report
 and the log shared their hashes (each shingle's own 32-bit BLAKE2b); a new letter is
 compared with one of those by that older rule.
@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from campaign.memo import Memo
 from campaign.store import Store
 
 # A paragraph counts as shared when this share of its shingles is in the other letter.
@@ -44,46 +45,35 @@ def _legacy_hash(shingle: tuple[str, ...]) -> int:
                                           digest_size=4).digest(), "big")
 
 
-# paragraph -> its shingles' hashes by the older rule, for comparing with sketches
-# logged before the report's hashes were kept (once per paragraph per process).
-_LEGACY: dict[str, frozenset[int]] = {}
-
-
-def legacy_hashes(text: str) -> set[int]:
-    """A compared text's shingle hashes by the rule of the first sketches (each
-    shingle's 32-bit BLAKE2b), to compare with a sketch logged then."""
+def _legacy_paragraph(para: str) -> frozenset[int]:
     from campaign.documents.letters.similarity import shingles
 
-    if len(_LEGACY) > 20_000:  # not a leak
-        _LEGACY.clear()
-    out: set[int] = set()
-    for para in text.split("\n\n"):
-        found = _LEGACY.get(para)
-        if found is None:
-            found = _LEGACY[para] = frozenset(map(_legacy_hash, shingles(para)))
-        out |= found
-    return out
-
-
-# paragraph -> its hashes as a sketch keeps them: worked out once per paragraph, as
-# the report's own are (the letters of a merge share most paragraphs).
-_LOW_PARAGRAPHS: dict[str, frozenset[int]] = {}
+    return frozenset(map(_legacy_hash, shingles(para)))
 
 
 def _low_paragraph(para: str) -> frozenset[int]:
-    found = _LOW_PARAGRAPHS.get(para)
-    if found is None:
-        from campaign.documents.letters.similarity import paragraph_hashes
+    from campaign.documents.letters.similarity import paragraph_hashes
 
-        if len(_LOW_PARAGRAPHS) > 50_000:  # not a leak
-            _LOW_PARAGRAPHS.clear()
-        found = _LOW_PARAGRAPHS[para] = frozenset({h & _LOW for h in paragraph_hashes(para)})
-    return found
+    return frozenset({h & _LOW for h in paragraph_hashes(para)})
+
+
+# paragraph -> its shingles' hashes by the older rule, for comparing with sketches
+# logged before the report's hashes were kept; and as a sketch keeps them now. Each
+# worked out once per paragraph, as the report's own are (the letters of a merge
+# share most paragraphs).
+_LEGACY = Memo(_legacy_paragraph, 20_000)
+_LOW_PARAGRAPHS = Memo(_low_paragraph, 50_000)
+
+
+def legacy_hashes(text: str) -> frozenset[int]:
+    """A compared text's shingle hashes by the rule of the first sketches (each
+    shingle's 32-bit BLAKE2b), to compare with a sketch logged then."""
+    return frozenset().union(*map(_LEGACY.__getitem__, text.split("\n\n")))
 
 
 def hashes(text: str) -> frozenset[int]:
     """A compared text's shingle hashes as a sketch keeps them."""
-    return frozenset().union(*map(_low_paragraph, text.split("\n\n")))
+    return frozenset().union(*map(_LOW_PARAGRAPHS.__getitem__, text.split("\n\n")))
 
 
 def pack(found: Iterable[int]) -> str:
@@ -116,7 +106,7 @@ class Sketch:
     hashes: set[int]
     legacy: bool = False
 
-    def of(self, text: str) -> set[int] | frozenset[int]:
+    def of(self, text: str) -> frozenset[int]:
         """``text``'s hashes by the same rule as this sketch's."""
         return legacy_hashes(text) if self.legacy else hashes(text)
 

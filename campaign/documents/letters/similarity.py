@@ -30,6 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from campaign.memo import Memo
+
 SHINGLE = 3
 NEAR = 0.8
 LOGGED = 0.5
@@ -44,7 +46,6 @@ _MASK = (1 << 64) - 1
 # Odd 64-bit multipliers (from the golden ratio and xxHash): the words of a shingle
 # land in different bits, so "a b c" and "c b a" are different shingles.
 _K1, _K2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
-_WORD_HASHES: dict[str, int] = {}
 
 @dataclass
 class Report:
@@ -121,15 +122,14 @@ def shingles(text: str, k: int = SHINGLE) -> set[tuple[str, ...]]:
 
 
 def _word_hash(word: str) -> int:
-    found = _WORD_HASHES.get(word)
-    if found is None:
-        import hashlib
+    import hashlib
 
-        if len(_WORD_HASHES) > 200_000:  # a long-running caller's words, not a leak
-            _WORD_HASHES.clear()
-        found = _WORD_HASHES[word] = int.from_bytes(
-            hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-    return found
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(),
+                          "little")
+
+
+# word -> its hash, once per process (a merge's letters share most of their words).
+_WORD_HASHES = Memo(_word_hash, 200_000)
 
 
 def _paragraph_hashes(para: str) -> set[int]:
@@ -137,7 +137,7 @@ def _paragraph_hashes(para: str) -> set[int]:
     (8 bytes, little-endian), a 3-gram (a, b, c) as a·K1 xor b·K2 xor c modulo 2^64; a
     paragraph of one or two words is one shingle of them."""
     known = _WORD_HASHES
-    words = [known.get(w) or _word_hash(w) for w in _WORD.findall(para.casefold())]
+    words = [known[w] for w in _WORD.findall(para.casefold())]
     if len(words) < SHINGLE:
         if not words:
             return set()
@@ -149,25 +149,15 @@ def _paragraph_hashes(para: str) -> set[int]:
 # paragraph -> its shingle hashes: the letters of a merge share most paragraphs, so
 # each is hashed once per process, whoever asks first (the report, the log's sketch,
 # the warning that names shared paragraphs).
-_PARAGRAPHS: dict[str, frozenset[int]] = {}
-
-
-def paragraph_hashes(para: str) -> frozenset[int]:
-    """``_paragraph_hashes``, once per paragraph per process."""
-    found = _PARAGRAPHS.get(para)
-    if found is None:
-        if len(_PARAGRAPHS) > 50_000:  # a long-running caller's paragraphs, not a leak
-            _PARAGRAPHS.clear()
-        found = _PARAGRAPHS[para] = frozenset(_paragraph_hashes(para))
-    return found
+_PARAGRAPHS: Memo[str, frozenset[int]] = Memo(
+    lambda para: frozenset(_paragraph_hashes(para)), 50_000)
+# ``_paragraph_hashes``, once per paragraph per process.
+paragraph_hashes = _PARAGRAPHS.__getitem__
 
 
 def text_hashes(text: str) -> frozenset[int]:
     """A text's shingles as 64-bit hashes (the union of its paragraphs')."""
-    paras = text.split("\n\n")
-    if len(paras) == 1:
-        return paragraph_hashes(paras[0])
-    return frozenset().union(*map(paragraph_hashes, paras))
+    return frozenset().union(*map(paragraph_hashes, text.split("\n\n")))
 
 
 def shingle_hashes(text: str) -> list[int]:
