@@ -443,12 +443,8 @@ def emit(
     elif fmt is Format.csv:
         text = to_csv(rows, columns)  # exact for a file or a script; safe for a terminal
         out.write(_for_terminal(text) if _isatty(out) else text)
-    elif fmt is Format.md:
-        if title:
-            out.write(f"## {printable(title)}\n\n")
-        out.write(to_markdown(rows, columns))
-        if caption:
-            out.write(f"\n{printable(caption)}\n")
+    elif fmt is Format.md:  # a Markdown table is the same written at once or streamed
+        emit_rows(rows, fmt, columns, out, title=title, caption=caption)
     else:
         out.write(to_table(rows, columns, title=title, caption=caption,
                            ascii_only=not _can_encode(out, "".join(_BOX))))
