@@ -829,21 +829,7 @@ def backup(store: Store) -> Path | None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     if store.path is None:
         return _export_backup(store, stamp)
-    base = store.path.with_name(f"{store.path.name}.before-replace-{stamp}")
-    target = base
-    n = 1
-    while True:
-        try:
-            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
-            break
-        except FileExistsError:
-            n += 1
-            target = base.with_name(f"{base.name}-{n}")
-        except OSError as exc:
-            raise StoreError(f"cannot make a backup of the store beside it ({exc.strerror})",
-                             "free some space or fix the directory's permissions; "
-                             "nothing was replaced") from None
+    target = _new_file(store.path.with_name(f"{store.path.name}.before-replace-{stamp}"))
     try:
         copy = sqlite3.connect(target)
         try:
