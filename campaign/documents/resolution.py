@@ -718,6 +718,11 @@ _ENTRY = re.compile(r"^(\d{1,4})\. ", re.MULTILINE)
 _SOURCES_HEADING = "\n## Sources\n"
 
 
+def _numbers(marker: str) -> list[int]:
+    """The numbers of a marker's text: "1, 4" (or with a no-break space) -> [1, 4]."""
+    return [int(n) for n in re.split(r",[ \u00a0]?", marker)]
+
+
 def cite_only_what_is_used(markdown: str) -> str:
     """The source list with only the sources the text still cites, numbered again in
     order of first use, markers and entries together: a motion fitted to
@@ -733,23 +738,24 @@ def cite_only_what_is_used(markdown: str) -> str:
     at = [k for k, line in enumerate(lines) if _ENTRY.match(line)]
     if not at or any(lines[k].strip() for k in range(at[0], at[-1]) if k not in at):
         return markdown  # not a plain numbered list
-    entries = {int(_ENTRY.match(lines[k]).group(1)): lines[k] for k in at}  # type: ignore[union-attr]
-    order = list(dict.fromkeys(int(n) for m in _MARKER.finditer(head)
-                               for n in re.split(r",[ \u00a0]?", m.group(1))
-                               if int(n) in entries))
+    entries = {}  # number -> the entry's text after "N. "
+    for k in at:
+        found = _ENTRY.match(lines[k])
+        assert found is not None
+        entries[int(found.group(1))] = lines[k][found.end():]
+    order = list(dict.fromkeys(n for m in _MARKER.finditer(head)
+                               for n in _numbers(m.group(1)) if n in entries))
     if order == list(entries):
         return markdown
     renumber = {old: new for new, old in enumerate(order, 1)}
 
     def marker(m: re.Match[str]) -> str:
-        numbers = sorted({renumber[int(n)] for n in re.split(r",[ \u00a0]?", m.group(1))
-                          if int(n) in renumber})
+        numbers = sorted({renumber[n] for n in _numbers(m.group(1)) if n in renumber})
         sep = "," + ("\u00a0" if "\u00a0" in m.group(1) else " ")
         return "[" + sep.join(map(str, numbers)) + "]" if numbers else m.group(0)
 
     gap = "".join(lines[at[0] + 1:at[1]]) if len(at) > 1 else ""
-    listed = gap.join(f"{renumber[old]}. " + entries[old][_ENTRY.match(entries[old]).end():]  # type: ignore[union-attr]
-                      for old in order)
+    listed = gap.join(f"{renumber[old]}. {entries[old]}" for old in order)
     return (_MARKER.sub(marker, head) + heading + "".join(lines[:at[0]]) + listed
             + "".join(lines[at[-1] + 1:]))
 
