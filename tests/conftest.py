@@ -189,6 +189,20 @@ class Cli:
 
 
 @pytest.fixture
+def forkable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """campaign.parallel may fork in this test, though the session's HTTP test server
+    (pytest-httpserver) runs a thread of its own: only threads started since the test
+    began count."""
+    import threading
+
+    from campaign import parallel
+
+    baseline = threading.active_count()
+    monkeypatch.setattr(parallel, "_alone", lambda: threading.active_count() <= baseline)
+    monkeypatch.delenv(parallel.WORKERS_VAR, raising=False)
+
+
+@pytest.fixture
 def cli(db_path: Path) -> Cli:
     return Cli()
 

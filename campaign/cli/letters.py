@@ -170,14 +170,27 @@ def letter(
         sys.stdout.write(lib.encode_combined(letters, plan.fmt, sender_).decode("utf-8"))
         _similarity(letters, err=True)
         return
-    show = (len(letters) > PROGRESS_FROM and not quiet(ctx) and sys.stderr.isatty())
-    if show:
+    if _show_progress(ctx, len(letters)):
+        import time
+
         from rich.progress import Progress
 
-        with Progress(transient=True) as bar:
+        # Redrawn by the merge's own calls, not by rich's refresh thread: the merge
+        # forks to encode half the files on another core (campaign.parallel), which it
+        # does only with no other thread running.
+        with Progress(transient=True, auto_refresh=False) as bar:
             task = bar.add_task("writing letters", total=len(letters))
+            drawn = 0.0
+
+            def moved(n: int) -> None:
+                nonlocal drawn
+                bar.update(task, completed=n)
+                if n == len(letters) or time.monotonic() - drawn >= 0.1:
+                    bar.refresh()
+                    drawn = time.monotonic()
+
             result = lib.commit(st, letters, plan, sender=sender_, force=force,
-                                progress=lambda n: bar.update(task, completed=n))
+                                progress=moved)
     else:
         result = lib.commit(st, letters, plan, sender=sender_, force=force)
     # The cases are chosen again as the letters are logged (another member may have
@@ -199,6 +212,11 @@ def letter(
                    "draft(s) have no To address (the store has no published email for them); "
                    "fill it in, or post those letters (--format docx)", err=True)
     _similarity(letters, err=False)
+
+
+def _show_progress(ctx: typer.Context, n: int) -> bool:
+    """A bar while the letters are written: on a terminal, for more than a few."""
+    return n > PROGRESS_FROM and not quiet(ctx) and sys.stderr.isatty()
 
 
 def _coalition(letters: list[Letter]) -> None:

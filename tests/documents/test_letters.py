@@ -270,7 +270,7 @@ def test_file_names_are_safe() -> None:
     assert "/" not in name and ".." not in name and name.startswith("001-")
 
 
-def test_bench_fixture_store(tmp_path: Path) -> None:
+def _bench_store(path: Path, n: int) -> Store:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -278,11 +278,16 @@ def test_bench_fixture_store(tmp_path: Path) -> None:
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    st = mod.make_mep_store(tmp_path / "bench.db", n=40, bundled=False)
+    st: Store = mod.make_mep_store(path, n=n, bundled=False)
     with st.transaction():
         from campaign.pack import load_bundled
 
         load_bundled(st)
+    return st
+
+
+def test_bench_fixture_store(tmp_path: Path) -> None:
+    st = _bench_store(tmp_path / "bench.db", 40)
     letters = L.prepare(st, "mep", sender=SENDER, note=NOTE)
     assert len(letters) == 40
     assert len({ltr.markdown for ltr in letters}) == 40
@@ -806,3 +811,51 @@ def test_the_readme_letters_are_as_they_come_out(st: Store) -> None:
     [prisoner] = L.prepare(st, "prisoner", sender=sender, prisoners=["Roza Tuletaeva"])
     shown = _readme_block("**Letters to prisoners** follow")
     assert _words(shown) == _words(prisoner.markdown[prisoner.markdown.index("Dear Roza"):])
+
+
+def _docx_parts(path: Path) -> dict[str, bytes]:
+    """A Word file's parts, but for the second its core properties were written at."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {name: re.sub(rb"<dcterms:(created|modified)[^<]*</dcterms:\1>", b"",
+                             z.read(name)) for name in z.namelist()}
+
+
+@pytest.mark.skipif(not __import__("campaign.parallel").parallel.can_share(1000),
+                    reason="no fork, or one core, here")
+def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forkable: None) -> None:
+    """Half the letters rendered, and half the Word files encoded, in a forked copy
+    (campaign.parallel): the same letters, sketches, files and log as in one process."""
+    from campaign import parallel
+    from campaign.documents.letters import memory
+    from campaign.documents.letters.similarity import caches
+
+    made: dict[str, Any] = {}
+    for mode in ("shared", "one"):
+        if mode == "one":
+            monkeypatch.setenv(parallel.WORKERS_VAR, "1")
+        else:
+            monkeypatch.delenv(parallel.WORKERS_VAR, raising=False)
+        for cache in (*caches(), memory._LOW_PARAGRAPHS):
+            cache.clear()  # what the report reads must come back from the copy
+        st = _bench_store(tmp_path / f"{mode}.db", 90)
+        assert parallel.can_share(90) is (mode == "shared")
+        letters = L.prepare(st, "mep", sender=SENDER)
+        assert len(letters) == 90 and all(ltr.dealing is not None for ltr in letters)
+        paragraphs = {p for ltr in letters for p in (ltr.compared or "").split("\n\n")}
+        assert paragraphs <= set(caches()[0])  # the copy's paragraphs came back hashed
+        result = L.commit(st, letters, L.plan_output(str(tmp_path / mode), DocFormat.docx,
+                                                     len(letters)), sender=SENDER)
+        files = {p.name: _docx_parts(p) for p in sorted((tmp_path / mode).iterdir())}
+        log = st.conn.execute("SELECT contact_id, digest, case_id, sketch FROM outreach "
+                              "ORDER BY contact_id").fetchall()
+        # (a context's case and occasion hold citation objects, equal only to themselves)
+        made[mode] = ([(ltr.markdown, ltr.digest, ltr.compared, ltr.sketch,
+                        {k: v for k, v in ltr.context.items() if k not in ("case", "occasion")},
+                        ltr.context["case"]["id"], ltr.context["occasion"]["title"])
+                       for ltr in letters], files, [tuple(r) for r in log], result.logged)
+        st.close()
+    assert made["shared"] == made["one"]
+    assert made["one"][3] == 90 and all(row[3] for row in made["one"][2])

@@ -67,11 +67,15 @@ def _encode(letters: Sequence[Letter], plan: Plan, sender: Sender | None,
     files: dict[str, bytes] = {}
     combined = b""
     if plan.directory is not None:
-        for n, (ltr, fname) in enumerate(zip(letters, file_names(letters, plan.fmt),
-                                             strict=True), start=1):
-            files[fname] = encode_one(ltr, plan.fmt, sender)
-            if progress:
-                progress(n)
+        # A file needs nothing from another: half of them encoded in a forked copy,
+        # where a core is free (campaign.parallel), in the formats where a file costs
+        # more than the fork (Markdown or text is the letter as it is).
+        from campaign.parallel import LEAST, split_map
+
+        costly = plan.fmt in (DocFormat.docx, DocFormat.eml, DocFormat.pdf)
+        encoded = split_map(lambda k: encode_one(letters[k], plan.fmt, sender), len(letters),
+                            progress=progress, least=LEAST if costly else len(letters) + 1)
+        files = dict(zip(file_names(letters, plan.fmt), encoded, strict=True))
     else:
         combined = encode_combined(letters, plan.fmt, sender, progress=progress)
     return files, combined

@@ -228,6 +228,17 @@ class Letter:
     # How the merge dealt its cases (letters to officials), so the transaction that
     # logs the letters can deal them again (Dealing.again).
     dealing: Dealing | None = field(default=None, repr=False, compare=False)
+    # A letter to an official: its text as the similarity report compares it
+    # (similarity.letter_text) and the sketch the log keeps of it (letters.memory),
+    # worked out as it is rendered, in whichever process renders it.
+    compared: str | None = field(default=None, repr=False, compare=False)
+    sketch: str | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (by the forked copy that renders half a merge, campaign.parallel)
+        without its dealing: that holds the closures of the process that rendered it,
+        and the merge gives it back."""
+        return {**self.__dict__, "dealing": None}
 
 
 @dataclass(eq=False)
@@ -948,7 +959,7 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         if not body.strip():
             raise TemplateError(f"the template for letters to {KIND_PLURAL[to]} wrote an empty "
                                 "letter", "check the template (campaign templates list)")
-        return Letter(
+        letter = Letter(
             kind=to, recipient=ctx["recipient"]["display_name"],
             contact_id=who["id"] if to not in ("prisoner", "family") else None,
             email=who.get("email") if to not in ("prisoner", "family") else None,
@@ -965,7 +976,27 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             warnings=warnings if k == 0 else [],
             person_id=who["id"] if to in ("prisoner", "family") else None,
             coalition=coalition if k == 0 else [], dealing=dealing)
+        if letter.contact_id:  # compared and logged: both worked out here, once
+            from campaign.documents.letters.memory import sketch
+            from campaign.documents.letters.similarity import letter_text
 
+            letter.compared = letter_text(letter)
+            letter.sketch = sketch(letter.compared)
+        return letter
+
+    if to in ("mep", "embassy", "authority") and not relevance_hooks:
+        # A letter needs nothing from another: half of them in a forked copy, where a
+        # core is free (campaign.parallel). Not with relevance hooks, nor to a person
+        # (whose letter reads the store as it is rendered): a copy must not use this
+        # process's connection to the store.
+        from campaign.documents.letters.similarity import caches
+        from campaign.parallel import split_map
+
+        letters = split_map(lambda k: render_one(k, cases[k]), len(recipients),
+                            carry=caches(), progress=progress)
+        for ltr in letters:
+            ltr.dealing = dealing
+        return letters
     letters = []
     for n, (who, case) in enumerate(zip(recipients, cases, strict=True), start=1):
         letters.append(render_one(n - 1, case))

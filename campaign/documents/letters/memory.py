@@ -223,4 +223,5 @@ def remember(store: Store, letters: Sequence[Any]) -> None:
         store.conn.execute(
             "UPDATE outreach SET case_id = coalesce(?, case_id), sketch = ? WHERE id = "
             "(SELECT max(id) FROM outreach WHERE contact_id = ? AND digest = ?)",
-            (case, sketch(letter_text(ltr)), ltr.contact_id, ltr.digest))
+            (case, getattr(ltr, "sketch", None) or sketch(letter_text(ltr)), ltr.contact_id,
+             ltr.digest))

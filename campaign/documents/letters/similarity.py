@@ -174,9 +174,18 @@ def jaccard(a: set[Any], b: set[Any]) -> float:
     return len(a & b) / union if union else 1.0
 
 
+def caches() -> list[dict[Any, Any]]:
+    """What rendering a merge's letters fills (each paragraph's hashes, for the letter's
+    sketch) and the report over them all reads after: a forked copy that renders half
+    of them sends back what it added (campaign.parallel)."""
+    return [_PARAGRAPHS]
+
+
 def letter_text(letter: Any) -> str:
     """A Letter's body as compared: its recipient's names, salutation, address lines
     and date taken out."""
+    if getattr(letter, "compared", None) is not None:  # worked out as it was rendered
+        return str(letter.compared)
     ctx = letter.context
     recipient = ctx.get("recipient", {})
     lines = [*recipient.get("address_lines", []), ctx.get("salutation", ""),
