@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sized
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,7 @@ PARALLEL_PARTS = 2  # Typst processes at once: each takes ~112 MB for 120 letter
 _TYPST_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
-def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
+def parts_to_pdf(template_name: str, parts: Iterable[dict[str, Any]],
                  user_dir: str | Path | None = None, *, title: str | None = None,
                  joined: Callable[[int], None] | None = None) -> bytes:
     """One PDF from several runs of a template, each in a child process of its own.
@@ -230,7 +230,8 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
     bar moves during the merge). A plain subprocess, not multiprocessing: a
     library caller's script need not guard its ``__main__``. The parts are
     typeset untagged: joining PDFs does not join their structure trees, and a
-    broken tree is worse for a screen reader than none.
+    broken tree is worse for a screen reader than none. ``parts`` may be made as they
+    are taken (a generator): the first is typeset while the next are still being made.
     """
     import subprocess
     import threading
@@ -273,7 +274,8 @@ def parts_to_pdf(template_name: str, parts: Sequence[dict[str, Any]],
                                 "out of memory?")
         return done.stdout
 
-    workers = max(1, min(PARALLEL_PARTS, os.cpu_count() or 1, len(parts)))
+    many = len(parts) if isinstance(parts, Sized) else PARALLEL_PARTS  # a generator: made as taken
+    workers = max(1, min(PARALLEL_PARTS, os.cpu_count() or 1, many))
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         return join_pdfs(pool.map(run, parts), title=title, joined=joined)

@@ -262,31 +262,36 @@ def _pdf(letters: Sequence[Letter], progress: Callable[[int], None] | None = Non
     from campaign.formats.pdf import context_to_pdf, parts_to_pdf
 
     shared: dict[tuple[str, bool], list[dict[str, Any]]] = {}
-    data = [{"title": ltr.subject, "lang": ltr.context.get("lang", "en"),
-             "blocks": letter_blocks(ltr.markdown, shared),
-             "letter": letter_parts(ltr, shared)} for ltr in letters]
+
+    def data(some: Sequence[Letter]) -> list[dict[str, Any]]:
+        return [{"title": ltr.subject, "lang": ltr.context.get("lang", "en"),
+                 "blocks": letter_blocks(ltr.markdown, shared),
+                 "letter": letter_parts(ltr, shared)} for ltr in some]
+
     user_dir = letters[0].templates
-    if len(data) <= PDF_PART:
-        pdf = bytes(context_to_pdf("letters.typ", {"letters": data}, user_dir))
+    n = len(letters)
+    if n <= PDF_PART:
+        pdf = bytes(context_to_pdf("letters.typ", {"letters": data(letters)}, user_dir))
         if progress:
-            progress(len(data))
+            progress(n)
         return pdf
     # As many parts as PDF_PART needs, evenly filled: 705 letters make 6 parts of
     # 117 or 118, not 5 of 120 and one of 105 (or, by 100, a last part of 5 that
     # kept a core idle at the end).
-    n = len(data)
     count = -(-n // PDF_PART)
-    parts = [{"letters": data[i * n // count:(i + 1) * n // count]} for i in range(count)]
+    bounds = [(i * n // count, (i + 1) * n // count) for i in range(count)]
     done = 0
 
     def joined(k: int) -> None:  # a part typeset and joined: its letters are done
         nonlocal done
-        done += len(parts[k]["letters"])
+        done += bounds[k][1] - bounds[k][0]
         if progress:
             progress(done)
 
-    return parts_to_pdf("letters.typ", parts, user_dir, title=letters[0].subject,
-                        joined=joined)
+    # Each part's data made as it is handed out: the first part is being typeset
+    # while the rest are still being made.
+    return parts_to_pdf("letters.typ", ({"letters": data(letters[a:b])} for a, b in bounds),
+                        user_dir, title=letters[0].subject, joined=joined)
 
 
 def encode_one(letter: Letter, fmt: DocFormat, sender: Sender | None = None) -> bytes:
