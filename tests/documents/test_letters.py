@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -346,7 +347,9 @@ def test_a_big_merge_to_pdf_is_typeset_in_parts(st: Store, tmp_path: Path,
     sizes: list[int] = []
     real = pdf.parts_to_pdf
 
-    def parts_to_pdf(name: str, parts: list[dict[str, Any]], *args: Any, **kw: Any) -> bytes:
+    def parts_to_pdf(name: str, parts: Iterable[dict[str, Any]], *args: Any,
+                     **kw: Any) -> bytes:
+        parts = list(parts)  # made as they are taken (a generator)
         sizes.extend(len(part["letters"]) for part in parts)
         return real(name, parts, *args, **kw)
 

@@ -95,6 +95,39 @@ def test_parts_are_typeset_apart_and_joined_in_order() -> None:
     assert reader.metadata is not None and reader.metadata.title == "Political prisoners"
 
 
+def test_parts_made_as_they_are_taken_start_before_the_last_is_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generator of parts: the first is handed to Typst before the rest are made (a
+    merge's first part is typeset while it makes the others), and all are joined in
+    order."""
+    import subprocess
+    import threading
+
+    from campaign.formats.pdf import parts_to_pdf
+
+    names = [f"Member {n}" for n in range(6)]
+    made: list[int] = []
+    first_started = threading.Event()
+    real_run = subprocess.run
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        first_started.set()
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+
+    def parts() -> Any:
+        for k in range(0, len(names), 2):
+            if k == len(names) - 2:  # the last part is made only once the first has begun
+                assert first_started.wait(30)
+            made.append(k)
+            yield {"letters": _letters_data(names[k:k + 2])}
+
+    reader = PdfReader(io.BytesIO(parts_to_pdf("letters.typ", parts())))
+    assert [p.extract_text().strip() for p in reader.pages] == [f"Dear {n}," for n in names]
+    assert made == [0, 2, 4]
+
+
 def test_a_part_that_fails_names_the_template(tmp_path: Path) -> None:
     from campaign.formats.pdf import parts_to_pdf
 
