@@ -12,7 +12,8 @@ sound:
 - with no other thread running (a thread holding a lock at the fork would leave the
   copy waiting for it forever);
 - with two or more cores this process may use, and enough items to pay for the fork;
-- unless ``CAMPAIGN_WORKERS=1`` asks for one process (to profile a merge, say).
+- unless ``CAMPAIGN_WORKERS=1`` asks for one process, or a profiler is watching this
+  one (``CAMPAIGN_PROFILE``: it would not see the copy's half).
 
 The copy takes the second half, sends its results back pickled through a pipe, and
 leaves with ``os._exit`` (no clean-up of what it shares with this process: the
@@ -41,6 +42,8 @@ LEAST = 64
 def can_share(n: int, least: int = LEAST) -> bool:
     """Whether ``n`` items are worth, and safe, sharing with a forked copy."""
     if n < least or os.environ.get(WORKERS_VAR, "").strip() == "1":
+        return False
+    if sys.getprofile() is not None:  # a profile of this process would miss the copy's half
         return False
     if sys.platform != "linux" or not hasattr(os, "fork"):
         return False

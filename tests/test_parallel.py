@@ -121,5 +121,14 @@ def test_one_process_when_asked_or_when_sharing_is_unsound(
     finally:
         stop.set()
         other.join()
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.enable()
+    try:  # a profile (CAMPAIGN_PROFILE) would not see the copy's half
+        profiled = can_share(1000)
+    finally:
+        profile.disable()
+    assert not profiled and can_share(1000)
     monkeypatch.setattr(parallel.sys, "platform", "darwin")  # fork is not safe there
     assert not can_share(1000)
