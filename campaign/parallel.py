@@ -9,8 +9,10 @@ more than a merge of 705 letters takes. So the work is shared only where fork is
 sound:
 
 - on Linux (macOS's system libraries are not fork-safe, Windows has no fork);
-- with no other thread running (a thread holding a lock at the fork would leave the
-  copy waiting for it forever);
+- with no other thread running, ours or a library's (a thread holding a lock at the
+  fork would leave the copy waiting for it forever, and a native library's pool of
+  worker threads, Typst's say, is gone in the copy while the library thinks it is
+  there);
 - with two or more cores this process may use, and enough items to pay for the fork;
 - unless ``CAMPAIGN_WORKERS=1`` asks for one process, or a profiler is watching this
   one (``CAMPAIGN_PROFILE``: it would not see the copy's half).
@@ -53,9 +55,17 @@ def can_share(n: int, least: int = LEAST) -> bool:
 
 
 def _alone() -> bool:
-    """No thread but this one (a thread holding a lock at the fork would leave the copy
-    waiting for it forever)."""
-    return threading.active_count() == 1
+    """No thread in this process but this one."""
+    return threads() == 1
+
+
+def threads() -> int:
+    """The threads of this process, Python's and native libraries' alike (a library's
+    own threads are not in ``threading``'s count)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # no /proc: count what Python knows of
+        return threading.active_count()
 
 
 def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any]] = (),
@@ -72,17 +82,14 @@ def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any
     results are in.
     """
     if not can_share(n, least):
-        out = []
-        for k in range(n):
-            out.append(work(k))
-            if progress:
-                progress(k + 1)
-        return out
+        return _here(work, 0, n, [], progress)
     # The first item before the fork: what it works out once for all (a merge's shared
     # facts, a Word package's fixed parts) the copy then has, rather than doing it again.
     first = work(0)
     if progress:
         progress(1)
+    if not _alone():  # the first item started a thread (a library's pool): no fork now
+        return _here(work, 1, n, [first], progress)
     half = (n + 1) // 2
     sizes = [len(cache) for cache in carry]
     read, write = os.pipe()
@@ -116,6 +123,16 @@ def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any
     if progress:
         progress(n)
     return mine + theirs
+
+
+def _here(work: Callable[[int], T], start: int, n: int, done: list[T],
+          progress: Callable[[int], None] | None) -> list[T]:
+    """Items ``start`` to ``n`` in this process, after those ``done``."""
+    for k in range(start, n):
+        done.append(work(k))
+        if progress:
+            progress(k + 1)
+    return done
 
 
 def _copy(work: Callable[[int], Any], start: int, n: int, carry: Sequence[dict[Any, Any]],

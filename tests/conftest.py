@@ -193,12 +193,10 @@ def forkable(monkeypatch: pytest.MonkeyPatch) -> None:
     """campaign.parallel may fork in this test, though the session's HTTP test server
     (pytest-httpserver) runs a thread of its own: only threads started since the test
     began count."""
-    import threading
-
     from campaign import parallel
 
-    baseline = threading.active_count()
-    monkeypatch.setattr(parallel, "_alone", lambda: threading.active_count() <= baseline)
+    baseline = parallel.threads()
+    monkeypatch.setattr(parallel, "_alone", lambda: parallel.threads() <= baseline)
     monkeypatch.delenv(parallel.WORKERS_VAR, raising=False)
 
 

@@ -132,3 +132,38 @@ def test_one_process_when_asked_or_when_sharing_is_unsound(
     assert not profiled and can_share(1000)
     monkeypatch.setattr(parallel.sys, "platform", "darwin")  # fork is not safe there
     assert not can_share(1000)
+
+
+@shared
+def test_no_fork_once_the_first_item_has_started_a_thread() -> None:
+    """A library's pool of threads (Typst's, when a letter becomes a PDF) started by the
+    first item would be gone in a copy that still counts on it: the rest is done here."""
+    here: list[int] = []
+    stop = threading.Event()
+    started: list[threading.Thread] = []
+
+    def work(k: int) -> int:
+        here.append(k)
+        if k == 0:
+            started.append(threading.Thread(target=stop.wait))
+            started[0].start()
+        return k
+
+    try:
+        assert split_map(work, 100) == list(range(100))
+    finally:
+        stop.set()
+        started[0].join()
+    assert here == list(range(100))
+
+
+def test_threads_counts_native_threads_too() -> None:
+    before = parallel.threads()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert parallel.threads() == before + 1
+    finally:
+        stop.set()
+        other.join()

@@ -862,3 +862,25 @@ def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
         st.close()
     assert made["shared"] == made["one"]
     assert made["one"][3] == 90 and all(row[3] for row in made["one"][2])
+
+
+def test_a_big_merge_into_a_directory_of_pdfs_finishes(tmp_path: Path) -> None:
+    """Each letter's own PDF is typeset in this process by Typst, whose threads a
+    forked copy would not have: a merge of more letters than campaign.parallel shares
+    still finishes (it hung before), in a process of its own as a user runs it."""
+    import os
+    import subprocess
+    import sys
+
+    from campaign import parallel
+
+    n = parallel.LEAST + 6
+    _bench_store(tmp_path / "s.db", n).close()
+    env = {**os.environ, "CAMPAIGN_DB": str(tmp_path / "s.db")}
+    env.pop(parallel.WORKERS_VAR, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "campaign", "letter", "--to", "mep", "--sender", "Jane Doe",
+         "--format", "pdf", "-o", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == n
