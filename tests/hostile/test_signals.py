@@ -197,3 +197,61 @@ def test_the_next_run_clears_a_killed_merges_staging_but_not_a_live_ones(
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+# A merge big enough to be shared with a forked copy (campaign.parallel), each letter
+# made slow, so that the signal lands while both processes are rendering.
+SLOW_RENDER = """
+import sys, time
+import campaign.documents.letters.compose as compose
+real_voice = compose._voice
+def slow_voice(*args):
+    time.sleep(0.05)
+    return real_voice(*args)
+compose._voice = slow_voice
+from campaign.cli import main
+sys.argv = ["campaign", *sys.argv[1:]]
+main()
+"""
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_a_shared_merge_renders_stops_the_copy_too(
+        tmp_path: Path, sig: int, code: int) -> None:
+    """Signalled while its forked copy renders the other half, the merge stops the copy
+    (none is left running or unreaped), writes nothing and exits as it always does."""
+    import importlib.util
+
+    from campaign import parallel
+    if not parallel.can_share(1000):
+        pytest.skip("no fork, or one core, here")
+    spec = importlib.util.spec_from_file_location(
+        "bench_fixtures", Path(__file__).resolve().parents[2] / "bench" / "fixtures.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    db = tmp_path / "s.db"
+    mod.make_mep_store(db, n=100).close()
+    before = dump(db)
+    env = {**os.environ, "CAMPAIGN_DB": str(db)}
+    env.pop(parallel.WORKERS_VAR, None)
+    out = tmp_path / "letters"
+    child = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RENDER, "letter", "--to", "mep", "--sender", "Jane Doe",
+         "-o", str(out)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals)
+    wait_for(lambda: bool(_children(child.pid)), child)
+    [copy] = _children(child.pid)
+    time.sleep(0.3)  # both halves well under way
+    child.send_signal(sig)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == code
+    one_line(err, "campaign: ")
+    assert not Path(f"/proc/{copy}").exists()  # stopped and reaped, not orphaned
+    assert not out.exists() and dump(db) == before
