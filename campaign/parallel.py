@@ -17,15 +17,16 @@ sound:
 - unless ``CAMPAIGN_WORKERS=1`` asks for one process, or a profiler is watching this
   one (``CAMPAIGN_PROFILE``: it would not see the copy's half).
 
-The copy takes the second half, sends its results back pickled through a pipe, and
-leaves with ``os._exit`` (no clean-up of what it shares with this process: the
+The copy takes the second half, sends its results back pickled through a pipe as it
+goes, and leaves with ``os._exit`` (no clean-up of what it shares with this process: the
 store's connection, open files, the terminal). It touches no store and writes no
-file. If it fails in any way, this process does its half again itself, so an error
-(a broken template, say) is raised here, once, as it would be without the copy.
+file. If it fails in any way, this process does the rest of its half itself, so an
+error (a broken template, say) is raised here, once, as it would be without the copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
@@ -74,12 +75,12 @@ def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any
     ``can_share(n)`` (the first item is done before the fork, so what it works out
     once for all is the copy's too).
 
-    ``work``'s results must pickle. ``carry``: caches (dicts) ``work`` fills; what the
+    ``work``'s results must pickle. The copy sends them in chunks as it goes, and this
+    process takes in what has come after each item of its own, so little is left to
+    take in when its half is done. ``carry``: caches (dicts) ``work`` fills; what the
     copy adds to them is added to this process's too, so what comes after (the
     similarity report over every letter's paragraphs, say) finds it worked out.
-    ``progress`` hears how many are done: while the copy works unseen, each item done
-    here counts for two (the halves take about as long), and all ``n`` when the copy's
-    results are in.
+    ``progress`` hears how many are done, the copy's as they come in.
     """
     if not can_share(n, least):
         return _here(work, 0, n, [], progress)
@@ -93,36 +94,97 @@ def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any
     half = (n + 1) // 2
     sizes = [len(cache) for cache in carry]
     read, write = os.pipe()
+    _widen(write)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the copy; what it sends is tested in the parent
         _copy(work, half, n, carry, sizes, read, write)
     os.close(write)
-    theirs: list[T] | None = None
+    coming = _Coming(read)
     try:
         mine = [first]
         for k in range(1, half):
             mine.append(work(k))
+            coming.take()
             if progress:
-                progress(min(2 * (k + 1), n - 1))
-        with os.fdopen(read, "rb") as pipe:
-            read = -1
-            sent = pipe.read()
+                progress(k + 1 + len(coming.items))
+        coming.take(to_the_end=True)
         _, status = os.waitpid(pid, 0)
         pid = 0
-        if status == 0 and sent:
-            theirs, added = pickle.loads(sent)
-            for cache, new in zip(carry, added, strict=True):
-                cache.update(new)
     finally:
-        if read >= 0:
-            os.close(read)
+        os.close(read)
         if pid:  # this half failed (or was interrupted): the copy's work is not wanted
             _stop(pid)
-    if theirs is None:  # the copy failed: its half again, here, so its error is raised here
-        theirs = [work(k) for k in range(half, n)]
+    theirs: list[T] = coming.items
+    if status == 0 and coming.added is not None:
+        for cache, new in zip(carry, coming.added, strict=True):
+            cache.update(new)
+    else:  # the copy failed: the rest of its half here, so its error is raised here
+        theirs += (work(k) for k in range(half + len(theirs), n))
     if progress:
         progress(n)
     return mine + theirs
+
+
+# The copy's results go in chunks of this many items (a letter pickles to ~12 KB,
+# a Word file to ~36 KB), each a length and a pickle.
+CHUNK = 16
+_LENGTH = 8
+
+
+class _Coming:
+    """What the copy has sent so far: its items, and at the end what it added to the
+    caches (None until then, and for ever if the copy failed)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.items: list[Any] = []
+        self.added: list[dict[Any, Any]] | None = None
+        self._buffer = bytearray()
+        self._broken = False
+        os.set_blocking(fd, False)
+
+    def take(self, to_the_end: bool = False) -> None:
+        """Read what has come (all of it, to the copy's end, with ``to_the_end``)."""
+        if to_the_end:
+            os.set_blocking(self.fd, True)
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            self._buffer += data
+            self._frames()
+
+    def _frames(self) -> None:
+        buffer = self._buffer
+        while not self._broken and len(buffer) >= _LENGTH:
+            size = int.from_bytes(buffer[:_LENGTH], "big")
+            if len(buffer) < _LENGTH + size:
+                return
+            frame = bytes(buffer[_LENGTH:_LENGTH + size])
+            del buffer[:_LENGTH + size]
+            try:
+                kind, value = pickle.loads(frame)
+            except Exception:  # noqa: BLE001 - a copy that sent nonsense has failed
+                self._broken = True
+                return
+            if kind == "items":
+                self.items.extend(value)
+            else:
+                self.added = value
+
+
+def _widen(fd: int) -> None:
+    """A pipe of 1 MB where Linux allows it (64 KB by default), so the copy seldom
+    waits for this process to read."""
+    import fcntl
+
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, 1 << 20)
 
 
 def _here(work: Callable[[int], T], start: int, n: int, done: list[T],
@@ -137,20 +199,31 @@ def _here(work: Callable[[int], T], start: int, n: int, done: list[T],
 
 def _copy(work: Callable[[int], Any], start: int, n: int, carry: Sequence[dict[Any, Any]],
           sizes: list[int], read: int, write: int) -> None:  # pragma: no cover - the copy
-    """The forked copy: items ``start`` to ``n``, and what they added to ``carry``, sent
-    pickled; exit 0 if all was sent, 1 otherwise. Never returns."""
+    """The forked copy: items ``start`` to ``n`` sent in chunks as they are done, then
+    what they added to ``carry``; exit 0 if all was sent, 1 otherwise. Never returns."""
     status = 1
     try:
         os.close(read)
-        done = [work(k) for k in range(start, n)]
-        # A cache that started afresh meanwhile (campaign.memo) is sent whole.
-        added = [dict(list(cache.items())[size:] if len(cache) >= size else cache)
-                 for cache, size in zip(carry, sizes, strict=True)]
-        payload = pickle.dumps((done, added), pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as pipe:
-            pipe.write(payload)
+            def send(kind: str, value: Any) -> None:
+                frame = pickle.dumps((kind, value), pickle.HIGHEST_PROTOCOL)
+                pipe.write(len(frame).to_bytes(_LENGTH, "big"))
+                pipe.write(frame)
+                pipe.flush()
+
+            chunk = []
+            for k in range(start, n):
+                chunk.append(work(k))
+                if len(chunk) == CHUNK:
+                    send("items", chunk)
+                    chunk = []
+            if chunk:
+                send("items", chunk)
+            # A cache that started afresh meanwhile (campaign.memo) is sent whole.
+            send("added", [dict(list(cache.items())[size:] if len(cache) >= size else cache)
+                           for cache, size in zip(carry, sizes, strict=True)])
         status = 0
-    except BaseException:  # noqa: BLE001 - the parent does this half again and says why
+    except BaseException:  # noqa: BLE001 - the parent does the rest and says why
         pass
     finally:
         os._exit(status)
@@ -158,9 +231,8 @@ def _copy(work: Callable[[int], Any], start: int, n: int, carry: Sequence[dict[A
 
 def _stop(pid: int) -> None:
     import signal
-    from contextlib import suppress
 
-    with suppress(ProcessLookupError):
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    with suppress(ChildProcessError):
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)

@@ -69,8 +69,31 @@ def test_a_failing_copy_leaves_its_half_to_this_process_which_raises_its_error()
 
     with pytest.raises(TemplateError, match="boom"):
         split_map(work, 100)
-    assert here == list(range(91))  # its own half, then the copy's again up to the error
+    # its own half; then, after what the copy had sent before it failed, the rest again
+    # up to the error
+    assert here[:50] == list(range(50)) and here[50:] == list(range(here[50], 91))
+    assert here[50] > 50  # the copy's first chunks had come
     assert _no_children()
+
+
+@shared
+def test_what_a_failing_copy_sent_is_kept_and_the_rest_made_here() -> None:
+    parent = os.getpid()
+    here: list[int] = []
+
+    def work(k: int) -> tuple[int, bool]:
+        if os.getpid() != parent and k == 75:
+            os._exit(3)  # the copy dies (killed, out of memory) part way
+        here.append(k)
+        return k, os.getpid() == parent
+
+    out = split_map(work, 100)
+    assert [k for k, _ in out] == list(range(100))
+    # the copy's whole chunks before item 75 came from it, the rest was made here
+    sent = 50 + (75 - 50) // parallel.CHUNK * parallel.CHUNK
+    assert 50 < sent <= 75
+    assert here == [*range(50), *range(sent, 100)]
+    assert not any(mine for _, mine in out[50:sent]) and all(mine for _, mine in out[sent:])
 
 
 @shared
