@@ -48,9 +48,12 @@ def can_share(n: int, least: int = LEAST) -> bool:
         return False
     if sys.getprofile() is not None:  # a profile of this process would miss the copy's half
         return False
+    return machine_allows() and _alone()
+
+
+def machine_allows() -> bool:
+    """Linux, with fork, and two or more cores this process may use."""
     if sys.platform != "linux" or not hasattr(os, "fork"):
-        return False
-    if not _alone():
         return False
     return len(os.sched_getaffinity(0)) > 1
 

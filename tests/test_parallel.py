@@ -12,7 +12,7 @@ from campaign import parallel
 from campaign.errors import TemplateError
 from campaign.parallel import can_share, split_map
 
-shared = pytest.mark.skipif(not can_share(1000), reason="no fork, or one core, here")
+shared = pytest.mark.skipif(not parallel.machine_allows(), reason="no fork, or one core, here")
 
 
 @pytest.fixture(autouse=True)

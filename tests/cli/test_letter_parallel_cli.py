@@ -14,7 +14,7 @@ from campaign import parallel
 from campaign.store import Store
 
 pytestmark = [pytest.mark.engines,
-              pytest.mark.skipif(not parallel.can_share(1000), reason="no fork, or one core")]
+              pytest.mark.skipif(not parallel.machine_allows(), reason="no fork, or one core")]
 
 N = 80
 

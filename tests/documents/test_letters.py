@@ -825,7 +825,7 @@ def _docx_parts(path: Path) -> dict[str, bytes]:
                              z.read(name)) for name in z.namelist()}
 
 
-@pytest.mark.skipif(not __import__("campaign.parallel").parallel.can_share(1000),
+@pytest.mark.skipif(not __import__("campaign.parallel").parallel.machine_allows(),
                     reason="no fork, or one core, here")
 def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forkable: None) -> None:

@@ -229,7 +229,7 @@ def test_a_signal_while_a_shared_merge_renders_stops_the_copy_too(
     import importlib.util
 
     from campaign import parallel
-    if not parallel.can_share(1000):
+    if not parallel.machine_allows():
         pytest.skip("no fork, or one core, here")
     spec = importlib.util.spec_from_file_location(
         "bench_fixtures", Path(__file__).resolve().parents[2] / "bench" / "fixtures.py")
