@@ -939,13 +939,16 @@ class Store:
     # -- contacts ----------------------------------------------------------
 
     def contacts(self, *, kind: str | None = None, country: str | None = None,
-                 group: str | None = None, include_former: bool = True) -> list[dict[str, Any]]:
+                 group: str | None = None, include_former: bool = True,
+                 historical_only: bool = False) -> list[dict[str, Any]]:
         clauses, params = [], []
         if kind:
             clauses.append("kind = ?")
             params.append(kind)
         if not include_former:
             clauses.append("status = 'current'")
+        if historical_only:  # a merge's predecessors: a few rows, not the whole directory
+            clauses.append("historical = 1")
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         found = self.cited_rows("contacts", "contact", where, params, order="kind, name")
         if country:

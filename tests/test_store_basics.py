@@ -134,3 +134,14 @@ def test_failed_transaction_changes_nothing(store: Store) -> None:
 def test_uncited_record_is_refused(store: Store) -> None:
     with pytest.raises(ValidationError, match="cites no source"), store.transaction():
         store.add_cited("demands", "demand", {"id": "d", "text": "t", "quotes": []}, [])
+
+
+def test_contacts_can_be_only_the_historical_ones(store: Store) -> None:
+    """A merge reads its recipients' predecessors alone, not the whole directory again."""
+    with store.transaction():
+        store.add_contact({"id": "mep-now", "name": "Current MEMBER", "kind": "mep",
+                           "country": "IE", "status": "current"}, [sorted(store.source_ids())[0]])
+    meps = store.contacts(kind="mep")
+    past = store.contacts(kind="mep", historical_only=True)
+    assert past == [c for c in meps if c["historical"]]
+    assert past and "mep-now" in {c["id"] for c in meps} - {c["id"] for c in past}

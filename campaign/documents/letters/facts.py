@@ -281,7 +281,7 @@ def gather_facts(store: Store, to: str, *, prisoners: Sequence[str] = (),
                    if c.get("postal_address") and c.get("sources")), None)
     campaign = {"title": store.meta("title"), "url": store.meta("campaign_url"),
                 "name": campaign_contact["name"] if campaign_contact else None}
-    past = [c for c in store.contacts(kind="mep") if c["historical"]]
+    past = store.contacts(kind="mep", historical_only=True)
     dead, _ = select_people(store, as_of=as_of, max_people=len(chosen) + 50,
                             statuses=("died",))
     named = frozenset(r[0] for r in store.conn.execute("SELECT id FROM persons"))
