@@ -925,13 +925,24 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         others = raised_by_others(store, ids, recent_days)
         dealt = deal_all(others)
         coalition = coalition_of(others)
+        # A case is the same for every letter that takes it up (a score of prisoners,
+        # hundreds of letters): made once each, read by all.
+        made: dict[str, dict[str, Any]] = {}
+
+        def case_of(person: dict[str, Any] | None) -> dict[str, Any] | None:
+            if person is None:
+                return None
+            if person["id"] not in made:
+                made[person["id"]] = _case(person, book, published)
+            return made[person["id"]]
+
         for k, person in zip(order, dealt, strict=True):
-            cases[k] = _case(person, book, published) if person else None
+            cases[k] = case_of(person)
         position = {str(w["id"]): k for k, w in enumerate(recipients)}
 
         def render_again(cid: str, person: dict[str, Any] | None) -> Letter:
             k = position[cid]
-            return render_one(k, _case(person, book, published) if person else None)
+            return render_one(k, case_of(person))
 
         dealing = Dealing(ids=ids, days=recent_days, seen=others,
                           cases={i: (p or {}).get("id") for i, p in zip(ids, dealt,
