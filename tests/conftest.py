@@ -188,6 +188,21 @@ class Cli:
         return self.runner.invoke(self.app, list(args), input=input, catch_exceptions=False)
 
 
+@pytest.fixture(scope="session")
+def mep_store() -> Any:
+    """The benchmark's own store maker (bench/fixtures.py ``make_mep_store(path, n,
+    bundled=True)``): the bundled campaign and ``n`` synthetic current MEPs, for the
+    tests of merges big enough to be shared with a forked copy."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_fixtures", Path(__file__).resolve().parents[1] / "bench" / "fixtures.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_mep_store
+
+
 @pytest.fixture
 def forkable(monkeypatch: pytest.MonkeyPatch) -> None:
     """campaign.parallel may fork in this test, though the session's HTTP test server

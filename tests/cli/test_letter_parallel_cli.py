@@ -3,7 +3,6 @@ on a terminal, with its progress bar, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,14 @@ pytestmark = [pytest.mark.engines,
 N = 80
 
 
-def _add_meps(db: Any) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "bench_fixtures", Path(__file__).resolve().parents[2] / "bench" / "fixtures.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    st: Store = mod.make_mep_store(db, n=N, bundled=False)
-    st.close()
-
-
 def test_a_big_merge_on_a_terminal_shares_its_work_and_logs_every_letter(
         cli, db_path: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        forkable: None) -> None:
+        forkable: None, mep_store: Any) -> None:
     from docx import Document
 
     import campaign.cli.letters as letters_cli
 
-    _add_meps(db_path)
+    mep_store(db_path, n=N, bundled=False).close()  # beside the bundled campaign there
     monkeypatch.setattr(letters_cli, "_show_progress", lambda ctx, n: True)
     asked: list[tuple[int, bool]] = []
     can_share = parallel.can_share

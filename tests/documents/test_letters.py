@@ -271,15 +271,8 @@ def test_file_names_are_safe() -> None:
     assert "/" not in name and ".." not in name and name.startswith("001-")
 
 
-def _bench_store(path: Path, n: int) -> Store:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_fixtures", Path(__file__).resolve().parents[2] / "bench" / "fixtures.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    st: Store = mod.make_mep_store(path, n=n, bundled=False)
+def _bench_store(make: Any, path: Path, n: int) -> Store:
+    st: Store = make(path, n=n, bundled=False)
     with st.transaction():
         from campaign.pack import load_bundled
 
@@ -287,8 +280,8 @@ def _bench_store(path: Path, n: int) -> Store:
     return st
 
 
-def test_bench_fixture_store(tmp_path: Path) -> None:
-    st = _bench_store(tmp_path / "bench.db", 40)
+def test_bench_fixture_store(tmp_path: Path, mep_store: Any) -> None:
+    st = _bench_store(mep_store, tmp_path / "bench.db", 40)
     letters = L.prepare(st, "mep", sender=SENDER, note=NOTE)
     assert len(letters) == 40
     assert len({ltr.markdown for ltr in letters}) == 40
@@ -828,7 +821,8 @@ def _docx_parts(path: Path) -> dict[str, bytes]:
 @pytest.mark.skipif(not __import__("campaign.parallel").parallel.machine_allows(),
                     reason="no fork, or one core, here")
 def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forkable: None) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forkable: None,
+        mep_store: Any) -> None:
     """Half the letters rendered, and half the Word files encoded, in a forked copy
     (campaign.parallel): the same letters, sketches, files and log as in one process."""
     from campaign import parallel
@@ -843,7 +837,7 @@ def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
             monkeypatch.delenv(parallel.WORKERS_VAR, raising=False)
         for cache in (*caches(), memory._LOW_PARAGRAPHS):
             cache.clear()  # what the report reads must come back from the copy
-        st = _bench_store(tmp_path / f"{mode}.db", 90)
+        st = _bench_store(mep_store, tmp_path / f"{mode}.db", 90)
         assert parallel.can_share(90) is (mode == "shared")
         letters = L.prepare(st, "mep", sender=SENDER)
         assert len(letters) == 90 and all(ltr.dealing is not None for ltr in letters)
@@ -864,7 +858,7 @@ def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
     assert made["one"][3] == 90 and all(row[3] for row in made["one"][2])
 
 
-def test_a_big_merge_into_a_directory_of_pdfs_finishes(tmp_path: Path) -> None:
+def test_a_big_merge_into_a_directory_of_pdfs_finishes(tmp_path: Path, mep_store: Any) -> None:
     """Each letter's own PDF is typeset in this process by Typst, whose threads a
     forked copy would not have: a merge of more letters than campaign.parallel shares
     still finishes (it hung before), in a process of its own as a user runs it."""
@@ -875,7 +869,7 @@ def test_a_big_merge_into_a_directory_of_pdfs_finishes(tmp_path: Path) -> None:
     from campaign import parallel
 
     n = parallel.LEAST + 6
-    _bench_store(tmp_path / "s.db", n).close()
+    _bench_store(mep_store, tmp_path / "s.db", n).close()
     env = {**os.environ, "CAMPAIGN_DB": str(tmp_path / "s.db")}
     env.pop(parallel.WORKERS_VAR, None)
     done = subprocess.run(

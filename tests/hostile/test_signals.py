@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from store_dump import dump
@@ -223,21 +224,15 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
 @pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_while_a_shared_merge_renders_stops_the_copy_too(
-        tmp_path: Path, sig: int, code: int) -> None:
+        tmp_path: Path, sig: int, code: int, mep_store: Any) -> None:
     """Signalled while its forked copy renders the other half, the merge stops the copy
     (none is left running or unreaped), writes nothing and exits as it always does."""
-    import importlib.util
-
     from campaign import parallel
+
     if not parallel.machine_allows():
         pytest.skip("no fork, or one core, here")
-    spec = importlib.util.spec_from_file_location(
-        "bench_fixtures", Path(__file__).resolve().parents[2] / "bench" / "fixtures.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     db = tmp_path / "s.db"
-    mod.make_mep_store(db, n=100).close()
+    mep_store(db, n=100).close()
     before = dump(db)
     env = {**os.environ, "CAMPAIGN_DB": str(db)}
     env.pop(parallel.WORKERS_VAR, None)
