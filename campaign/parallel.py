@@ -73,10 +73,13 @@ def threads() -> int:
 
 
 def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any]] = (),
-              progress: Callable[[int], None] | None = None, least: int = LEAST) -> list[T]:
+              progress: Callable[[int], None] | None = None, least: int = LEAST,
+              first_here: bool = True) -> list[T]:
     """``[work(k) for k in range(n)]``, the second half in a forked copy when
     ``can_share(n)`` (the first item is done before the fork, so what it works out
-    once for all is the copy's too).
+    once for all is the copy's too; not with ``first_here=False``, for work that
+    starts threads of its own, Typst's, which each process must then start for
+    itself).
 
     ``work``'s results must pickle. The copy sends them in chunks as it goes, and this
     process takes in what has come after each item of its own, so little is left to
@@ -89,11 +92,13 @@ def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any
         return _here(work, 0, n, [], progress)
     # The first item before the fork: what it works out once for all (a merge's shared
     # facts, a Word package's fixed parts) the copy then has, rather than doing it again.
-    first = work(0)
-    if progress:
-        progress(1)
-    if not _alone():  # the first item started a thread (a library's pool): no fork now
-        return _here(work, 1, n, [first], progress)
+    done: list[T] = []
+    if first_here:
+        done.append(work(0))
+        if progress:
+            progress(1)
+        if not _alone():  # the first item started a thread (a library's pool): no fork now
+            return _here(work, 1, n, done, progress)
     half = (n + 1) // 2
     sizes = [len(cache) for cache in carry]
     read, write = os.pipe()
@@ -104,8 +109,8 @@ def split_map(work: Callable[[int], T], n: int, *, carry: Sequence[dict[Any, Any
     os.close(write)
     coming = _Coming(read)
     try:
-        mine = [first]
-        for k in range(1, half):
+        mine = done
+        for k in range(len(done), half):
             mine.append(work(k))
             coming.take()
             if progress:

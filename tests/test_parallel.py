@@ -190,3 +190,29 @@ def test_threads_counts_native_threads_too() -> None:
     finally:
         stop.set()
         other.join()
+
+
+@shared
+def test_work_that_starts_its_own_threads_forks_before_the_first_item(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """first_here=False: nothing is done before the fork (Typst's pool of threads,
+    started by a first item here, would be missing in the copy), then each process
+    works as before."""
+    parent = os.getpid()
+    here: list[int] = []
+    seen_at_fork: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        seen_at_fork.append(len(here))
+        return real_fork()
+
+    def work(k: int) -> tuple[int, bool]:
+        if os.getpid() == parent:
+            here.append(k)
+        return k, os.getpid() == parent
+
+    monkeypatch.setattr(os, "fork", fork)
+    out = split_map(work, 80, first_here=False)
+    assert seen_at_fork == [0] and here == list(range(40))
+    assert [k for k, _ in out] == list(range(80)) and not any(mine for _, mine in out[40:])

@@ -858,10 +858,38 @@ def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
     assert made["one"][3] == 90 and all(row[3] for row in made["one"][2])
 
 
-def test_a_big_merge_into_a_directory_of_pdfs_finishes(tmp_path: Path, mep_store: Any) -> None:
-    """Each letter's own PDF is typeset in this process by Typst, whose threads a
-    forked copy would not have: a merge of more letters than campaign.parallel shares
-    still finishes (it hung before), in a process of its own as a user runs it."""
+# The real entry point, each fork counted (a line in FORKS), as a user runs it.
+COUNTING_FORKS = """
+import os, sys
+import campaign.parallel as parallel
+real_fork = os.fork
+def fork():
+    pid = real_fork()
+    if pid:
+        with open(os.environ["FORKS"], "a") as f:
+            f.write("fork\\n")
+    return pid
+parallel.os.fork = fork
+from campaign.cli import main
+sys.argv = ["campaign", *sys.argv[1:]]
+main()
+"""
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    """A PDF as its reader sees it: each page's text (its bytes differ by the second it
+    was made at: dates, the file id, the XMP metadata)."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def test_a_big_merge_into_a_directory_of_pdfs_is_shared_and_finishes(
+        tmp_path: Path, mep_store: Any) -> None:
+    """Each letter's own PDF is typeset by Typst, whose pool of threads a forked copy
+    would not have: the fork comes before any is typeset, and each process starts
+    its own. It hung when the first letter was typeset before the fork. In processes
+    of their own, as a user runs them: the files are those of one process."""
     import os
     import subprocess
     import sys
@@ -869,12 +897,23 @@ def test_a_big_merge_into_a_directory_of_pdfs_finishes(tmp_path: Path, mep_store
     from campaign import parallel
 
     n = parallel.LEAST + 6
-    _bench_store(mep_store, tmp_path / "s.db", n).close()
-    env = {**os.environ, "CAMPAIGN_DB": str(tmp_path / "s.db")}
-    env.pop(parallel.WORKERS_VAR, None)
-    done = subprocess.run(
-        [sys.executable, "-m", "campaign", "letter", "--to", "mep", "--sender", "Jane Doe",
-         "--format", "pdf", "-o", str(tmp_path / "out")],
-        env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    assert len(list((tmp_path / "out").glob("*.pdf"))) == n
+    runs = {}
+    for mode in ("shared", "one"):
+        _bench_store(mep_store, tmp_path / f"{mode}.db", n).close()
+        env = {**os.environ, "CAMPAIGN_DB": str(tmp_path / f"{mode}.db"),
+               "FORKS": str(tmp_path / f"{mode}.forks")}
+        env.pop(parallel.WORKERS_VAR, None)
+        if mode == "one":
+            env[parallel.WORKERS_VAR] = "1"
+        done = subprocess.run(
+            [sys.executable, "-c", COUNTING_FORKS, "letter", "--to", "mep", "--sender",
+             "Jane Doe", "--format", "pdf", "-o", str(tmp_path / mode)],
+            env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        forks = tmp_path / f"{mode}.forks"
+        runs[mode] = (forks.read_text().count("fork") if forks.exists() else 0,
+                      {p.name: _pdf_pages(p) for p in sorted((tmp_path / mode).iterdir())})
+    assert len(runs["one"][1]) == n and runs["one"][0] == 0
+    if parallel.machine_allows():  # the letters, then the PDFs
+        assert runs["shared"][0] == 2
+    assert runs["shared"][1] == runs["one"][1]

@@ -69,13 +69,15 @@ def _encode(letters: Sequence[Letter], plan: Plan, sender: Sender | None,
     if plan.directory is not None:
         # A file needs nothing from another: half of them encoded in a forked copy,
         # where a core is free (campaign.parallel), in the formats where a file costs
-        # more than the fork (Markdown or text is the letter as it is; a PDF's Typst
-        # starts threads of its own in this process, so PDFs are made here).
+        # more than the fork (Markdown or text is the letter as it is). Typst starts
+        # threads of its own, which a copy would not have: for PDFs, the fork comes
+        # before any is typeset, and each process starts its own.
         from campaign.parallel import LEAST, split_map
 
-        costly = plan.fmt in (DocFormat.docx, DocFormat.eml)
+        costly = plan.fmt in (DocFormat.docx, DocFormat.eml, DocFormat.pdf)
         encoded = split_map(lambda k: encode_one(letters[k], plan.fmt, sender), len(letters),
-                            progress=progress, least=LEAST if costly else len(letters) + 1)
+                            progress=progress, least=LEAST if costly else len(letters) + 1,
+                            first_here=plan.fmt is not DocFormat.pdf)
         files = dict(zip(file_names(letters, plan.fmt), encoded, strict=True))
     else:
         combined = encode_combined(letters, plan.fmt, sender, progress=progress)
