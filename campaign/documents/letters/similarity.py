@@ -24,7 +24,6 @@ what WriteToThem freezes: letters.memory warns about that.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -183,7 +182,8 @@ def caches() -> list[dict[Any, Any]]:
 
 def letter_text(letter: Any) -> str:
     """A Letter's body as compared: its recipient's names, salutation, address lines
-    and date taken out."""
+    and date taken out. A letter to an official carries it, worked out once as it was
+    rendered (the report, the log's sketch and the echo warning all read it)."""
     if getattr(letter, "compared", None) is not None:  # worked out as it was rendered
         return str(letter.compared)
     ctx = letter.context
@@ -191,14 +191,7 @@ def letter_text(letter: Any) -> str:
     lines = [*recipient.get("address_lines", []), ctx.get("salutation", ""),
              ctx.get("date_text", "")]
     names = [recipient.get("display_name", ""), recipient.get("name", "")]
-    return _comparable_once(letter.markdown, tuple(lines), tuple(names))
-
-
-@functools.lru_cache(maxsize=1024)
-def _comparable_once(markdown: str, lines: tuple[str, ...], names: tuple[str, ...]) -> str:
-    """``comparable``, once per letter in a merge: the report and the log's sketch both
-    ask for each letter's text."""
-    return comparable(markdown, lines, names)
+    return comparable(letter.markdown, lines, names)
 
 
 def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
