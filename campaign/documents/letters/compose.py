@@ -925,16 +925,13 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
         others = raised_by_others(store, ids, recent_days)
         dealt = deal_all(others)
         coalition = coalition_of(others)
-        # A case is the same for every letter that takes it up (a score of prisoners,
-        # hundreds of letters): made once each, read by all.
-        made: dict[str, dict[str, Any]] = {}
-
         def case_of(person: dict[str, Any] | None) -> dict[str, Any] | None:
+            # The same for every letter that takes it up (a score of prisoners, hundreds
+            # of letters): made once each, read by all.
             if person is None:
                 return None
-            if person["id"] not in made:
-                made[person["id"]] = _case(person, book, published)
-            return made[person["id"]]
+            return facts.once(("case", person["id"]),
+                              lambda: _case(person, book, published))
 
         for k, person in zip(order, dealt, strict=True):
             cases[k] = case_of(person)
