@@ -379,6 +379,36 @@ def test_a_long_pdf_letter_names_its_recipient_on_page_two(ireland: Store) -> No
         assert "look forward" in closing_page or "reply" in closing_page
 
 
+
+def test_a_three_page_letter_numbers_its_pages_and_the_next_starts_again(ireland: Store
+                                                                         ) -> None:
+    """Each head counts the pages of its own letter: a letter of three pages says
+    "page 2" and "page 3", and the letter after it starts again from its own first page
+    (the head looks up where that letter began, so a wrong lookup numbers on from the
+    first letter)."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from campaign.formats import DocFormat
+
+    note = " ".join(f"Our branch discussed the case again at meeting number {n}, and the "
+                    f"members asked me to write to you once more about it." for n in range(90))
+    letters = L.prepare(ireland, "mep", sender=SENDERS[0], as_of=DAY, fmt=DocFormat.pdf,
+                        contacts=["Aodhán Ó Ríordáin", "Seán Kelly"], note=note)
+    pages = [p.extract_text() for p in
+             PdfReader(BytesIO(L.encode_combined(letters, DocFormat.pdf, SENDERS[0]))).pages]
+    heads = [p.splitlines()[0] for p in pages]
+    numbered = [(h.rsplit("page ", 1)[1], ltr.recipient)
+                for h in heads if "page " in h
+                for ltr in letters if ltr.recipient in h]
+    per_letter = len(pages) // 2
+    assert per_letter >= 3 and len(pages) == 2 * per_letter
+    expected = [(str(n), ltr.recipient) for ltr in letters for n in range(2, per_letter + 1)]
+    assert numbered == expected
+    firsts = [p for p in pages if p.lstrip().startswith("Jane Doe")]
+    assert len(firsts) == 2 and not any("page " in p.splitlines()[0] for p in firsts)
+
 # -- issue 20: tests that let bugs through --------------------------------------------
 
 def test_nearly_identical_means_from_0_8() -> None:
