@@ -204,7 +204,7 @@ def context_to_pdf(template_name: str, data: dict[str, Any],
     return compile_typ(locate(template_name, user_dir), data)
 
 
-PARALLEL_PARTS = 2  # Typst processes at once: each takes ~112 MB for 120 letters
+PARALLEL_PARTS = 2  # Typst processes at once: each takes ~95 MB for 180 letters
 
 # glibc's malloc raises its mmap threshold each time a big block is given back, so
 # Typst's later big blocks come from the heap and its peak wandered from 117 to 155 MB
@@ -222,8 +222,8 @@ def parts_to_pdf(template_name: str, parts: Iterable[dict[str, Any]],
     ends: about 0.8 MB a page, so 705 letters took over 600 MB in one run. A
     fresh process per part (``python -m campaign.formats.typst_part``) gives that
     memory back after each part, so Typst needs the same memory for 5,000
-    letters as for 120 (the joined file still grows with the letters: ~3.5 KB
-    each, and qpdf holds ~2.7 MB for each 120-letter part until it writes). Two
+    letters as for 180 (the joined file still grows with the letters: ~3.5 KB
+    each, and qpdf holds ~4 MB for each 180-letter part until it writes). Two
     parts are typeset at once (Typst alone keeps about 1.4 cores busy; two at
     once took a quarter less time on 2 cores) while this process joins the
     finished ones in order (``joined(k)`` hears when part k is in, so a progress
