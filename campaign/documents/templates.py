@@ -97,7 +97,8 @@ def _sandbox() -> Any:
 
     A call of one of the template's own macros (ten a letter) is safe by the same
     rules, and is made as jinja2's context would make it (a macro takes the eval
-    context first), without the checks the sandbox runs for any other callable.
+    context first, and not the loop's or block's variables jinja2 passes on inside
+    them), without the checks the sandbox runs for any other callable.
     """
     from jinja2.runtime import LoopContext, Macro
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -120,8 +121,12 @@ def _sandbox() -> Any:
 
         def call(__self, __context: Any, __obj: Any, *args: Any,  # noqa: N805
                  **kwargs: Any) -> Any:
-            if type(__obj) is Macro and not kwargs:
-                return __obj(__context.eval_ctx, *args)
+            if type(__obj) is Macro:
+                if kwargs:  # inside a loop or a block jinja2 passes its variables on,
+                    # for a callable that takes the context; a macro does not
+                    kwargs.pop("_loop_vars", None)
+                    kwargs.pop("_block_vars", None)
+                return __obj(__context.eval_ctx, *args, **kwargs)
             return super().call(__context, __obj, *args, **kwargs)
 
     return CampaignSandbox
