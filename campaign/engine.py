@@ -489,9 +489,10 @@ class PgConnection:
                     if saved:
                         cur.execute("ROLLBACK TO SAVEPOINT campaign_many")
                     raise
-                if saved:
+                count = cur.rowcount  # the rows all of them changed, as on SQLite
+                if saved:  # (read first: releasing the savepoint is a statement too)
                     cur.execute("RELEASE SAVEPOINT campaign_many")
-                return Cursor([], None, cur.rowcount)
+                return Cursor([], None, count)
         except psycopg.Error as exc:
             raise self._error(exc) from None
 

@@ -47,3 +47,33 @@ def test_refusals(store: Store) -> None:
         outreach.record(store, [{"contact_id": "nobody", "document": "letter-mep",
                                  "digest": "x", "path": None}])
     assert outreach.entries(store) == []
+
+
+def test_finish_drafting_completes_this_runs_and_a_killed_runs_entries(store: Store) -> None:
+    """The letters' entries still "drafting" are made "drafted", those of a run killed
+    before (the same letter to the same contact) with them; a pair named twice is one,
+    other entries and states are left alone, and the count is of the entries changed."""
+    a, b, c = (outreach.digest(x) for x in "abc")
+    with store.transaction():
+        outreach.record(store, [  # a killed run's, then this run's
+            {"contact_id": "paul-murphy", "document": "letter-mep", "digest": a,
+             "path": "old/001.md"}], state=outreach.DRAFTING)
+        outreach.record(store, [
+            {"contact_id": "paul-murphy", "document": "letter-mep", "digest": a,
+             "path": "letters/001.md"},
+            {"contact_id": "kazakhstan-embassy-belgium", "document": "letter-embassy",
+             "digest": b, "path": "letters/002.md"},
+            {"contact_id": "kazakhstan-embassy-belgium", "document": "letter-embassy",
+             "digest": c, "path": "letters/003.md"}], state=outreach.DRAFTING)
+        outreach.record(store, [{"contact_id": "paul-murphy", "document": "letter-mep",
+                                 "digest": b, "path": "letters/004.md"}])
+    with store.transaction():
+        done = outreach.finish_drafting(store, [
+            ("paul-murphy", a), ("kazakhstan-embassy-belgium", b), ("paul-murphy", a),
+            ("paul-murphy", b), ("nobody", c)])
+        assert outreach.finish_drafting(store, []) == 0
+    assert done == 3
+    states = {(r["path"], r["state"]) for r in outreach.entries(store)}
+    assert states == {("old/001.md", "drafted"), ("letters/001.md", "drafted"),
+                      ("letters/002.md", "drafted"), ("letters/003.md", "drafting"),
+                      ("letters/004.md", "drafted")}
