@@ -106,3 +106,35 @@ def test_jaccard_of_the_hashes_is_jaccard_of_the_shingles(a: str, b: str) -> Non
     assert len(shingle_hashes(a)) == len(shingles(a))
     assert jaccard(set(shingle_hashes(a)), set(shingle_hashes(b))) == jaccard(shingles(a),
                                                                               shingles(b))
+
+
+def _comparable_plainly(markdown: str, lines: list[str], names: list[str]) -> str:
+    """The plain rule ``comparable`` keeps: every line tested against every dropped line,
+    the recipient's name words blanked where they stand as words."""
+    import re
+
+    drop = {r.strip() for r in lines if r and r.strip()}
+    words = {w for n in names if n for w in n.split() if len(w) > 1}
+    kept = []
+    for ln in markdown.splitlines():
+        if ln.strip().rstrip("\\ ") in drop:
+            continue
+        if any(w in ln for w in words):
+            ln = re.sub(r"\w+", lambda m: " " if m.group(0) in words else m.group(0), ln)
+        kept.append(ln)
+    return "\n".join(kept)
+
+
+PIECES = hs.sampled_from(["Dear Ms Kelly,", "Seán Kelly", "Kelly", "European Parliament",
+                          "2 December 2026", "the oil workers", "\\", "  ", "Rue Wiertz",
+                          " of ", "Kellyville", "Ó", "\r"])
+LINE = hs.lists(PIECES, max_size=4).map("".join)
+
+
+@given(hs.lists(LINE, max_size=12).map("\n".join), hs.lists(LINE, max_size=4),
+       hs.lists(LINE, max_size=2))
+def test_comparable_drops_and_blanks_as_the_plain_rule(markdown: str, lines: list[str],
+                                                       names: list[str]) -> None:
+    from campaign.documents.letters.similarity import comparable
+
+    assert comparable(markdown, lines, names) == _comparable_plainly(markdown, lines, names)
