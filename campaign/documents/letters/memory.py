@@ -216,12 +216,10 @@ def remember(store: Store, letters: Sequence[Any]) -> None:
     it took up and the sketch of its text."""
     from campaign.documents.letters.similarity import letter_text
 
-    for ltr in letters:
-        if not ltr.contact_id:
-            continue
-        case = (ltr.context.get("case") or {}).get("id")
-        store.conn.execute(
+    rows = [((ltr.context.get("case") or {}).get("id"),
+             getattr(ltr, "sketch", None) or sketch(letter_text(ltr)), ltr.contact_id,
+             ltr.digest) for ltr in letters if ltr.contact_id]
+    if rows:  # one statement for them all: one round trip a batch on PostgreSQL
+        store.conn.executemany(
             "UPDATE outreach SET case_id = coalesce(?, case_id), sketch = ? WHERE id = "
-            "(SELECT max(id) FROM outreach WHERE contact_id = ? AND digest = ?)",
-            (case, getattr(ltr, "sketch", None) or sketch(letter_text(ltr)), ltr.contact_id,
-             ltr.digest))
+            "(SELECT max(id) FROM outreach WHERE contact_id = ? AND digest = ?)", rows)
