@@ -138,3 +138,26 @@ def test_comparable_drops_and_blanks_as_the_plain_rule(markdown: str, lines: lis
     from campaign.documents.letters.similarity import comparable
 
     assert comparable(markdown, lines, names) == _comparable_plainly(markdown, lines, names)
+
+
+@given(hs.lists(WORDS, max_size=8).map(" ".join))
+def test_paragraph_hashes_follow_their_definition(para: str) -> None:
+    """Each shingle (a, b, c) is a·K1 xor b·K2 xor c modulo 2^64 of its words' BLAKE2b
+    hashes, one or two words a·K1 (xor b·K2): the hashes logged as sketches, so they
+    must never change however they are worked out."""
+    import hashlib
+    import re
+
+    from campaign.documents.letters.similarity import _K1, _K2, _paragraph_hashes
+
+    mask = (1 << 64) - 1
+    words = [int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little")
+             for w in re.findall(r"\w+", para.casefold())]
+    if len(words) >= 3:
+        plain = {(a * _K1 ^ b * _K2 ^ c) & mask
+                 for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+    elif words:
+        plain = {(words[0] * _K1 ^ (words[1] * _K2 if len(words) > 1 else 0)) & mask}
+    else:
+        plain = set()
+    assert _paragraph_hashes(para) == plain

@@ -127,22 +127,29 @@ def _word_hash(word: str) -> int:
                           "little")
 
 
-# word -> its hash, once per process (a merge's letters share most of their words).
-_WORD_HASHES = Memo(_word_hash, 200_000)
+def _word_parts(word: str) -> tuple[int, int, int]:
+    """A word's hash h, and h·K1 and h·K2 modulo 2^64: what it adds to a shingle as its
+    last, first and middle word."""
+    h = _word_hash(word)
+    return h, h * _K1 & _MASK, h * _K2 & _MASK
+
+
+# word -> its parts, once per process (a merge's letters share most of their words), so
+# a shingle costs two xors, not two 128-bit products.
+_WORD_PARTS = Memo(_word_parts, 200_000)
 
 
 def _paragraph_hashes(para: str) -> set[int]:
     """The shingles of one paragraph as 64-bit hashes: each case-folded word's BLAKE2b
     (8 bytes, little-endian), a 3-gram (a, b, c) as a·K1 xor b·K2 xor c modulo 2^64; a
-    paragraph of one or two words is one shingle of them."""
-    known = _WORD_HASHES
+    paragraph of one or two words is one shingle of them (a·K1, or a·K1 xor b·K2)."""
+    known = _WORD_PARTS
     words = [known[w] for w in _WORD.findall(para.casefold())]
     if len(words) < SHINGLE:
         if not words:
             return set()
-        return {(words[0] * _K1 ^ (words[1] * _K2 if len(words) > 1 else 0)) & _MASK}
-    return {(a * _K1 ^ b * _K2 ^ c) & _MASK
-            for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+        return {words[0][1] ^ (words[1][2] if len(words) > 1 else 0)}
+    return {a[1] ^ b[2] ^ c[0] for a, b, c in zip(words, words[1:], words[2:], strict=False)}
 
 
 # paragraph -> its shingle hashes: the letters of a merge share most paragraphs, so
