@@ -148,8 +148,13 @@ class Sender:
         if self.conn is not None:
             self.conn.phase = "idle"
         self.wait_turn()
-        self._last = self.pace.clock()
-        return self._connection().send(msg, self.from_email, rcpts)
+        try:
+            return self._connection().send(msg, self.from_email, rcpts)
+        finally:
+            # The next turn counts from when the server had this message, not from when
+            # it was begun: opening the connection (or a slow server) delays a message's
+            # arrival, and the next then came sooner after it than the rate allows.
+            self._last = self.pace.clock()
 
     def test(self, item: Outgoing, address: str) -> str:
         """The first letter to ``address`` only, marked [TEST]; the log is not touched."""

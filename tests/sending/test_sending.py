@@ -61,6 +61,34 @@ def test_backoff_and_rate_are_injected(fourteen_drafts: Path, db_path: Path) -> 
     assert clock.slept == [10.0, 10.0, 7.0, 3.0, 11.0, 10.0]
 
 
+
+def test_the_rate_counts_from_when_the_server_had_the_last_letter(
+        fourteen_drafts: Path, db_path: Path, smtp: Server) -> None:
+    """A busy server takes the first letter late (3 s after it was begun, on a clock that
+    moves only as the letters go); the second still arrives a whole interval after it,
+    as the server sees them, not one interval after the first was begun."""
+    clock = Clock()
+    arrived: list[float] = []
+
+    class Slow(Connection):
+        def send(self, *args: Any, **kwargs: Any) -> str:
+            clock.now += 0.5 if arrived else 3.0
+            arrived.append(clock.now)  # when the server gets to it
+            return super().send(*args, **kwargs)
+
+    account = Account("127.0.0.1", smtp.port, USER, Security.none)
+    st = Store(db_path)
+    try:
+        sender = Sender(st, lambda: Slow(account, PASSWORD), from_email=USER,
+                        from_name="Jane Doe",
+                        pace=Pace(sleep=clock.sleep, clock=clock, per_minute=6))
+        outcome = sender.run(drafted(st)[:3])
+    finally:
+        st.close()
+    assert len(outcome.sent) == 3
+    gaps = [b - a for a, b in zip(arrived, arrived[1:], strict=False)]
+    assert min(gaps) >= 10.0, gaps
+
 def test_ctrl_c_before_the_server_takes_a_letter_leaves_it_drafted(
         fourteen_drafts: Path, db_path: Path, smtp: Server) -> None:
     clock = Clock()
