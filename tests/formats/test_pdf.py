@@ -275,6 +275,28 @@ def test_a_letter_has_room_to_sign_and_unbroken_citation_markers() -> None:
     assert 50 <= from_top_mm <= 60
 
 
+def test_the_window_address_is_evenly_spaced_whatever_its_accents() -> None:
+    """Lines with accents on capitals ("Ó", "Ř") are set at the same spacing as the
+    others, from the same first line as a plain address: room for the accents is made
+    above the first line, not line by line."""
+    def address_lines(address: list[str]) -> list[float]:
+        letter = {"sender": ["Jane Doe"], "date": "1 December 2026", "address": address,
+                  "subject": None, "salutation": "Dear Member,", "body": [],
+                  "closing": "Yours sincerely,", "signature": ["Jane Doe"], "sources": []}
+        pdf = context_to_pdf("letters.typ", {"letters": [{"title": "T", "lang": "en",
+                                                          "letter": letter, "blocks": []}]})
+        ys = dict((t.strip(), y) for y, t in _lines_of(pdf, 0))
+        return [ys[line] for line in address]
+
+    accented = address_lines(["Aodhán Ó RÍORDÁIN MEP", "Řehoř ŠÍMA", "European Parliament",
+                              "B-1047 Brussels"])
+    plain = address_lines(["Sean Kelly MEP", "Rehor Sima", "European Parliament",
+                           "B-1047 Brussels"])
+    gaps = [a - b for a, b in zip(accented, accented[1:], strict=False)]
+    assert max(gaps) - min(gaps) < 0.3, accented
+    assert accented == pytest.approx(plain, abs=0.1)
+
+
 def test_join_keeps_pages_bookmarks_and_language_and_writes_the_same_bytes() -> None:
     """The join copies each part's pages in order, the bookmarks a user's template makes
     (each to its page in the joined file), the first part's language and the title; no
