@@ -352,7 +352,9 @@ def test_readme_similarity_figures_are_as_measured(ireland: Store) -> None:
             f"{twelve.highest:.2f}") in readme
 
 
-def test_a_long_pdf_letter_names_its_recipient_on_page_two(ireland: Store) -> None:
+def _long_pdf_letters(store: Store, meetings: int) -> tuple[list[L.Letter], list[str]]:
+    """Two letters with a note of ``meetings`` sentences, and the text of each page of
+    their PDF."""
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -360,11 +362,17 @@ def test_a_long_pdf_letter_names_its_recipient_on_page_two(ireland: Store) -> No
     from campaign.formats import DocFormat
 
     note = " ".join(f"Our branch discussed the case again at meeting number {n}, and the "
-                    f"members asked me to write to you once more about it." for n in range(30))
-    letters = L.prepare(ireland, "mep", sender=SENDERS[0], as_of=DAY, fmt=DocFormat.pdf,
+                    f"members asked me to write to you once more about it."
+                    for n in range(meetings))
+    letters = L.prepare(store, "mep", sender=SENDERS[0], as_of=DAY, fmt=DocFormat.pdf,
                         contacts=["Aodhán Ó Ríordáin", "Seán Kelly"], note=note)
     pages = [p.extract_text() for p in
              PdfReader(BytesIO(L.encode_combined(letters, DocFormat.pdf, SENDERS[0]))).pages]
+    return letters, pages
+
+
+def test_a_long_pdf_letter_names_its_recipient_on_page_two(ireland: Store) -> None:
+    letters, pages = _long_pdf_letters(ireland, 30)
     assert len(pages) >= 4
     seconds = [p for p in pages if "page 2" in p]
     assert len(seconds) == 2
@@ -386,18 +394,7 @@ def test_a_three_page_letter_numbers_its_pages_and_the_next_starts_again(ireland
     "page 2" and "page 3", and the letter after it starts again from its own first page
     (the head looks up where that letter began, so a wrong lookup numbers on from the
     first letter)."""
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    from campaign.formats import DocFormat
-
-    note = " ".join(f"Our branch discussed the case again at meeting number {n}, and the "
-                    f"members asked me to write to you once more about it." for n in range(90))
-    letters = L.prepare(ireland, "mep", sender=SENDERS[0], as_of=DAY, fmt=DocFormat.pdf,
-                        contacts=["Aodhán Ó Ríordáin", "Seán Kelly"], note=note)
-    pages = [p.extract_text() for p in
-             PdfReader(BytesIO(L.encode_combined(letters, DocFormat.pdf, SENDERS[0]))).pages]
+    letters, pages = _long_pdf_letters(ireland, 90)
     heads = [p.splitlines()[0] for p in pages]
     numbered = [(h.rsplit("page ", 1)[1], ltr.recipient)
                 for h in heads if "page " in h
