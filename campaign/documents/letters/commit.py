@@ -93,9 +93,9 @@ def _check_targets(store: Store, letters: Sequence[Letter], plan: Plan,
     and neither is lost."""
     from campaign.outreach import drafts_at
 
-    if plan.directory is not None and not plan.directory.exists():
-        return {}  # a new directory: nothing in it to replace
     if plan.directory is not None:
+        if not plan.directory.exists():
+            return {}  # a new directory: nothing in it to replace
         targets = [(plan.directory / name, [ltr], data)
                    for (name, data), ltr in zip(files.items(), letters, strict=True)]
     else:
