@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,31 @@ def _payload(path: Path, data: dict[str, Any]) -> str:
                             ) from None
 
 
+def payload_pieces(path: Path, data: dict[str, Any]) -> Iterator[bytes]:
+    """``_payload(path, data)`` as UTF-8, in pieces of about one list item each: a part of
+    long letters is 5 MB of JSON, and this way it is never held whole (joined, the
+    pieces are exactly ``_payload``'s text)."""
+    if not all(isinstance(key, str) for key in data):
+        yield _payload(path, data).encode("utf-8")
+        return
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    try:
+        yield b"{"
+        for n, (key, value) in enumerate(data.items()):
+            head = (", " if n else "") + encode(key) + ": "
+            if not isinstance(value, list | tuple):
+                yield (head + encode(value)).encode("utf-8")
+                continue
+            yield (head + "[").encode("utf-8")
+            for k, item in enumerate(value):
+                yield ((", " if k else "") + encode(item)).encode("utf-8")
+            yield b"]"
+        yield b"}"
+    except (TypeError, ValueError) as exc:  # pragma: no cover - contexts are plain data
+        raise TemplateError(f"{path}: the document's data cannot be passed to Typst ({exc})"
+                            ) from None
+
+
 def compile_json(path: Path, payload: str, *, tags: bool = True) -> bytes:
     """``compile_typ`` with the data already as JSON text (a part's process passes on
     what it was sent: decoding and encoding 1 MB again took it 60 ms)."""
@@ -231,11 +256,13 @@ def parts_to_pdf(template_name: str, parts: Iterable[dict[str, Any]],
     library caller's script need not guard its ``__main__``. The parts are
     typeset untagged: joining PDFs does not join their structure trees, and a
     broken tree is worse for a screen reader than none. ``parts`` may be made as they
-    are taken (a generator): the first is typeset while the next are still being made.
+    are taken (a generator): the first is typeset while the next are still being made,
+    and a part is taken only when a worker will soon be free for it. Each part's JSON
+    goes to its process a letter at a time (``payload_pieces``), never held whole.
     """
-    import subprocess
     import threading
-    from concurrent.futures import ThreadPoolExecutor
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from campaign.documents.templates import locate
 
@@ -260,25 +287,52 @@ def parts_to_pdf(template_name: str, parts: Iterable[dict[str, Any]],
             raise
 
     def typeset(part: dict[str, Any]) -> bytes:
-        request = _payload(path, part).encode("utf-8")
+        import subprocess
+
         try:
-            done = subprocess.run([sys.executable, "-m", "campaign.formats.typst_part",
-                                   str(path)],
-                                  input=request, capture_output=True, check=False, env=env)
+            child = subprocess.Popen([sys.executable, "-m", "campaign.formats.typst_part",
+                                      str(path)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         except OSError as exc:
             raise TemplateError(f"cannot start Python for Typst: {exc.strerror}") from None
-        if done.returncode != 0:
-            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        with child:
+            try:
+                # The part's JSON a piece at a time: made whole, its text and its bytes
+                # held ~25 MB for 177 long letters, twice over with two parts at once.
+                assert child.stdin is not None
+                for piece in payload_pieces(path, part):
+                    child.stdin.write(piece)
+            except BrokenPipeError:  # the process stopped early: its stderr says why
+                pass
+            except BaseException:
+                child.kill()
+                raise
+            out, err = child.communicate()
+        if child.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
             raise TemplateError(lines[-1] if lines else
-                                f"{path}: the Typst process stopped (exit {done.returncode}); "
+                                f"{path}: the Typst process stopped (exit {child.returncode}); "
                                 "out of memory?")
-        return done.stdout
+        return out
 
     many = len(parts) if isinstance(parts, Sized) else PARALLEL_PARTS  # a generator: made as taken
     workers = max(1, min(PARALLEL_PARTS, os.cpu_count() or 1, many))
     pool = ThreadPoolExecutor(max_workers=workers)
+
+    def typeset_in_order() -> Iterator[bytes]:
+        # One part more than there are workers is handed out ahead, each as the one
+        # before is joined: no worker waits, and however many parts a merge has, at
+        # most three parts' data are held at once (Executor.map would make them all).
+        ahead: deque[Future[bytes]] = deque()
+        for part in parts:
+            ahead.append(pool.submit(run, part))
+            if len(ahead) > workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
     try:
-        return join_pdfs(pool.map(run, parts), title=title, joined=joined)
+        return join_pdfs(typeset_in_order(), title=title, joined=joined)
     finally:  # after a failed part, start no more
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from campaign.errors import TemplateError
@@ -108,13 +110,13 @@ def test_parts_made_as_they_are_taken_start_before_the_last_is_made(
     names = [f"Member {n}" for n in range(6)]
     made: list[int] = []
     first_started = threading.Event()
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
 
-    def run(*args: Any, **kwargs: Any) -> Any:
+    def popen(*args: Any, **kwargs: Any) -> Any:
         first_started.set()
-        return real_run(*args, **kwargs)
+        return real_popen(*args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(subprocess, "Popen", popen)
 
     def parts() -> Any:
         for k in range(0, len(names), 2):
@@ -126,6 +128,63 @@ def test_parts_made_as_they_are_taken_start_before_the_last_is_made(
     reader = PdfReader(io.BytesIO(parts_to_pdf("letters.typ", parts())))
     assert [p.extract_text().strip() for p in reader.pages] == [f"Dear {n}," for n in names]
     assert made == [0, 2, 4]
+
+
+def test_parts_are_handed_out_one_ahead_of_the_workers() -> None:
+    """A merge of many parts holds only a few parts' data at once: part k is made only
+    once part k - PARALLEL_PARTS - 1 is joined (an executor's map would make them all
+    before the first was back)."""
+    from campaign.formats.pdf import PARALLEL_PARTS, parts_to_pdf
+
+    names = [f"Member {n}" for n in range(10)]
+    joined: list[int] = []
+    behind: list[int] = []  # at each part made, how many made parts were not yet joined
+
+    def parts() -> Any:
+        for k, name in enumerate(names):
+            behind.append(k - len(joined))
+            yield {"letters": _letters_data([name])}
+
+    reader = PdfReader(io.BytesIO(parts_to_pdf("letters.typ", parts(), joined=joined.append)))
+    assert [p.extract_text().strip() for p in reader.pages] == [f"Dear {n}," for n in names]
+    assert joined == list(range(len(names)))
+    assert max(behind) == PARALLEL_PARTS
+
+
+def test_a_part_process_that_stops_before_reading_its_data_fails_in_one_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The part's data are written to the process as they are made: one that has
+    stopped (here, an interpreter that exits at once) is a TemplateError, not a broken
+    pipe."""
+    import sys
+
+    from campaign.formats.pdf import parts_to_pdf
+
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    big = [{"letters": _letters_data([f"Member {n:04d}" * 20 for n in range(2000)])}] * 2
+    with pytest.raises(TemplateError, match=r"stopped \(exit 1\)") as caught:
+        parts_to_pdf("letters.typ", big)
+    assert "\n" not in str(caught.value)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(st.dictionaries(st.text() | st.integers(), _JSON | st.lists(_JSON) | st.tuples(_JSON),
+                       max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_a_parts_data_in_pieces_are_its_json(data: dict[Any, Any]) -> None:
+    """Joined, the pieces a part's process is sent are exactly the JSON of its data."""
+    from campaign.formats.pdf import _payload, payload_pieces
+
+    pieces = list(payload_pieces(Path("letters.typ"), data))
+    assert b"".join(pieces) == _payload(Path("letters.typ"), data).encode("utf-8")
+    lists = [v for v in data.values() if isinstance(v, list | tuple) and len(v) > 1]
+    if lists and all(isinstance(k, str) for k in data):  # a list is sent an item at a time
+        assert len(pieces) > len(data) + 2
 
 
 def test_a_part_that_fails_names_the_template(tmp_path: Path) -> None:
@@ -156,13 +215,13 @@ def test_after_a_failed_part_no_more_are_started(tmp_path: Path,
     from campaign.formats.pdf import PARALLEL_PARTS, parts_to_pdf
 
     started = []
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
 
-    def counting_run(*args: Any, **kwargs: Any) -> Any:
+    def counting_popen(*args: Any, **kwargs: Any) -> Any:
         started.append(1)
-        return real_run(*args, **kwargs)
+        return real_popen(*args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", counting_run)
+    monkeypatch.setattr(subprocess, "Popen", counting_popen)
     (tmp_path / "letters.typ").write_text("#let x = (\n", encoding="utf-8")
     with pytest.raises(TemplateError, match="Typst could not typeset"):
         parts_to_pdf("letters.typ", [{"letters": []}] * 10, tmp_path)
@@ -342,13 +401,13 @@ def test_typst_parts_run_with_a_fixed_malloc_threshold(monkeypatch: pytest.Monke
     from campaign.formats.pdf import parts_to_pdf
 
     seen: list[str | None] = []
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
 
-    def recording_run(*args: Any, **kwargs: Any) -> Any:
+    def recording_popen(*args: Any, **kwargs: Any) -> Any:
         seen.append((kwargs.get("env") or {}).get("MALLOC_MMAP_THRESHOLD_"))
-        return real_run(*args, **kwargs)
+        return real_popen(*args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", recording_run)
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     parts = [{"letters": _letters_data(["A"])}, {"letters": _letters_data(["B"])}]
     parts_to_pdf("letters.typ", parts)
