@@ -270,18 +270,23 @@ def _similarity(letters: list[Letter], *, err: bool) -> None:
     """The report every merge ends with, and a warning for nearly identical letters that
     says which paragraphs they share."""
     from campaign.documents.letters.memory import advice, shared_paragraphs
-    from campaign.documents.letters.similarity import NEAR, letter_text, report, text_hashes
+    from campaign.documents.letters.similarity import (
+        NEAR,
+        letter_paragraphs,
+        letter_text,
+        report_paragraphs,
+        text_hashes,
+    )
 
     if len(letters) < 2 or letters[0].kind in ("prisoner", "family"):
         return  # offices compare the letters they get; prisoners do not
-    texts = [letter_text(ltr) for ltr in letters]
-    found = report(texts)
+    found = report_paragraphs([letter_paragraphs(ltr) for ltr in letters])
     typer.echo(found.line(), err=err)
     if found.near:
         i, j, sim = found.near[0]
         from campaign.output import printable
 
-        shared = shared_paragraphs(texts[i], text_hashes(texts[j]))
+        shared = shared_paragraphs(letter_text(letters[i]), text_hashes(letter_text(letters[j])))
         typer.echo(printable(
             f"campaign: warning: {len(found.near)} pair(s) of letters are nearly identical "
             f"(similarity {NEAR} or more; e.g. to {letters[i].recipient} and "

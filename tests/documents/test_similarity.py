@@ -16,8 +16,10 @@ from campaign.documents import letters as L
 from campaign.documents.letters.similarity import (
     NEAR,
     jaccard,
+    letter_paragraphs,
     letter_text,
     report,
+    report_paragraphs,
     report_sketches,
     shingle_hashes,
     shingles,
@@ -27,8 +29,8 @@ SENDER = L.Sender("Jane Doe", "1 Main Street\nDublin 1", "Unite Dublin Central",
 
 
 @pytest.fixture(scope="module")
-def bodies_300(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The compared bodies of a real merge: 300 letters to synthetic MEPs."""
+def letters_300(tmp_path_factory: pytest.TempPathFactory) -> list[L.Letter]:
+    """A real merge: 300 letters to synthetic MEPs."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from bench.fixtures import make_mep_store
 
@@ -38,7 +40,39 @@ def bodies_300(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     finally:
         store.close()
     assert len(letters) >= 300
-    return [letter_text(ltr) for ltr in letters[:300]]
+    return letters[:300]
+
+
+@pytest.fixture(scope="module")
+def bodies_300(letters_300: list[L.Letter]) -> list[str]:
+    """The compared bodies of a real merge."""
+    return [letter_text(ltr) for ltr in letters_300]
+
+
+def test_a_letter_keeps_its_compared_text_as_paragraphs_held_once(
+        letters_300: list[L.Letter]) -> None:
+    """Each letter carries its compared text as paragraphs, the one copy of each that
+    the process holds: the letters sharing a paragraph (the case's story, a note) keep
+    it once, the forked copy's letters too once taken in (pickled and back). The
+    paragraphs are the text, and the report from them is the report from the texts."""
+    import pickle
+    from dataclasses import replace
+
+    first, other = letters_300[0], letters_300[1]
+    assert first.compared is not None and other.compared is not None
+    assert letter_text(first) == letter_text(replace(first, compared=None))
+    assert "\n\n".join(first.compared) == letter_text(first)
+    shared = set(first.compared) & set(other.compared)
+    assert shared
+    mine = {p: p for p in first.compared}
+    for para in other.compared:
+        if para in shared:
+            assert para is mine[para]
+    back = pickle.loads(pickle.dumps(other))
+    assert back.compared == other.compared
+    assert all(a is b for a, b in zip(back.compared, other.compared, strict=True))
+    texts = [letter_text(ltr) for ltr in letters_300]
+    assert report_paragraphs([letter_paragraphs(ltr) for ltr in letters_300]) == report(texts)
 
 
 def plain(bodies: list[str]) -> list[tuple[int, int, float]]:

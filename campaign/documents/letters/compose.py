@@ -231,7 +231,7 @@ class Letter:
     # A letter to an official: its text as the similarity report compares it
     # (similarity.letter_text) and the sketch the log keeps of it (letters.memory),
     # worked out as it is rendered, in whichever process renders it.
-    compared: str | None = field(default=None, repr=False, compare=False)
+    compared: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
     sketch: str | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -239,6 +239,16 @@ class Letter:
         without its dealing: that holds the closures of the process that rendered it,
         and the merge gives it back."""
         return {**self.__dict__, "dealing": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Taken in from the forked copy: its compared paragraphs become this process's
+        one copy of each, as its own letters' are (a long --note is then held once, not
+        once a letter)."""
+        if state.get("compared") is not None:
+            from campaign.documents.letters.similarity import one_copy
+
+            state = {**state, "compared": one_copy(state["compared"])}
+        self.__dict__.update(state)
 
 
 @dataclass(eq=False)
@@ -986,9 +996,9 @@ def prepare(store: Store, to: str, *, sender: Sender, countries_: Sequence[str] 
             coalition=coalition if k == 0 else [], dealing=dealing)
         if letter.contact_id:  # compared and logged: both worked out here, once
             from campaign.documents.letters.memory import sketch
-            from campaign.documents.letters.similarity import letter_text
+            from campaign.documents.letters.similarity import letter_text, one_copy
 
-            letter.compared = letter_text(letter)
+            letter.compared = one_copy(letter_text(letter).split("\n\n"))
             letter.sketch = sketch(letter.compared)
         return letter
 

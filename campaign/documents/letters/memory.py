@@ -71,9 +71,11 @@ def legacy_hashes(text: str) -> frozenset[int]:
     return frozenset().union(*map(_LEGACY.__getitem__, text.split("\n\n")))
 
 
-def hashes(text: str) -> frozenset[int]:
-    """A compared text's shingle hashes as a sketch keeps them."""
-    return frozenset().union(*map(_LOW_PARAGRAPHS.__getitem__, text.split("\n\n")))
+def hashes(text: str | Sequence[str]) -> frozenset[int]:
+    """A compared text's shingle hashes as a sketch keeps them (the text, or its
+    paragraphs)."""
+    paragraphs = text.split("\n\n") if isinstance(text, str) else text
+    return frozenset().union(*map(_LOW_PARAGRAPHS.__getitem__, paragraphs))
 
 
 def pack(found: Iterable[int]) -> str:
@@ -93,7 +95,7 @@ def pack(found: Iterable[int]) -> str:
     return _VERSION + base64.b64encode(raw).decode("ascii")
 
 
-def sketch(text: str) -> str:
+def sketch(text: str | Sequence[str]) -> str:
     """A compact, exact record of a compared text: its shingle hashes (the low 32 bits
     of the report's), packed."""
     return pack(hashes(text))

@@ -187,12 +187,34 @@ def caches() -> list[dict[Any, Any]]:
     return [_PARAGRAPHS]
 
 
+# paragraph -> itself: a compared letter keeps its paragraphs as these, so the letters
+# of a merge that share a paragraph (the case's story, a long --note) hold one copy of
+# it, the forked copy's letters too once they are taken in (Letter.__setstate__).
+_ONE_COPY: Memo[str, str] = Memo(lambda para: para, 50_000)
+
+
+def one_copy(paragraphs: Iterable[str]) -> tuple[str, ...]:
+    """The paragraphs, each as the one copy of its text this process keeps."""
+    return tuple(map(_ONE_COPY.__getitem__, paragraphs))
+
+
+def letter_paragraphs(letter: Any) -> Sequence[str]:
+    """``letter_text``'s paragraphs (what the report reads), the letter's own if it
+    carries them."""
+    compared = getattr(letter, "compared", None)
+    if compared is not None:  # worked out as it was rendered
+        return tuple(compared)
+    return letter_text(letter).split("\n\n")
+
+
 def letter_text(letter: Any) -> str:
     """A Letter's body as compared: its recipient's names, salutation, address lines
     and date taken out. A letter to an official carries it, worked out once as it was
-    rendered (the report, the log's sketch and the echo warning all read it)."""
-    if getattr(letter, "compared", None) is not None:  # worked out as it was rendered
-        return str(letter.compared)
+    rendered, as its paragraphs (the report, the log's sketch and the echo warning
+    all read it)."""
+    compared = getattr(letter, "compared", None)
+    if compared is not None:  # worked out as it was rendered
+        return "\n\n".join(compared)
     ctx = letter.context
     recipient = ctx.get("recipient", {})
     lines = [*recipient.get("address_lines", []), ctx.get("salutation", ""),
@@ -204,14 +226,21 @@ def letter_text(letter: Any) -> str:
 def report(texts: Sequence[str], *, exact_up_to: int = EXACT_UP_TO,
            per_letter: int = PER_LETTER) -> Report:
     """The highest and the median similarity between any two of ``texts``."""
+    return report_paragraphs([text.split("\n\n") for text in texts],
+                             exact_up_to=exact_up_to, per_letter=per_letter)
+
+
+def report_paragraphs(letters: Sequence[Sequence[str]], *, exact_up_to: int = EXACT_UP_TO,
+                      per_letter: int = PER_LETTER) -> Report:
+    """``report`` of texts given as their paragraphs (``letter_paragraphs``)."""
     # Each paragraph's shingles as one integer's bits, hashed once: the letters of a
     # merge share most paragraphs, so a letter is the OR of a few cached integers.
     index: dict[int, int] = {}
     paragraphs: dict[str, int] = {}
     bits = []
-    for text in texts:
+    for paras in letters:
         value = 0
-        for para in text.split("\n\n"):
+        for para in paras:
             found = paragraphs.get(para)
             if found is None:
                 found = paragraphs[para] = _bits(
