@@ -195,3 +195,25 @@ def test_paragraph_hashes_follow_their_definition(para: str) -> None:
     else:
         plain = set()
     assert _paragraph_hashes(para) == plain
+
+
+@given(TEXT)
+def test_a_sketch_is_the_low_half_of_each_shingle_hash(text: str) -> None:
+    """A letter's sketch (what the log keeps) reads back as the set of the low 32 bits
+    of its shingles' 64-bit hashes, whether it is made from the text or from its
+    paragraphs; and it is exactly each paragraph's hashes in turn, big-endian."""
+    import base64
+    import struct
+
+    from campaign.documents.letters.memory import hashes, sketch, unsketch
+    from campaign.documents.letters.similarity import paragraph_hashes
+
+    low = {h & 0xFFFFFFFF for h in shingle_hashes(text)}
+    made = sketch(text)
+    assert made == sketch(text.split("\n\n")) and made.startswith("2:")
+    read = unsketch(made)
+    assert read.hashes == low == set(hashes(text)) and not read.legacy
+    paras = [list(paragraph_hashes(p)) for p in text.split("\n\n")]  # each set's own order
+    raw = base64.b64decode(made[2:])
+    assert raw == b"".join(struct.pack(f">{len(p)}I", *(h & 0xFFFFFFFF for h in p))
+                           for p in paras)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,27 +78,42 @@ def hashes(text: str | Sequence[str]) -> frozenset[int]:
     return frozenset().union(*map(_LOW_PARAGRAPHS.__getitem__, paragraphs))
 
 
-def pack(found: Iterable[int]) -> str:
-    """A sketch of a text given its hashes as a sketch keeps them (``hashes``): packed
-    as 32-bit big-endian integers behind the version mark. The order is the set's own:
-    a sketch is compared as a set."""
+def _packed_paragraph(para: str) -> bytes:
+    """A paragraph's shingle hashes as a sketch keeps them: the low 32 bits of each of
+    the report's, as 32-bit big-endian integers (the wide array's halves taken whole,
+    not one integer at a time)."""
     import array
     import sys
 
-    packed = array.array("I", found)
-    if packed.itemsize != 4:  # a platform whose C int is not 32 bits
-        raw = struct.pack(f">{len(packed)}I", *packed)
+    from campaign.documents.letters.similarity import paragraph_hashes
+
+    found = paragraph_hashes(para)
+    wide = array.array("Q", found)
+    narrow = array.array("I")
+    if wide.itemsize != 8 or narrow.itemsize != 4:  # C types of other sizes
+        return struct.pack(f">{len(found)}I", *(h & _LOW for h in found))
+    narrow.frombytes(wide.tobytes())
+    if sys.byteorder == "little":  # the low half of each comes first
+        narrow = narrow[::2]
+        narrow.byteswap()
     else:
-        if sys.byteorder == "little":
-            packed.byteswap()
-        raw = packed.tobytes()
-    return _VERSION + base64.b64encode(raw).decode("ascii")
+        narrow = narrow[1::2]
+    return narrow.tobytes()
+
+
+# paragraph -> its hashes packed as a sketch keeps them, once per paragraph per process.
+_PACKED = Memo(_packed_paragraph, 50_000)
 
 
 def sketch(text: str | Sequence[str]) -> str:
     """A compact, exact record of a compared text: its shingle hashes (the low 32 bits
-    of the report's), packed."""
-    return pack(hashes(text))
+    of the report's), packed (the text, or its paragraphs). Each paragraph's are
+    packed once per process and a letter's sketch is its paragraphs' in turn, so a
+    shingle in two of its paragraphs is there twice (one in twenty): a sketch is read
+    as a set (``unsketch``), the same set as ``hashes``."""
+    paragraphs = text.split("\n\n") if isinstance(text, str) else text
+    raw = b"".join(map(_PACKED.__getitem__, paragraphs))
+    return _VERSION + base64.b64encode(raw).decode("ascii")
 
 
 @dataclass(frozen=True)
