@@ -835,7 +835,7 @@ def test_a_merge_shared_with_a_forked_copy_is_the_merge_of_one_process(
             monkeypatch.setenv(parallel.WORKERS_VAR, "1")
         else:
             monkeypatch.delenv(parallel.WORKERS_VAR, raising=False)
-        for cache in (*caches(), memory._LOW_PARAGRAPHS):
+        for cache in (*caches(), memory._LOW_PARAGRAPHS, memory._PACKED):
             cache.clear()  # what the report reads must come back from the copy
         st = _bench_store(mep_store, tmp_path / f"{mode}.db", 90)
         assert parallel.can_share(90) is (mode == "shared")
