@@ -168,8 +168,11 @@ def _payload(path: Path, data: dict[str, Any]) -> str:
     try:
         return json.dumps(data, ensure_ascii=False, default=str)
     except (TypeError, ValueError) as exc:  # pragma: no cover - contexts are plain data
-        raise TemplateError(f"{path}: the document's data cannot be passed to Typst ({exc})"
-                            ) from None
+        raise _unpassable(path, exc) from None
+
+
+def _unpassable(path: Path, exc: Exception) -> TemplateError:
+    return TemplateError(f"{path}: the document's data cannot be passed to Typst ({exc})")
 
 
 def payload_pieces(path: Path, data: dict[str, Any]) -> Iterator[bytes]:
@@ -193,8 +196,7 @@ def payload_pieces(path: Path, data: dict[str, Any]) -> Iterator[bytes]:
             yield b"]"
         yield b"}"
     except (TypeError, ValueError) as exc:  # pragma: no cover - contexts are plain data
-        raise TemplateError(f"{path}: the document's data cannot be passed to Typst ({exc})"
-                            ) from None
+        raise _unpassable(path, exc) from None
 
 
 def compile_json(path: Path, payload: str, *, tags: bool = True) -> bytes:

@@ -52,9 +52,19 @@ def _legacy_paragraph(para: str) -> frozenset[int]:
 
 
 def _low_paragraph(para: str) -> frozenset[int]:
-    from campaign.documents.letters.similarity import paragraph_hashes
+    """A paragraph's hashes as its packed sketch holds them (``_packed_paragraph`` is
+    the one rule for what a sketch keeps)."""
+    return frozenset(_unpack(_PACKED[para]))
 
-    return frozenset({h & _LOW for h in paragraph_hashes(para)})
+
+def _unpack(raw: bytes) -> set[int]:
+    """Packed 32-bit big-endian hashes as a set (a trailing part of one is ignored)."""
+    return {int.from_bytes(raw[i:i + 4], "big") for i in range(0, len(raw) - 3, 4)}
+
+
+def _paragraphs(text: str | Sequence[str]) -> Sequence[str]:
+    """A compared text's paragraphs (given as the text, or as its paragraphs)."""
+    return text.split("\n\n") if isinstance(text, str) else text
 
 
 # paragraph -> its shingles' hashes by the older rule, for comparing with sketches
@@ -74,8 +84,7 @@ def legacy_hashes(text: str) -> frozenset[int]:
 def hashes(text: str | Sequence[str]) -> frozenset[int]:
     """A compared text's shingle hashes as a sketch keeps them (the text, or its
     paragraphs)."""
-    paragraphs = text.split("\n\n") if isinstance(text, str) else text
-    return frozenset().union(*map(_LOW_PARAGRAPHS.__getitem__, paragraphs))
+    return frozenset().union(*map(_LOW_PARAGRAPHS.__getitem__, _paragraphs(text)))
 
 
 def _packed_paragraph(para: str) -> bytes:
@@ -111,8 +120,7 @@ def sketch(text: str | Sequence[str]) -> str:
     packed once per process and a letter's sketch is its paragraphs' in turn, so a
     shingle in two of its paragraphs is there twice (one in twenty): a sketch is read
     as a set (``unsketch``), the same set as ``hashes``."""
-    paragraphs = text.split("\n\n") if isinstance(text, str) else text
-    raw = b"".join(map(_PACKED.__getitem__, paragraphs))
+    raw = b"".join(map(_PACKED.__getitem__, _paragraphs(text)))
     return _VERSION + base64.b64encode(raw).decode("ascii")
 
 
@@ -137,8 +145,7 @@ def unsketch(value: str | None) -> Sketch:
         raw = base64.b64decode(value.removeprefix(_VERSION).encode("ascii"), validate=True)
     except ValueError:
         return Sketch(set())
-    return Sketch({int.from_bytes(raw[i:i + 4], "big") for i in range(0, len(raw) - 3, 4)},
-                  legacy)
+    return Sketch(_unpack(raw), legacy)
 
 
 def similarity(a: set[int] | frozenset[int], b: set[int] | frozenset[int]) -> float:

@@ -203,7 +203,7 @@ def letter_paragraphs(letter: Any) -> Sequence[str]:
     carries them."""
     compared = getattr(letter, "compared", None)
     if compared is not None:  # worked out as it was rendered
-        return tuple(compared)
+        return compared
     return letter_text(letter).split("\n\n")
 
 
